@@ -1,0 +1,146 @@
+//! Application state, the router with its middleware, and serving with graceful shutdown.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, OriginalUri, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::VerifiedTokens;
+use crate::auth::keys::SigningKeys;
+use crate::clock::Clock;
+use crate::error::GraphError;
+use crate::graph::wire::ListenerScheme;
+use crate::store::Db;
+use crate::{graph, request_context};
+
+/// Runtime settings that handlers read (the CLI's `serve` flags, minus the listeners).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Default page size of collections (`--page-size`).
+    pub page_size: u32,
+    /// Base of every absolute URL tenantsim emits, instead of the request's origin.
+    pub public_url: Option<String>,
+    /// Answer 404 instead of 400 when removing a non-member (graph-contract D5).
+    pub remove_missing_member_404: bool,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            page_size: 100,
+            public_url: None,
+            remove_missing_member_404: false,
+            body_limit: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// Everything a handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Arc<SigningKeys>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<Clock>,
+    pub verified_tokens: Arc<VerifiedTokens>,
+    /// Set once migrations and fixtures are loaded.
+    pub ready: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(db: Db, keys: Arc<SigningKeys>, settings: Settings) -> Self {
+        Self {
+            db,
+            keys,
+            settings: Arc::new(settings),
+            clock: Arc::new(Clock::default()),
+            verified_tokens: Arc::new(VerifiedTokens::default()),
+            ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+}
+
+/// GET /health: the process is up.
+async fn health() -> &'static str {
+    "ok"
+}
+
+/// GET /ready: migrated and seeded.
+async fn ready(State(state): State<AppState>) -> Response {
+    if state.ready.load(Ordering::Acquire) {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response()
+    }
+}
+
+async fn unknown_path(OriginalUri(uri): OriginalUri) -> GraphError {
+    let first = uri.path().trim_matches('/').split('/').next().unwrap_or("");
+    GraphError::unknown_segment(&percent_encoding::percent_decode_str(first).decode_utf8_lossy())
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
+    GraphError::internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+/// The whole HTTP surface.
+pub fn build_router(state: AppState) -> Router {
+    let body_limit = state.settings.body_limit;
+    Router::new()
+        .merge(graph::router())
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .fallback(unknown_path)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            request_context::layer,
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` (plain HTTP) until `shutdown` completes, then drains.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router.layer(axum::Extension(ListenerScheme("http")));
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

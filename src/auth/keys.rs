@@ -1,0 +1,94 @@
+//! The RS256 signing key: generated at first start, kept in the data directory so that
+//! `tenantsim token` and `tenantsim serve` agree on it, with a stable `kid`.
+
+use std::path::Path;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{DecodingKey, EncodingKey};
+
+const KEY_FILE: &str = "signing-key.pem";
+
+/// The tenant-wide token signing key (tenantsim uses one key for every tenant, like Entra's
+/// shared signing keys).
+pub struct SigningKeys {
+    pub kid: String,
+    pub encoding: EncodingKey,
+    pub decoding: DecodingKey,
+    /// PKCS#8 PEM of the private key.
+    pub private_pem: String,
+    /// DER `RSAPublicKey` (PKCS#1), for JWKS `n` / `e`.
+    pub public_pkcs1_der: Vec<u8>,
+}
+
+impl std::fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeys")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKeys {
+    /// Loads `signing-key.pem` from `dir`, generating and saving it the first time.
+    pub fn load_or_create(dir: &Path) -> anyhow::Result<Self> {
+        let path = dir.join(KEY_FILE);
+        if let Ok(pem) = std::fs::read_to_string(&path) {
+            return Self::from_pem(&pem).with_context(|| format!("reading {}", path.display()));
+        }
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let keys = Self::generate()?;
+        // Write to a temporary file and rename, so two processes starting together never read
+        // half a key; whoever renames last wins and both then read the same file.
+        let tmp = dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &keys.private_pem)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        restrict_permissions(&tmp);
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        let pem = std::fs::read_to_string(&path)?;
+        Self::from_pem(&pem)
+    }
+
+    /// A fresh key that is never written anywhere.
+    pub fn generate() -> anyhow::Result<Self> {
+        let pair =
+            rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).context("generating RSA key")?;
+        Self::from_pem(&pair.serialize_pem())
+    }
+
+    pub fn from_pem(pem: &str) -> anyhow::Result<Self> {
+        let pair = rcgen::KeyPair::from_pem(pem).context("parsing the signing key")?;
+        let encoding =
+            EncodingKey::from_rsa_pem(pem.as_bytes()).context("loading the signing key")?;
+        let decoding = DecodingKey::from_rsa_pem(pair.public_key_pem().as_bytes())
+            .context("loading the public key")?;
+        let public_pkcs1_der = pair.public_key_raw().to_vec();
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &public_pkcs1_der);
+        // Entra's kids are 27 base64url characters (a SHA-1 thumbprint); this one is as long.
+        let kid = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..20]);
+        Ok(Self {
+            kid,
+            encoding,
+            decoding,
+            private_pem: pem.to_owned(),
+            public_pkcs1_der,
+        })
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_path: &Path) {}
+
+/// The default data directory: the platform's user data directory plus `tenantsim`.
+pub fn default_data_dir() -> std::path::PathBuf {
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tenantsim")
+}

@@ -1,0 +1,228 @@
+//! Authentication of Graph calls: the `Caller` extractor verifies the bearer token on every
+//! request (signature, lifetime against the simulated clock, audience, tenant) and answers
+//! Graph's 401 otherwise. Authorisation is one explicit `caller.require(..)` per handler.
+
+pub mod keys;
+pub mod permissions;
+pub mod token;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, Validation};
+
+use crate::app::AppState;
+use crate::error::GraphError;
+use crate::store;
+use permissions::Permission;
+use token::{Claims, GRAPH_APP_ID, GRAPH_AUDIENCE};
+
+/// The authenticated caller of a Graph route.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub tenant: String,
+    pub app_id: String,
+    pub kind: CallerKind,
+    pub claims: Arc<Claims>,
+}
+
+#[derive(Debug, Clone)]
+pub enum CallerKind {
+    /// App-only token: `roles`.
+    Application { roles: Vec<String> },
+    /// Delegated token: the signed-in user, `scp` and `wids`.
+    Delegated {
+        user_id: String,
+        scopes: Vec<String>,
+        wids: Vec<String>,
+    },
+}
+
+impl Caller {
+    /// 403 `Authorization_RequestDenied` unless the token carries one of the permissions that
+    /// the Graph page lists for this operation.
+    pub fn require(&self, permission: &Permission) -> Result<(), GraphError> {
+        let allowed = match &self.kind {
+            CallerKind::Application { roles } => permission
+                .application
+                .iter()
+                .any(|p| roles.iter().any(|r| r.eq_ignore_ascii_case(p))),
+            CallerKind::Delegated { scopes, wids, .. } => {
+                let scoped = permission
+                    .delegated
+                    .iter()
+                    .any(|p| scopes.iter().any(|s| s.eq_ignore_ascii_case(p)));
+                let role_ok = permission.delegated_roles.is_empty()
+                    || permission
+                        .delegated_roles
+                        .iter()
+                        .any(|role| wids.iter().any(|w| w.eq_ignore_ascii_case(role)));
+                scoped && role_ok
+            }
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(GraphError::forbidden())
+        }
+    }
+
+    /// The signed-in user of a delegated token.
+    pub fn user_id(&self) -> Option<&str> {
+        match &self.kind {
+            CallerKind::Delegated { user_id, .. } => Some(user_id),
+            CallerKind::Application { .. } => None,
+        }
+    }
+}
+
+/// Tokens already verified, so the RS256 check runs once per token rather than per request.
+/// Bounded: when full it is cleared (tokens are short-lived; a re-verify is cheap enough).
+#[derive(Debug, Default)]
+pub struct VerifiedTokens {
+    entries: RwLock<HashMap<String, Arc<Claims>>>,
+}
+
+const VERIFIED_TOKENS_CAP: usize = 10_000;
+
+impl VerifiedTokens {
+    fn get(&self, token: &str) -> Option<Arc<Claims>> {
+        self.entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(token)
+            .cloned()
+    }
+
+    fn insert(&self, token: &str, claims: Arc<Claims>) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= VERIFIED_TOKENS_CAP {
+            entries.clear();
+        }
+        entries.insert(token.to_owned(), claims);
+    }
+
+    /// Forgets every verified token (after a key change or a reset).
+    pub fn clear(&self) {
+        self.entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+}
+
+fn bearer_token(parts: &Parts) -> Result<&str, GraphError> {
+    let empty = || GraphError::unauthenticated("Access token is empty.");
+    let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(empty)?;
+    let value = value
+        .to_str()
+        .map_err(|_| GraphError::unauthenticated("Invalid authentication token."))?;
+    let (scheme, token) = value.trim().split_once(' ').ok_or_else(empty)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(empty());
+    }
+    let token = token.trim();
+    if token.is_empty() {
+        Err(empty())
+    } else {
+        Ok(token)
+    }
+}
+
+/// Verifies signature, algorithm and audience; the claims' lifetime and tenant are checked by
+/// the caller against the simulated clock and the store.
+pub fn verify_signature(
+    state: &AppState,
+    token: &str,
+    audiences: &[&str],
+) -> Result<Claims, GraphError> {
+    let invalid = || GraphError::unauthenticated("Access token validation failure.");
+    let header = jsonwebtoken::decode_header(token)
+        .map_err(|_| GraphError::unauthenticated("Invalid JWT token. The token is malformed."))?;
+    // Only RS256: `alg: none` and HS256 keyed with the public key are refused here.
+    if header.alg != Algorithm::RS256 {
+        return Err(invalid());
+    }
+    let mut validation = Validation::new(Algorithm::RS256);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let data = jsonwebtoken::decode::<serde_json::Value>(token, &state.keys.decoding, &validation)
+        .map_err(|_| invalid())?;
+    let aud_ok = match data.claims.get("aud") {
+        Some(serde_json::Value::String(aud)) => {
+            audiences.iter().any(|a| a.eq_ignore_ascii_case(aud))
+        }
+        _ => false,
+    };
+    if !aud_ok {
+        return Err(GraphError::unauthenticated(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
+    serde_json::from_value(data.claims).map_err(|_| invalid())
+}
+
+/// Audiences a Graph token may carry.
+pub const GRAPH_AUDIENCES: &[&str] =
+    &[GRAPH_AUDIENCE, "https://graph.microsoft.com/", GRAPH_APP_ID];
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = GraphError;
+
+    #[tracing::instrument(name = "auth", skip_all)]
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        let claims = match state.verified_tokens.get(token) {
+            Some(claims) => claims,
+            None => {
+                let claims = Arc::new(verify_signature(state, token, GRAPH_AUDIENCES)?);
+                state.verified_tokens.insert(token, claims.clone());
+                claims
+            }
+        };
+        let now = state.clock.unix();
+        // Entra allows five minutes of clock skew.
+        const SKEW: i64 = 300;
+        if claims.exp + SKEW <= now || claims.nbf - SKEW > now {
+            return Err(GraphError::unauthenticated(
+                "Access token has expired or is not yet valid.",
+            ));
+        }
+        if claims.iss != token::issuer_v1(&claims.tid) {
+            return Err(GraphError::unauthenticated(
+                "Access token validation failure. Invalid issuer.",
+            ));
+        }
+        // Divergence: a token for a tenant tenantsim does not hold is a 401 (graph-contract D20).
+        let mut conn = state.db.pool.acquire().await?;
+        if !store::tenants::tenant_exists(&mut conn, &claims.tid).await? {
+            return Err(GraphError::unauthenticated(
+                "Access token validation failure. Invalid issuer.",
+            ));
+        }
+        let kind = match (&claims.scp, &claims.roles) {
+            (Some(scp), _) if claims.idtyp != "app" => CallerKind::Delegated {
+                user_id: claims.oid.clone(),
+                scopes: scp.split_whitespace().map(str::to_owned).collect(),
+                wids: claims.wids.clone().unwrap_or_default(),
+            },
+            (_, roles) => CallerKind::Application {
+                roles: roles.clone().unwrap_or_default(),
+            },
+        };
+        Ok(Caller {
+            tenant: claims.tid.clone(),
+            app_id: claims.appid.clone(),
+            kind,
+            claims,
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! Which Graph permissions allow which operation, copied from the "Permissions" table of each
+//! Graph API page (least to most privileged). One table: handlers call `caller.require(&X)` and
+//! the README's permission table is rendered from `ALL` (a test keeps the two in step).
+
+/// The permissions that allow one operation.
+#[derive(Debug)]
+pub struct Permission {
+    /// The operation, as the README names it.
+    pub operation: &'static str,
+    /// Application permissions (`roles` claim), any one suffices.
+    pub application: &'static [&'static str],
+    /// Delegated permissions (`scp` claim), any one suffices.
+    pub delegated: &'static [&'static str],
+    /// For delegated calls that also need an admin role (`wids`), any one of these templates.
+    pub delegated_roles: &'static [&'static str],
+}
+
+const DIR_READ: [&str; 2] = ["Directory.Read.All", "Directory.ReadWrite.All"];
+
+pub const USERS_READ: Permission = Permission {
+    operation: "List/get users",
+    application: &[
+        "User.ReadBasic.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "User.ReadBasic.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const ME_READ: Permission = Permission {
+    operation: "Get /me",
+    application: &[],
+    delegated: &[
+        "User.Read",
+        "User.ReadWrite",
+        "User.ReadBasic.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const ME_WRITE: Permission = Permission {
+    operation: "Update /me",
+    application: &[],
+    delegated: &[
+        "User.ReadWrite",
+        "User.ReadWrite.All",
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const USERS_WRITE: Permission = Permission {
+    operation: "Create/update/delete users",
+    application: &["User.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &[
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const GROUPS_READ: Permission = Permission {
+    operation: "List/get groups, members, transitiveMembers",
+    application: &[
+        "GroupMember.Read.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "GroupMember.Read.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const GROUPS_WRITE: Permission = Permission {
+    operation: "Create/update/delete groups",
+    application: &[
+        "Group.Create",
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated: &[
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const GROUP_MEMBERS_WRITE: Permission = Permission {
+    operation: "Add/remove group members",
+    application: &[
+        "GroupMember.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated: &[
+        "GroupMember.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const MEMBERSHIP_READ: Permission = Permission {
+    operation: "memberOf, transitiveMemberOf, checkMemberGroups, checkMemberObjects, getMemberGroups",
+    application: &[
+        "GroupMember.Read.All",
+        "Group.Read.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "User.Read",
+        "GroupMember.Read.All",
+        "Group.Read.All",
+        "User.Read.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+/// Every operation, in README order.
+pub const ALL: &[&Permission] = &[
+    &USERS_READ,
+    &ME_READ,
+    &ME_WRITE,
+    &USERS_WRITE,
+    &GROUPS_READ,
+    &GROUPS_WRITE,
+    &GROUP_MEMBERS_WRITE,
+    &MEMBERSHIP_READ,
+];
+
+/// The README's permission table, rendered from `ALL`.
+pub fn markdown_table() -> String {
+    let mut out =
+        String::from("| Operation | Application (`roles`) | Delegated (`scp`) |\n|---|---|---|\n");
+    for p in ALL {
+        let list = |items: &[&str]| {
+            if items.is_empty() {
+                "—".to_owned()
+            } else {
+                items.join(", ")
+            }
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            p.operation,
+            list(p.application),
+            list(p.delegated)
+        ));
+    }
+    out
+}

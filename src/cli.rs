@@ -1,0 +1,327 @@
+//! The command line: `serve`, `token`, `healthcheck` and `fixtures check`. Every flag is also
+//! an environment variable `TENANTSIM_<FLAG>`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::app::{self, AppState, Settings};
+use crate::auth::keys::{SigningKeys, default_data_dir};
+use crate::auth::token::{self, Subject, TokenRequest};
+use crate::fixtures::{self, FixtureSource};
+use crate::store::{self, Db};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tenantsim",
+    version,
+    about = "A simulated Microsoft 365 / Entra ID tenant for tests, demos and labs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server with its fixtures.
+    Serve(ServeArgs),
+    /// Print a Graph access token signed with tenantsim's key (for curl and tests).
+    Token(TokenArgs),
+    /// Exit 0 when a running tenantsim answers /ready with 200.
+    Healthcheck(HealthcheckArgs),
+    /// Work with fixture files.
+    Fixtures {
+        #[command(subcommand)]
+        command: FixturesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FixturesCommand {
+    /// Validate a fixture file or folder; prints each error with file, object and field.
+    Check { path: PathBuf },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Where state lives: shared by `serve` and `token`.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// SQLite database file (WAL mode); state survives restarts. Default: in memory.
+    #[arg(long, env = "TENANTSIM_DB")]
+    pub db: Option<PathBuf>,
+    /// Holds the signing key (and TLS material) so they outlive an in-memory database.
+    #[arg(long, env = "TENANTSIM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A fixture file or a folder of them. Default: the embedded fixtures/contoso.json.
+    #[arg(long, env = "TENANTSIM_FIXTURES")]
+    pub fixtures: Option<PathBuf>,
+}
+
+impl StoreArgs {
+    pub fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(default_data_dir)
+    }
+
+    pub fn fixture_sources(&self) -> anyhow::Result<Vec<FixtureSource>> {
+        match &self.fixtures {
+            Some(path) => FixtureSource::from_path(path),
+            None => Ok(FixtureSource::embedded_default()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// HTTP port; 0 picks a free one (the ready line says which).
+    #[arg(long, env = "TENANTSIM_HTTP_PORT", default_value_t = 8080)]
+    pub http_port: u16,
+    /// Address to listen on.
+    #[arg(long, env = "TENANTSIM_BIND", default_value = "127.0.0.1")]
+    pub bind: IpAddr,
+    /// Default page size of collections.
+    #[arg(long, env = "TENANTSIM_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub page_size: u32,
+    #[arg(long, env = "TENANTSIM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// Base URL for every absolute link (nextLink, @odata.context, discovery) instead of the
+    /// request's own origin.
+    #[arg(long, env = "TENANTSIM_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Answer 404 rather than 400 when removing a member that is not one (both occur in Graph).
+    #[arg(long, env = "TENANTSIM_REMOVE_MISSING_MEMBER_404")]
+    pub remove_missing_member_404: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Tenant id or verified domain.
+    #[arg(long, env = "TENANTSIM_TENANT")]
+    pub tenant: String,
+    /// App-only token for this client id.
+    #[arg(long, conflicts_with = "user", required_unless_present = "user")]
+    pub app: Option<String>,
+    /// Application roles (comma-separated), with --app.
+    #[arg(long, value_delimiter = ',', requires = "app")]
+    pub roles: Vec<String>,
+    /// Delegated token for this user (userPrincipalName or id).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Delegated scopes (comma-separated), with --user.
+    #[arg(long, value_delimiter = ',', requires = "user")]
+    pub scopes: Vec<String>,
+    /// The client of a delegated token. Default: Microsoft Graph Command Line Tools.
+    #[arg(long, default_value = "14d82eec-204b-4c2f-b7e8-296a70dab67e")]
+    pub client_id: String,
+    /// Token audience. Default: Microsoft Graph.
+    #[arg(long, default_value = token::GRAPH_AUDIENCE)]
+    pub audience: String,
+    /// Lifetime in seconds.
+    #[arg(long, default_value_t = token::DEFAULT_LIFETIME_SECONDS)]
+    pub lifetime: i64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HealthcheckArgs {
+    /// Base URL of the server.
+    #[arg(long, env = "TENANTSIM_URL", default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
+        Command::Token(args) => {
+            println!("{}", mint_token(&args).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Healthcheck(args) => Ok(if healthcheck(&args.url).await {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        }),
+        Command::Fixtures {
+            command: FixturesCommand::Check { path },
+        } => Ok(check_fixtures(&path)),
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("tenantsim=info,tower_http=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = match format {
+        LogFormat::Pretty => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Opens the store, loads the fixtures (only into an empty database) and builds the state.
+pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Result<AppState> {
+    let sources = store_args.fixture_sources()?;
+    let seeds = fixtures::parse_all(&sources).map_err(|errors| {
+        anyhow::anyhow!(
+            "fixtures are invalid:\n{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })?;
+    let keys = SigningKeys::load_or_create(&store_args.data_dir())?;
+    let db = Db::open(store_args.db.as_deref())
+        .await
+        .context("opening the database")?;
+    let empty = store::tenants::list_tenants(&mut *db.pool.acquire().await?)
+        .await?
+        .is_empty();
+    if empty {
+        fixtures::load(&db, &seeds)
+            .await
+            .context("loading fixtures")?;
+    }
+    let state = AppState::new(db, Arc::new(keys), settings);
+    state.ready.store(true, Ordering::Release);
+    Ok(state)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    rustls_provider();
+    init_tracing(args.log_format);
+    let settings = Settings {
+        page_size: args.page_size,
+        public_url: args.public_url.clone(),
+        remove_missing_member_404: args.remove_missing_member_404,
+        ..Settings::default()
+    };
+    let state = prepare(&args.store, settings).await?;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.http_port))
+        .await
+        .with_context(|| format!("binding {}:{}", args.bind, args.http_port))?;
+    let addr = listener.local_addr()?;
+    let router = app::build_router(state);
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "tenantsim ready on http://{addr}"
+    );
+    app::serve(listener, router, app::shutdown_signal()).await?;
+    Ok(())
+}
+
+/// Installs the process-wide rustls provider once (aws-lc-rs, the only one compiled in).
+pub fn rustls_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+async fn mint_token(args: &TokenArgs) -> anyhow::Result<String> {
+    let state = prepare(&args.store, Settings::default()).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    let tenant = store::tenants::resolve_tenant(&mut conn, &args.tenant)
+        .await?
+        .with_context(|| format!("no tenant '{}' in the fixtures or database", args.tenant))?;
+    let subject = match (&args.app, &args.user) {
+        (Some(app_id), _) => Subject::App {
+            object_id: app_id.to_ascii_lowercase(),
+            roles: args.roles.clone(),
+        },
+        (None, Some(user)) => {
+            let row = store::objects::get_user(&mut conn, &tenant.id, user)
+                .await?
+                .with_context(|| format!("no user '{user}' in tenant {}", tenant.id))?;
+            let wids = store::members::roles_of(&mut conn, &tenant.id, &row.id).await?;
+            Subject::User {
+                upn: row.user_principal_name.clone().unwrap_or_default(),
+                name: row.display_name.clone().unwrap_or_default(),
+                object_id: row.id,
+                scopes: args.scopes.clone(),
+                wids,
+            }
+        }
+        (None, None) => anyhow::bail!("give --app or --user"),
+    };
+    let app_id = args.app.clone().unwrap_or_else(|| args.client_id.clone());
+    let request = TokenRequest {
+        tenant: tenant.id,
+        audience: args.audience.clone(),
+        app_id,
+        app_display_name: None,
+        subject,
+        issued_at: state.clock.unix(),
+        lifetime_seconds: args.lifetime,
+    };
+    token::mint(&state.keys, &request)
+}
+
+/// GET {url}/ready over plain HTTP/1.1 with nothing but the standard library.
+async fn healthcheck(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        eprintln!("tenantsim: healthcheck takes an http:// URL");
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or(rest);
+    let probe = async {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(host).await.ok()?;
+        let request = format!("GET /ready HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.ok()?;
+        let status_line = String::from_utf8_lossy(&response)
+            .lines()
+            .next()?
+            .to_owned();
+        Some(status_line.split_whitespace().nth(1) == Some("200"))
+    };
+    matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(5), probe).await,
+        Ok(Some(true))
+    )
+}
+
+fn check_fixtures(path: &Path) -> ExitCode {
+    let sources = match FixtureSource::from_path(path) {
+        Ok(sources) => sources,
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match fixtures::parse_all(&sources) {
+        Ok(tenants) => {
+            for tenant in &tenants {
+                println!(
+                    "ok: tenant {} ({}): {} users, {} groups",
+                    tenant.id,
+                    tenant.display_name,
+                    tenant.users.len(),
+                    tenant.groups.len()
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            for error in &errors {
+                eprintln!("{error}");
+            }
+            eprintln!("{} error(s)", errors.len());
+            ExitCode::FAILURE
+        }
+    }
+}

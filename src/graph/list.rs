@@ -1,0 +1,184 @@
+//! The one list pipeline behind every Graph collection of directory objects: OData options →
+//! store query → page → envelope with `@odata.count` and an absolute `@odata.nextLink`.
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value};
+
+use super::request::GraphQuery;
+use super::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::app::AppState;
+use crate::error::{GraphError, Result};
+use crate::odata::{Expand, QueryOptions, ResourceModel};
+use crate::store::objects::{self, Cursor, Kind, ListError, ListQuery, ObjectRow, Order, Scope};
+
+/// What a collection route lists.
+pub struct ListSpec<'a> {
+    pub scope: Scope<'a>,
+    /// An OData cast segment (`/members/microsoft.graph.user`) narrows to one kind.
+    pub kind: Option<Kind>,
+    pub model: &'static ResourceModel,
+    /// The entity set named in `@odata.context` (`users`, `groups`, `directoryObjects`).
+    pub context_path: &'a str,
+    /// Items carry `@odata.type` (membership lists mix users and groups).
+    pub polymorphic: bool,
+}
+
+/// `#microsoft.graph.user` and friends.
+pub fn odata_type(kind: Kind) -> &'static str {
+    match kind {
+        Kind::User => "#microsoft.graph.user",
+        Kind::Group => "#microsoft.graph.group",
+        Kind::ServicePrincipal => "#microsoft.graph.servicePrincipal",
+    }
+}
+
+/// Renders one object with its kind's default property set (or `$select`).
+pub fn render_row(
+    row: &ObjectRow,
+    select: Option<&[&str]>,
+    version: ApiVersion,
+    polymorphic: bool,
+) -> Map<String, Value> {
+    let fields = match row.kind() {
+        Kind::User => super::users::render(&row.id, &row.data, select, version),
+        Kind::Group => super::groups::render(&row.id, &row.data, select, version),
+        Kind::ServicePrincipal => {
+            let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
+            wire::project(
+                &row.id,
+                &data,
+                select,
+                &["id", "appId", "displayName"],
+                true,
+            )
+        }
+    };
+    if !polymorphic {
+        return fields;
+    }
+    let mut out = Map::new();
+    out.insert(
+        "@odata.type".to_owned(),
+        Value::String(odata_type(row.kind()).to_owned()),
+    );
+    out.extend(fields);
+    out
+}
+
+fn order_of(options: &QueryOptions) -> Order {
+    match &options.orderby {
+        Some(order) if order.property == "userPrincipalName" => Order::UserPrincipalName {
+            descending: order.descending,
+        },
+        Some(order) => Order::DisplayName {
+            descending: order.descending,
+        },
+        None => Order::Seq,
+    }
+}
+
+/// Lists one page of `spec` for the request's OData options.
+pub async fn list(
+    state: &AppState,
+    tenant: &str,
+    version: ApiVersion,
+    origin: &Origin,
+    query: &GraphQuery,
+    spec: &ListSpec<'_>,
+) -> Result<GraphJson> {
+    let options = query.options(spec.model)?;
+    let cursor: Option<Cursor> = options
+        .skiptoken
+        .as_deref()
+        .map(wire::decode_skiptoken)
+        .transpose()?;
+    let list_query = ListQuery {
+        scope: spec.scope,
+        kind: spec.kind,
+        filter: options.filter.as_ref(),
+        search: options.search.as_ref(),
+        order: order_of(&options),
+        after: cursor.as_ref(),
+        limit: options.top.unwrap_or(state.settings.page_size),
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let (rows, next) = objects::list_objects(&mut conn, tenant, &list_query)
+        .await
+        .map_err(list_error)?;
+    // `$count=true` counts only with ConsistencyLevel: eventual (silently ignored otherwise),
+    // and only on the first page.
+    let count = if options.count && query.eventual && cursor.is_none() {
+        Some(
+            objects::count_objects(&mut conn, tenant, &list_query)
+                .await
+                .map_err(list_error)?,
+        )
+    } else {
+        None
+    };
+    let select = options.select.as_deref();
+    let mut value = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut item = render_row(row, select, version, spec.polymorphic);
+        if let Some(expand) = &options.expand {
+            expand_members(&mut conn, tenant, version, row, expand, &mut item).await?;
+        }
+        value.push(Value::Object(item));
+    }
+    let next =
+        next.map(|cursor| wire::next_link(origin, &query.path, query.raw.as_deref(), &cursor));
+    let context = wire::context_url(origin, version, spec.context_path, select, false);
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::collection(context, count, next, value),
+    ))
+}
+
+/// `$expand=members`: at most 20 direct members, no nextLink (Graph's limit).
+pub async fn expand_members(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    version: ApiVersion,
+    row: &ObjectRow,
+    expand: &Expand,
+    item: &mut Map<String, Value>,
+) -> Result<()> {
+    if row.kind() != Kind::Group {
+        return Ok(());
+    }
+    let members_query = ListQuery {
+        scope: Scope::MembersOf {
+            group: &row.id,
+            transitive: false,
+        },
+        kind: None,
+        filter: None,
+        search: None,
+        order: Order::Seq,
+        after: None,
+        limit: 20,
+    };
+    let (members, _) = objects::list_objects(conn, tenant, &members_query)
+        .await
+        .map_err(list_error)?;
+    let select: Option<Vec<&str>> = expand
+        .select
+        .as_ref()
+        .map(|s| s.iter().map(String::as_str).collect());
+    let rendered = members
+        .iter()
+        .map(|m| Value::Object(render_row(m, select.as_deref(), version, true)))
+        .collect();
+    item.insert(expand.navigation.clone(), Value::Array(rendered));
+    Ok(())
+}
+
+pub fn list_error(err: ListError) -> GraphError {
+    match err {
+        ListError::Query(message) => GraphError::unsupported_query(message),
+        ListError::BadCursor => {
+            GraphError::request_bad_request("The skip token does not match this query.")
+        }
+        ListError::Db(err) => GraphError::internal(err),
+    }
+}

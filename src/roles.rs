@@ -1,0 +1,47 @@
+//! Entra built-in directory roles by display name and template id (the values in `wids`).
+//! See <https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference>.
+
+pub const GLOBAL_ADMINISTRATOR: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+/// Built-in roles tenantsim knows: (display name, template id).
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("Global Administrator", GLOBAL_ADMINISTRATOR),
+    ("Global Reader", "f2ef992c-3afb-46b9-b7cf-a126ee74c451"),
+    ("User Administrator", "fe930be7-5e62-47db-91af-98c3a49a38b1"),
+    (
+        "Groups Administrator",
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c",
+    ),
+    (
+        "Privileged Role Administrator",
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    ),
+    (
+        "Application Administrator",
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+    ),
+    (
+        "Cloud Application Administrator",
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+    ),
+    (
+        "Application Developer",
+        "cf1c38e5-3621-4004-a7cb-879624dced7c",
+    ),
+    ("Directory Readers", "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"),
+    ("Directory Writers", "9360feb5-f418-4baa-8175-e2a00bac4301"),
+    (
+        "Helpdesk Administrator",
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+    ),
+];
+
+/// The template id of a role named in a fixture (case-insensitive), or the id itself.
+pub fn template_id(name_or_id: &str) -> Option<&'static str> {
+    BUILT_IN
+        .iter()
+        .find(|(name, id)| {
+            name.eq_ignore_ascii_case(name_or_id) || id.eq_ignore_ascii_case(name_or_id)
+        })
+        .map(|(_, id)| *id)
+}

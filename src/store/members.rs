@@ -1,0 +1,182 @@
+//! Group membership (direct rows, transitive views) and directory-role assignments.
+
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
+
+/// Adds a direct member; `false` when it already was one.
+pub async fn add_member(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    group: &str,
+    member: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "insert into memberships (tenant_id, group_id, member_id, seq)
+         values (?1, ?2, ?3, (select coalesce(max(seq), 0) + 1 from memberships where tenant_id = ?1))
+         on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(group)
+    .bind(member)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Removes a direct member; `false` when it was not one.
+pub async fn remove_member(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    group: &str,
+    member: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "delete from memberships where tenant_id = ? and group_id = ? and member_id = ?",
+    )
+    .bind(tenant)
+    .bind(group)
+    .bind(member)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn direct_member_count(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    group: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from memberships where tenant_id = ? and group_id = ?")
+        .bind(tenant)
+        .bind(group)
+        .fetch_one(conn)
+        .await
+}
+
+/// Whether `member` is inside `group` directly or through nested groups.
+pub async fn is_transitive_member(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    group: &str,
+    member: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "with recursive up(id) as (
+             select group_id from memberships where tenant_id = ?1 and member_id = ?3
+             union
+             select m.group_id from memberships m join up on m.member_id = up.id where m.tenant_id = ?1)
+         select 1 from up where id = ?2 limit 1",
+    )
+    .bind(tenant)
+    .bind(group)
+    .bind(member)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// The chain of groups from `member` up to `group` (first hop first), if there is one: the
+/// nested-group path the profile-card explanation shows.
+pub async fn membership_path(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    group: &str,
+    member: &str,
+) -> sqlx::Result<Option<Vec<String>>> {
+    let path: Option<String> = sqlx::query_scalar(
+        "with recursive up(id, path, depth) as (
+             select group_id, group_id, 1 from memberships where tenant_id = ?1 and member_id = ?3
+             union all
+             select m.group_id, up.path || ',' || m.group_id, up.depth + 1
+             from memberships m join up on m.member_id = up.id
+             where m.tenant_id = ?1 and up.depth < 64 and up.id <> ?2)
+         select path from up where id = ?2 order by depth limit 1",
+    )
+    .bind(tenant)
+    .bind(group)
+    .bind(member)
+    .fetch_optional(conn)
+    .await?;
+    Ok(path.map(|p| p.split(',').map(str::to_owned).collect()))
+}
+
+/// Of `candidates`, the groups that `member` belongs to transitively (checkMemberGroups).
+pub async fn transitive_groups_among(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    member: &str,
+    candidates: &[String],
+) -> sqlx::Result<Vec<String>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut builder = QueryBuilder::<Sqlite>::new(
+        "with recursive up(id) as (select group_id from memberships where tenant_id = ",
+    );
+    builder.push_bind(tenant.to_owned());
+    builder.push(" and member_id = ");
+    builder.push_bind(member.to_owned());
+    builder.push(" union select m.group_id from memberships m join up on m.member_id = up.id where m.tenant_id = ");
+    builder.push_bind(tenant.to_owned());
+    builder.push(") select id from up where id in (");
+    let mut separated = builder.separated(", ");
+    for id in candidates {
+        separated.push_bind(id.to_ascii_lowercase());
+    }
+    builder.push(")");
+    builder.build_query_scalar().fetch_all(conn).await
+}
+
+/// Every group `member` belongs to transitively, with whether each is security-enabled.
+pub async fn transitive_groups(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    member: &str,
+) -> sqlx::Result<Vec<(String, bool)>> {
+    sqlx::query_as(
+        "with recursive up(id) as (
+             select group_id from memberships where tenant_id = ?1 and member_id = ?2
+             union
+             select m.group_id from memberships m join up on m.member_id = up.id where m.tenant_id = ?1)
+         select o.id, coalesce(json_extract(o.data, '$.securityEnabled'), 0) = 1
+         from up join directory_objects o on o.tenant_id = ?1 and o.id = up.id
+         order by o.seq",
+    )
+    .bind(tenant)
+    .bind(member)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn assign_role(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    role_template: &str,
+    member: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into directory_role_members (tenant_id, role_template_id, member_id) values (?, ?, ?)
+         on conflict do nothing",
+    )
+    .bind(tenant)
+    .bind(role_template)
+    .bind(member)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Role template ids held by `member` (the `wids` claim).
+pub async fn roles_of(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    member: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select role_template_id from directory_role_members where tenant_id = ? and member_id = ?
+         order by role_template_id",
+    )
+    .bind(tenant)
+    .bind(member)
+    .fetch_all(conn)
+    .await
+}

@@ -1,0 +1,506 @@
+//! Directory objects (users, groups, service principals): one table, one id space per tenant.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::filter_sql::{self, Bind};
+use crate::odata::{Filter, Search};
+
+/// The kind of directory object, stored in `directory_objects.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Group,
+    ServicePrincipal,
+}
+
+impl Kind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::ServicePrincipal => "servicePrincipal",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "user" => Some(Self::User),
+            "group" => Some(Self::Group),
+            "servicePrincipal" => Some(Self::ServicePrincipal),
+            _ => None,
+        }
+    }
+}
+
+/// A directory object as stored. `data` is its Graph JSON without `id`.
+#[derive(Debug, Clone, FromRow)]
+pub struct ObjectRow {
+    pub id: String,
+    pub kind: String,
+    pub display_name: Option<String>,
+    pub user_principal_name: Option<String>,
+    pub app_id: Option<String>,
+    pub data: String,
+    pub seq: i64,
+}
+
+impl ObjectRow {
+    pub fn kind(&self) -> Kind {
+        Kind::parse(&self.kind).unwrap_or(Kind::User)
+    }
+}
+
+const COLUMNS: &str =
+    "o.id, o.kind, o.display_name, o.user_principal_name, o.app_id, o.data, o.seq";
+
+/// What to insert or replace.
+pub struct ObjectWrite<'a> {
+    pub id: &'a str,
+    pub kind: Kind,
+    pub display_name: Option<&'a str>,
+    pub user_principal_name: Option<&'a str>,
+    pub app_id: Option<&'a str>,
+    pub data: &'a str,
+}
+
+pub async fn insert_object(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    object: &ObjectWrite<'_>,
+    secret: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into directory_objects
+            (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
+            (select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1))",
+    )
+    .bind(tenant)
+    .bind(object.id)
+    .bind(object.kind.as_str())
+    .bind(object.display_name)
+    .bind(object.user_principal_name)
+    .bind(object.app_id)
+    .bind(object.data)
+    .bind(secret)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the indexed columns and the JSON of an existing object.
+pub async fn update_object(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    object: &ObjectWrite<'_>,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update directory_objects set display_name = ?, user_principal_name = ?, app_id = ?, data = ?
+         where tenant_id = ? and id = ? and kind = ?",
+    )
+    .bind(object.display_name)
+    .bind(object.user_principal_name)
+    .bind(object.app_id)
+    .bind(object.data)
+    .bind(tenant)
+    .bind(object.id)
+    .bind(object.kind.as_str())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn set_secret(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+    secret: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update directory_objects set secret = ? where tenant_id = ? and id = ?")
+        .bind(secret)
+        .bind(tenant)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn secret(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+) -> sqlx::Result<Option<String>> {
+    let found: Option<Option<String>> =
+        sqlx::query_scalar("select secret from directory_objects where tenant_id = ? and id = ?")
+            .bind(tenant)
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.flatten())
+}
+
+pub async fn delete_object(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+    kind: Kind,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "delete from memberships where tenant_id = ?1 and (group_id = ?2 or member_id = ?2)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("delete from directory_role_members where tenant_id = ? and member_id = ?")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let done =
+        sqlx::query("delete from directory_objects where tenant_id = ? and id = ? and kind = ?")
+            .bind(tenant)
+            .bind(id)
+            .bind(kind.as_str())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Any directory object by id, whatever its kind.
+pub async fn get_object(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+) -> sqlx::Result<Option<ObjectRow>> {
+    sqlx::query_as(
+        "select o.id, o.kind, o.display_name, o.user_principal_name, o.app_id, o.data, o.seq
+         from directory_objects o where o.tenant_id = ? and o.id = lower(?)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// A user by object id or userPrincipalName.
+pub async fn get_user(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    key: &str,
+) -> sqlx::Result<Option<ObjectRow>> {
+    sqlx::query_as(
+        "select o.id, o.kind, o.display_name, o.user_principal_name, o.app_id, o.data, o.seq
+         from directory_objects o
+         where o.tenant_id = ?1 and o.kind = 'user' and (o.id = lower(?2) or o.user_principal_name = ?2)",
+    )
+    .bind(tenant)
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn get_by_kind(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: Kind,
+    id: &str,
+) -> sqlx::Result<Option<ObjectRow>> {
+    sqlx::query_as(
+        "select o.id, o.kind, o.display_name, o.user_principal_name, o.app_id, o.data, o.seq
+         from directory_objects o where o.tenant_id = ? and o.kind = ? and o.id = lower(?)",
+    )
+    .bind(tenant)
+    .bind(kind.as_str())
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn upn_taken(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    upn: &str,
+    except_id: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select 1 from directory_objects where tenant_id = ? and user_principal_name = ? and id <> ?",
+    )
+    .bind(tenant)
+    .bind(upn)
+    .bind(except_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Which rows a list reads: a whole kind, or a membership view of one object.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    All(Kind),
+    /// Direct (`false`) or transitive (`true`) members of a group.
+    MembersOf {
+        group: &'a str,
+        transitive: bool,
+    },
+    /// Groups the object is a direct or transitive member of.
+    MemberOf {
+        member: &'a str,
+        transitive: bool,
+    },
+}
+
+/// List order. `Seq` is creation order, the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Seq,
+    DisplayName { descending: bool },
+    UserPrincipalName { descending: bool },
+}
+
+/// Where the previous page stopped.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Cursor {
+    #[serde(rename = "s")]
+    Seq(i64),
+    #[serde(rename = "k")]
+    Key(Option<String>, String),
+}
+
+pub struct ListQuery<'a> {
+    pub scope: Scope<'a>,
+    /// Only objects of this kind (OData casts such as `/members/microsoft.graph.user`).
+    pub kind: Option<Kind>,
+    pub filter: Option<&'a Filter>,
+    pub search: Option<&'a Search>,
+    pub order: Order,
+    pub after: Option<&'a Cursor>,
+    pub limit: u32,
+}
+
+/// Maps a canonical Graph property name to a trusted SQL expression over `o`.
+fn column(property: &str) -> Option<String> {
+    Some(match property {
+        "id" => "o.id".to_owned(),
+        "displayName" => "o.display_name".to_owned(),
+        "userPrincipalName" => "o.user_principal_name".to_owned(),
+        "appId" => "o.app_id".to_owned(),
+        // Property names come from the OData model's whitelist: plain ASCII identifiers.
+        other if other.chars().all(|c| c.is_ascii_alphanumeric()) => {
+            format!("json_extract(o.data, '$.{other}')")
+        }
+        _ => return None,
+    })
+}
+
+fn push_binds(builder: &mut QueryBuilder<Sqlite>, sql: &str, binds: Vec<Bind>) {
+    // `sql` uses `?` placeholders in bind order; QueryBuilder numbers its own, so splice them in.
+    let mut binds = binds.into_iter();
+    let mut rest = sql;
+    while let Some(at) = rest.find('?') {
+        builder.push(&rest[..at]);
+        match binds.next() {
+            Some(Bind::Text(text)) => builder.push_bind(text),
+            Some(Bind::Int(int)) => builder.push_bind(int),
+            None => builder.push("NULL"),
+        };
+        rest = &rest[at + 1..];
+    }
+    builder.push(rest);
+}
+
+fn push_from(builder: &mut QueryBuilder<Sqlite>, tenant: &str, scope: Scope<'_>) {
+    match scope {
+        Scope::All(kind) => {
+            builder.push(" from directory_objects o where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
+            builder.push(" and o.kind = ");
+            builder.push_bind(kind.as_str());
+        }
+        Scope::MembersOf { group, transitive } => {
+            builder.push(" from directory_objects o where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
+            builder.push(" and o.id in (");
+            push_closure(builder, tenant, group, transitive, Direction::Down);
+            builder.push(")");
+        }
+        Scope::MemberOf { member, transitive } => {
+            builder.push(" from directory_objects o where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
+            builder.push(" and o.id in (");
+            push_closure(builder, tenant, member, transitive, Direction::Up);
+            builder.push(")");
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    /// From a group to its members.
+    Down,
+    /// From a member to the groups containing it.
+    Up,
+}
+
+/// A sub-select of ids reachable from `start` through memberships, one step or transitively.
+/// `union` (not `union all`) keeps the recursion finite even if a cycle slipped in.
+fn push_closure(
+    builder: &mut QueryBuilder<Sqlite>,
+    tenant: &str,
+    start: &str,
+    transitive: bool,
+    dir: Direction,
+) {
+    let (from, to) = match dir {
+        Direction::Down => ("group_id", "member_id"),
+        Direction::Up => ("member_id", "group_id"),
+    };
+    if !transitive {
+        builder.push(format!("select {to} from memberships where tenant_id = "));
+        builder.push_bind(tenant.to_owned());
+        builder.push(format!(" and {from} = "));
+        builder.push_bind(start.to_owned());
+        return;
+    }
+    builder.push(format!(
+        "with recursive reach(id) as (select {to} from memberships where tenant_id = "
+    ));
+    builder.push_bind(tenant.to_owned());
+    builder.push(format!(" and {from} = "));
+    builder.push_bind(start.to_owned());
+    builder.push(format!(
+        " union select m.{to} from memberships m join reach on m.{from} = reach.id where m.tenant_id = "
+    ));
+    builder.push_bind(tenant.to_owned());
+    builder.push(") select id from reach");
+}
+
+fn push_conditions(
+    builder: &mut QueryBuilder<Sqlite>,
+    query: &ListQuery<'_>,
+) -> Result<(), String> {
+    if let Some(kind) = query.kind {
+        builder.push(" and o.kind = ");
+        builder.push_bind(kind.as_str());
+    }
+    if let Some(filter) = query.filter {
+        let fragment = filter_sql::filter_to_sql(filter, &column)?;
+        builder.push(" and (");
+        push_binds(builder, &fragment.sql, fragment.binds);
+        builder.push(")");
+    }
+    if let Some(search) = query.search {
+        let fragment = filter_sql::search_to_sql(search, &column)?;
+        builder.push(" and (");
+        push_binds(builder, &fragment.sql, fragment.binds);
+        builder.push(")");
+    }
+    Ok(())
+}
+
+/// One page of objects, and the cursor after its last row when more may follow.
+pub async fn list_objects(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    query: &ListQuery<'_>,
+) -> Result<(Vec<ObjectRow>, Option<Cursor>), ListError> {
+    let mut builder = QueryBuilder::<Sqlite>::new(format!("select {COLUMNS}"));
+    push_from(&mut builder, tenant, query.scope);
+    push_conditions(&mut builder, query).map_err(ListError::Query)?;
+    let (key, descending) = match query.order {
+        Order::Seq => (None, false),
+        Order::DisplayName { descending } => (Some("o.display_name"), descending),
+        Order::UserPrincipalName { descending } => (Some("o.user_principal_name"), descending),
+    };
+    let cmp = if descending { "<" } else { ">" };
+    match (query.after, key) {
+        (Some(Cursor::Seq(seq)), None) => {
+            builder.push(" and o.seq > ");
+            builder.push_bind(*seq);
+        }
+        (Some(Cursor::Key(value, id)), Some(key)) => {
+            // Keyset paging on (key, id); NULL keys sort first ascending.
+            builder.push(format!(" and ({key}, o.id) {cmp} ("));
+            builder.push_bind(value.clone());
+            builder.push(", ");
+            builder.push_bind(id.clone());
+            builder.push(")");
+        }
+        (Some(_), _) => return Err(ListError::BadCursor),
+        (None, _) => {}
+    }
+    let direction = if descending { "desc" } else { "asc" };
+    match key {
+        None => builder.push(" order by o.seq"),
+        Some(key) => builder.push(format!(" order by {key} {direction}, o.id {direction}")),
+    };
+    builder.push(" limit ");
+    builder.push_bind(i64::from(query.limit) + 1);
+    let mut rows: Vec<ObjectRow> = builder
+        .build_query_as()
+        .fetch_all(conn)
+        .await
+        .map_err(ListError::Db)?;
+    let more = rows.len() > query.limit as usize;
+    rows.truncate(query.limit as usize);
+    let next = match (more, rows.last()) {
+        (true, Some(last)) => Some(match query.order {
+            Order::Seq => Cursor::Seq(last.seq),
+            Order::DisplayName { .. } => Cursor::Key(last.display_name.clone(), last.id.clone()),
+            Order::UserPrincipalName { .. } => {
+                Cursor::Key(last.user_principal_name.clone(), last.id.clone())
+            }
+        }),
+        _ => None,
+    };
+    Ok((rows, next))
+}
+
+/// The number of objects a list would return over all its pages.
+pub async fn count_objects(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    query: &ListQuery<'_>,
+) -> Result<i64, ListError> {
+    let mut builder = QueryBuilder::<Sqlite>::new("select count(*)");
+    push_from(&mut builder, tenant, query.scope);
+    push_conditions(&mut builder, query).map_err(ListError::Query)?;
+    builder
+        .build_query_scalar()
+        .fetch_one(conn)
+        .await
+        .map_err(ListError::Db)
+}
+
+/// Why a list could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ListError {
+    #[error("unsupported query: {0}")]
+    Query(String),
+    #[error("the skip token does not fit this query")]
+    BadCursor,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// The objects with these ids, in one tenant; missing ids are left out.
+pub async fn get_many(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    ids: &[String],
+) -> sqlx::Result<Vec<ObjectRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut builder = QueryBuilder::<Sqlite>::new(format!(
+        "select {COLUMNS} from directory_objects o where o.tenant_id = "
+    ));
+    builder.push_bind(tenant.to_owned());
+    builder.push(" and o.id in (");
+    let mut separated = builder.separated(", ");
+    for id in ids {
+        separated.push_bind(id.to_ascii_lowercase());
+    }
+    builder.push(") order by o.seq");
+    builder.build_query_as().fetch_all(conn).await
+}

@@ -1,0 +1,132 @@
+//! Tenants and their verified domains.
+
+use sqlx::{FromRow, SqliteConnection};
+
+/// A tenant as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct TenantRow {
+    pub id: String,
+    pub display_name: String,
+    pub cloud: String,
+    pub country: Option<String>,
+    pub settings: String,
+}
+
+pub struct NewTenant<'a> {
+    pub id: &'a str,
+    pub display_name: &'a str,
+    pub cloud: &'a str,
+    pub country: Option<&'a str>,
+    pub settings: &'a str,
+    pub domains: &'a [String],
+}
+
+pub async fn insert_tenant(
+    conn: &mut SqliteConnection,
+    tenant: &NewTenant<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into tenants (id, display_name, cloud, country, settings, created_seq)
+         values (?, ?, ?, ?, ?, (select coalesce(max(created_seq), 0) + 1 from tenants))",
+    )
+    .bind(tenant.id)
+    .bind(tenant.display_name)
+    .bind(tenant.cloud)
+    .bind(tenant.country)
+    .bind(tenant.settings)
+    .execute(&mut *conn)
+    .await?;
+    for (position, domain) in tenant.domains.iter().enumerate() {
+        sqlx::query(
+            "insert into tenant_domains (tenant_id, name, is_initial, position) values (?, ?, ?, ?)",
+        )
+        .bind(tenant.id)
+        .bind(domain)
+        .bind(position == 0)
+        .bind(position as i64)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Finds a tenant by id (GUID, any case) or by one of its verified domains.
+pub async fn resolve_tenant(
+    conn: &mut SqliteConnection,
+    key: &str,
+) -> sqlx::Result<Option<TenantRow>> {
+    sqlx::query_as(
+        "select id, display_name, cloud, country, settings from tenants
+         where id = lower(?1)
+            or id = (select tenant_id from tenant_domains where name = ?1)",
+    )
+    .bind(key)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn tenant_exists(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("select 1 from tenants where id = ?")
+        .bind(tenant)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
+pub async fn list_tenants(conn: &mut SqliteConnection) -> sqlx::Result<Vec<TenantRow>> {
+    sqlx::query_as(
+        "select id, display_name, cloud, country, settings from tenants order by created_seq",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// The tenant's verified domains, initial domain first.
+pub async fn tenant_domains(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select name from tenant_domains where tenant_id = ? order by position")
+        .bind(tenant)
+        .fetch_all(conn)
+        .await
+}
+
+/// Deletes a tenant and everything in it.
+pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {
+    // Memberships and role assignments reference objects; objects reference the tenant.
+    sqlx::query("delete from memberships where tenant_id = ?")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from directory_role_members where tenant_id = ?")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from directory_objects where tenant_id = ?")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("delete from tenant_domains where tenant_id = ?")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query("delete from tenants where id = ?")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+pub async fn update_settings(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    settings: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update tenants set settings = ? where id = ?")
+        .bind(settings)
+        .bind(tenant)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
