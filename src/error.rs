@@ -94,6 +94,8 @@ impl ErrorCode {
 pub struct GraphError {
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
+    /// Graph's optional `details` array (`[{"target","code"}]`).
+    pub details: Option<serde_json::Value>,
     #[source]
     source: Option<anyhow::Error>,
 }
@@ -103,6 +105,7 @@ impl GraphError {
         Self {
             code,
             message: message.into(),
+            details: None,
             source: None,
         }
     }
@@ -155,8 +158,15 @@ impl GraphError {
         Self {
             code: ErrorCode::InternalServerError,
             message: "An internal server error occurred.".into(),
+            details: None,
             source: Some(err.into()),
         }
+    }
+
+    /// Adds Graph's `details` array.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     pub fn status(&self) -> StatusCode {
@@ -176,17 +186,19 @@ impl IntoResponse for GraphError {
         if let Some(source) = &self.source {
             tracing::error!(request_id = %ctx.request_id, error = %source, "internal error");
         }
-        let body = json!({
-            "error": {
-                "code": self.code.as_str(),
-                "message": self.message,
-                "innerError": {
-                    "date": ctx.date,
-                    "request-id": ctx.request_id,
-                    "client-request-id": ctx.client_request_id,
-                }
+        let mut error = json!({
+            "code": self.code.as_str(),
+            "message": self.message,
+            "innerError": {
+                "date": ctx.date,
+                "request-id": ctx.request_id,
+                "client-request-id": ctx.client_request_id,
             }
         });
+        if let (Some(details), Some(map)) = (self.details.clone(), error.as_object_mut()) {
+            map.insert("details".to_owned(), details);
+        }
+        let body = json!({ "error": error });
         let mut response = (self.status(), body.to_string()).into_response();
         let headers = response.headers_mut();
         headers.insert(

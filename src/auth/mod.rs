@@ -140,8 +140,9 @@ pub fn verify_signature(
     audiences: &[&str],
 ) -> Result<Claims, GraphError> {
     let invalid = || GraphError::unauthenticated("Access token validation failure.");
-    let header = jsonwebtoken::decode_header(token)
-        .map_err(|_| GraphError::unauthenticated("Invalid JWT token. The token is malformed."))?;
+    let header = jsonwebtoken::decode_header(token).map_err(|_| {
+        GraphError::unauthenticated("CompactToken parsing failed with error code: 80049217")
+    })?;
     // Only RS256: `alg: none` and HS256 keyed with the public key are refused here.
     if header.alg != Algorithm::RS256 {
         return Err(invalid());
@@ -192,9 +193,13 @@ impl FromRequestParts<AppState> for Caller {
         // Entra allows five minutes of clock skew.
         const SKEW: i64 = 300;
         if claims.exp + SKEW <= now || claims.nbf - SKEW > now {
-            return Err(GraphError::unauthenticated(
-                "Access token has expired or is not yet valid.",
-            ));
+            return Err(if claims.exp + SKEW <= now {
+                GraphError::unauthenticated("Lifetime validation failed, the token is expired.")
+            } else {
+                GraphError::unauthenticated(
+                    "Lifetime validation failed, the token is not yet valid (nbf).",
+                )
+            });
         }
         if claims.iss != token::issuer_v1(&claims.tid) {
             return Err(GraphError::unauthenticated(

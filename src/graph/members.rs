@@ -120,10 +120,8 @@ pub async fn check_can_add(
         .await?
         .ok_or_else(|| GraphError::not_found(member))?;
     if group.is_dynamic() {
-        // Divergence: Graph's exact text for a manual change to a dynamic group is not captured.
-        return Err(GraphError::request_bad_request(
-            "Insufficient privileges to complete the operation. Members of a group with dynamic membership cannot be changed manually.",
-        ));
+        // Graph answers a manual change to a dynamic group with its generic 403 (KelvinTegelaar/CIPP#468).
+        return Err(GraphError::forbidden());
     }
     if row.kind() == Kind::Group {
         if group.is_unified() {
@@ -188,9 +186,7 @@ async fn remove_member(
     let row = groups::load(&mut tx, &caller.tenant, &group_id).await?;
     let group = parse_group(&row)?;
     if group.is_dynamic() {
-        return Err(GraphError::request_bad_request(
-            "Insufficient privileges to complete the operation. Members of a group with dynamic membership cannot be changed manually.",
-        ));
+        return Err(GraphError::forbidden());
     }
     if !store::members::remove_member(
         &mut tx,

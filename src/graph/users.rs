@@ -205,9 +205,7 @@ async fn get_me(
 /// The signed-in user's id, or Graph's 400 for app-only tokens.
 pub fn me(caller: &Caller) -> Result<&str> {
     caller.user_id().ok_or_else(|| {
-        GraphError::request_bad_request(
-            "/me request is only valid with delegated authentication flow.",
-        )
+        GraphError::bad_request("/me request is only valid with delegated authentication flow.")
     })
 }
 
@@ -335,6 +333,7 @@ fn duplicate_upn() -> GraphError {
     GraphError::request_bad_request(
         "Another object with the same value for property userPrincipalName already exists.",
     )
+    .with_details(serde_json::json!([{"target": "userPrincipalName", "code": "ObjectConflict"}]))
 }
 
 /// PATCH /users/{id | userPrincipalName} — user-update. 204. Permissions: `permissions::USERS_WRITE`.

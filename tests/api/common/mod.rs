@@ -1,0 +1,321 @@
+//! The in-process test harness: a fresh in-memory tenantsim per test (embedded fixtures),
+//! requests through `tower::ServiceExt::oneshot`, tokens signed with the same key the server
+//! verifies with.
+
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use tenantsim::auth::keys::SigningKeys;
+use tenantsim::auth::token::{self, Subject, TokenRequest};
+use tenantsim::fixtures::{self, FixtureSource};
+use tenantsim::store::{self, Db};
+use tenantsim::{AppState, Settings};
+
+pub const CONTOSO: &str = "c0a70550-0000-4000-8000-000000000001";
+pub const FABRIKAM: &str = "fab71ca7-0000-4000-8000-000000000001";
+pub const ADMIN: &str = "c0a70550-0000-4000-8000-000000000101";
+pub const ADELE: &str = "c0a70550-0000-4000-8000-000000000102";
+pub const ALEX: &str = "c0a70550-0000-4000-8000-000000000103";
+pub const LYNNE_NO_GROUPS: &str = "c0a70550-0000-4000-8000-000000000113";
+pub const JOHANNA: &str = "c0a70550-0000-4000-8000-000000000111";
+pub const CHRISTIE: &str = "c0a70550-0000-4000-8000-000000000117";
+pub const DEBRA_DISABLED: &str = "c0a70550-0000-4000-8000-000000000119";
+pub const GUEST: &str = "c0a70550-0000-4000-8000-000000000120";
+pub const LINKEDIN_PILOT: &str = "c0a70550-0000-4000-8000-000000000201";
+pub const RETAIL_EUROPE: &str = "c0a70550-0000-4000-8000-000000000202";
+pub const RETAIL_MUNICH: &str = "c0a70550-0000-4000-8000-000000000203";
+pub const SALES_M365: &str = "c0a70550-0000-4000-8000-000000000204";
+pub const DYNAMIC_SEATTLE: &str = "c0a70550-0000-4000-8000-000000000205";
+pub const FABRIKAM_ADMIN: &str = "fab71ca7-0000-4000-8000-000000000101";
+
+/// Application roles broad enough for every foundation route.
+pub const ALL_ROLES: &[&str] = &[
+    "Directory.ReadWrite.All",
+    "User.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+];
+
+/// One RSA key per test process: generating one takes ~100 ms.
+pub fn keys() -> Arc<SigningKeys> {
+    static KEYS: OnceLock<Arc<SigningKeys>> = OnceLock::new();
+    KEYS.get_or_init(|| Arc::new(SigningKeys::generate().expect("key")))
+        .clone()
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+}
+
+impl TestApp {
+    /// Both embedded tenants (Contoso and the US Government Fabrikam), default settings.
+    pub async fn new() -> Self {
+        Self::with_settings(Settings::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Self {
+        let db = Db::open(None).await.expect("database");
+        Self::on_db(db, settings, true).await
+    }
+
+    /// An app over an existing database; `seed` loads the embedded fixtures first.
+    pub async fn on_db(db: Db, settings: Settings, seed: bool) -> Self {
+        if seed {
+            let seeds =
+                fixtures::parse_all(&FixtureSource::embedded_all()).expect("fixtures parse");
+            fixtures::load(&db, &seeds).await.expect("fixtures load");
+        }
+        let state = AppState::new(db, keys(), settings);
+        state
+            .ready
+            .store(true, std::sync::atomic::Ordering::Release);
+        let router = tenantsim::build_router(state.clone());
+        Self { router, state }
+    }
+
+    /// An app-only Graph token for `tenant` with these roles.
+    pub fn app_token(&self, tenant: &str, roles: &[&str]) -> String {
+        self.mint(
+            tenant,
+            Subject::App {
+                object_id: "5e7a1c2d-0000-4000-8000-00000000a001".into(),
+                roles: roles.iter().map(|r| r.to_string()).collect(),
+            },
+        )
+    }
+
+    /// A delegated Graph token for a fixture user.
+    pub async fn user_token(&self, tenant: &str, user: &str, scopes: &[&str]) -> String {
+        let mut conn = self.state.db.pool.acquire().await.expect("conn");
+        let row = store::objects::get_user(&mut conn, tenant, user)
+            .await
+            .expect("query")
+            .expect("user exists");
+        let wids = store::members::roles_of(&mut conn, tenant, &row.id)
+            .await
+            .expect("roles");
+        self.mint(
+            tenant,
+            Subject::User {
+                object_id: row.id,
+                upn: row.user_principal_name.unwrap_or_default(),
+                name: row.display_name.unwrap_or_default(),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                wids,
+            },
+        )
+    }
+
+    pub fn token_request(&self, tenant: &str, subject: Subject) -> TokenRequest {
+        TokenRequest {
+            tenant: tenant.to_owned(),
+            audience: token::GRAPH_AUDIENCE.to_owned(),
+            app_id: "5e7a1c2d-0000-4000-8000-00000000a000".to_owned(),
+            app_display_name: Some("tenantsim tests".to_owned()),
+            subject,
+            issued_at: self.state.clock.unix(),
+            lifetime_seconds: 3599,
+        }
+    }
+
+    pub fn mint(&self, tenant: &str, subject: Subject) -> String {
+        token::mint(&self.state.keys, &self.token_request(tenant, subject)).expect("mint")
+    }
+
+    /// A Contoso app token with every foundation role: the usual caller of a test.
+    pub fn admin(&self) -> String {
+        self.app_token(CONTOSO, ALL_ROLES)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
+        let builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost:8080");
+        TestRequest {
+            app: self,
+            builder,
+            body: Body::empty(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> TestRequest<'_> {
+        self.request(Method::GET, path)
+    }
+
+    pub fn post(&self, path: &str) -> TestRequest<'_> {
+        self.request(Method::POST, path)
+    }
+
+    pub fn patch(&self, path: &str) -> TestRequest<'_> {
+        self.request(Method::PATCH, path)
+    }
+
+    pub fn delete(&self, path: &str) -> TestRequest<'_> {
+        self.request(Method::DELETE, path)
+    }
+}
+
+pub struct TestRequest<'a> {
+    app: &'a TestApp,
+    builder: axum::http::request::Builder,
+    body: Body,
+}
+
+impl TestRequest<'_> {
+    pub fn token(mut self, token: &str) -> Self {
+        self.builder = self
+            .builder
+            .header("authorization", format!("Bearer {token}"));
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub fn eventual(self) -> Self {
+        self.header("ConsistencyLevel", "eventual")
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.builder = self.builder.header("content-type", "application/json");
+        self.body = Body::from(body.to_string());
+        self
+    }
+
+    pub fn raw_body(mut self, content_type: &str, body: impl Into<Body>) -> Self {
+        self.builder = self.builder.header("content-type", content_type);
+        self.body = body.into();
+        self
+    }
+
+    pub async fn send(self) -> TestResponse {
+        let request = self.builder.body(self.body).expect("request");
+        let response = self
+            .app
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        TestResponse {
+            status,
+            headers,
+            text,
+            json,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl TestResponse {
+    /// Asserts a Graph error envelope with this status and code; returns the message.
+    pub fn assert_error(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status.as_u16(), status, "status of {}", self.text);
+        assert_eq!(self.json["error"]["code"], code, "code of {}", self.text);
+        let inner = &self.json["error"]["innerError"];
+        let date = inner["date"].as_str().expect("innerError.date");
+        assert_eq!(date.len(), 19, "date without fraction or zone: {date}");
+        assert!(!date.ends_with('Z'));
+        assert!(inner["request-id"].is_string());
+        assert!(inner["client-request-id"].is_string());
+        let content_type = self.headers["content-type"].to_str().expect("ascii");
+        assert!(
+            content_type.starts_with("application/json"),
+            "{content_type}"
+        );
+        self.json["error"]["message"]
+            .as_str()
+            .expect("message")
+            .to_owned()
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        let values = self.json["value"].as_array().expect("value array");
+        values
+            .iter()
+            .map(|v| v["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let values = self.json["value"].as_array().expect("value array");
+        values
+            .iter()
+            .map(|v| v["displayName"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The body with per-run values (ids of requests, dates, timestamps) redacted.
+    pub fn redacted(&self) -> Value {
+        let mut json = self.json.clone();
+        redact(&mut json);
+        json
+    }
+}
+
+fn redact(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match key.as_str() {
+                    "date" | "request-id" | "client-request-id" => {
+                        *v = Value::String(format!("[{key}]"))
+                    }
+                    "createdDateTime" | "renewedDateTime" if v.is_string() => {
+                        *v = Value::String("[datetime]".into())
+                    }
+                    _ => redact(v),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
+/// Follows `@odata.nextLink` from `path` to the end; returns every page's body.
+pub async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut next = Some(path.to_owned());
+    while let Some(url) = next {
+        let relative = url
+            .strip_prefix("http://localhost:8080")
+            .unwrap_or(&url)
+            .to_owned();
+        let response = app.get(&relative).token(token).send().await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text);
+        next = response.json["@odata.nextLink"].as_str().map(str::to_owned);
+        pages.push(response.json);
+        assert!(pages.len() < 100, "paging does not end");
+    }
+    pages
+}

@@ -1,0 +1,4 @@
+//! tenantsim's integration tests: one binary, in-process requests, a fresh database per test.
+
+mod common;
+mod users;

@@ -1,0 +1,286 @@
+//! Users: list, get, create, update, delete, /me.
+
+use serde_json::json;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn list_users_returns_the_default_property_set() {
+    let app = TestApp::new().await;
+    let response = app
+        .get("/v1.0/users?$top=2")
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200);
+    insta::assert_json_snapshot!(response.redacted());
+}
+
+#[tokio::test]
+async fn get_user_by_upn_and_by_id_agree() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let by_id = app
+        .get(&format!("/v1.0/users/{ADELE}"))
+        .token(&token)
+        .send()
+        .await;
+    let upn = by_id.json["userPrincipalName"]
+        .as_str()
+        .expect("upn")
+        .to_owned();
+    let by_upn = app
+        .get(&format!("/v1.0/users/{upn}"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(by_id.status, 200);
+    assert_eq!(by_id.json, by_upn.json);
+    assert_eq!(
+        by_id.json["@odata.context"],
+        "http://localhost:8080/v1.0/$metadata#users/$entity"
+    );
+}
+
+#[tokio::test]
+async fn get_user_with_select_projects_and_names_the_selection_in_the_context() {
+    let app = TestApp::new().await;
+    let response = app
+        .get(&format!(
+            "/v1.0/users/{ADELE}?$select=displayName,city,accountEnabled"
+        ))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.json,
+        json!({
+            "@odata.context": "http://localhost:8080/v1.0/$metadata#users(displayName,city,accountEnabled)/$entity",
+            "displayName": "Adele Vance",
+            "city": response.json["city"],
+            "accountEnabled": true,
+        })
+    );
+    assert!(response.json["city"].is_string());
+}
+
+#[tokio::test]
+async fn get_unknown_user_is_request_resource_not_found() {
+    let app = TestApp::new().await;
+    let missing = "00000000-0000-4000-8000-00000000dead";
+    let response = app
+        .get(&format!("/v1.0/users/{missing}"))
+        .token(&app.admin())
+        .send()
+        .await;
+    let message = response.assert_error(404, "Request_ResourceNotFound");
+    assert_eq!(
+        message,
+        format!(
+            "Resource '{missing}' does not exist or one of its queried reference-property objects are not present."
+        )
+    );
+}
+
+fn new_user(upn: &str) -> serde_json::Value {
+    json!({
+        "accountEnabled": true,
+        "displayName": "Test User",
+        "mailNickname": "testuser",
+        "userPrincipalName": upn,
+        "passwordProfile": {"forceChangePasswordNextSignIn": true, "password": "xWwvJ]6NMw+bWH-d"},
+        "@odata.type": "#microsoft.graph.user",
+        "someUnknownProperty": 42
+    })
+}
+
+#[tokio::test]
+async fn create_user_returns_201_and_the_user_can_be_read_back() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let created = app
+        .post("/v1.0/users")
+        .token(&token)
+        .json(new_user("test.user@contoso.com"))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().expect("id");
+    assert!(created.json.get("someUnknownProperty").is_none());
+    assert!(created.json.get("passwordProfile").is_none());
+    let read = app
+        .get(&format!(
+            "/v1.0/users/{id}?$select=userPrincipalName,accountEnabled,createdDateTime,userType"
+        ))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(read.json["userPrincipalName"], "test.user@contoso.com");
+    assert_eq!(read.json["userType"], "Member");
+    assert!(
+        read.json["createdDateTime"]
+            .as_str()
+            .expect("timestamp")
+            .ends_with('Z')
+    );
+}
+
+#[tokio::test]
+async fn create_user_with_a_taken_upn_is_rejected_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let before = app
+        .get("/v1.0/users/$count")
+        .eventual()
+        .token(&token)
+        .send()
+        .await
+        .text;
+    let response = app
+        .post("/v1.0/users")
+        .token(&token)
+        .json(new_user("AdeleV@contoso.onmicrosoft.com"))
+        .send()
+        .await;
+    let message = response.assert_error(400, "Request_BadRequest");
+    assert_eq!(
+        message,
+        "Another object with the same value for property userPrincipalName already exists."
+    );
+    let after = app
+        .get("/v1.0/users/$count")
+        .eventual()
+        .token(&token)
+        .send()
+        .await
+        .text;
+    assert_eq!(before, after);
+}
+
+#[tokio::test]
+async fn create_user_needs_graphs_required_properties_and_a_verified_domain() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    for missing in [
+        "accountEnabled",
+        "displayName",
+        "mailNickname",
+        "passwordProfile",
+        "userPrincipalName",
+    ] {
+        let mut body = new_user("x@contoso.com");
+        body.as_object_mut().expect("object").remove(missing);
+        let response = app
+            .post("/v1.0/users")
+            .token(&token)
+            .json(body)
+            .send()
+            .await;
+        let message = response.assert_error(400, "Request_BadRequest");
+        assert!(
+            message.contains(&format!("'{missing}'")),
+            "{missing}: {message}"
+        );
+    }
+    let response = app
+        .post("/v1.0/users")
+        .token(&token)
+        .json(new_user("x@fabrikam.com"))
+        .send()
+        .await;
+    let message = response.assert_error(400, "Request_BadRequest");
+    assert!(message.contains("verified domain"), "{message}");
+    let response = app
+        .post("/v1.0/users")
+        .token(&token)
+        .json(new_user("bad user@contoso.com"))
+        .send()
+        .await;
+    response.assert_error(400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn update_user_answers_204_and_null_clears_a_property() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let path = format!("/v1.0/users/{ADELE}");
+    let response = app
+        .patch(&path)
+        .token(&token)
+        .json(json!({"jobTitle": "Chief Connector", "officeLocation": null}))
+        .send()
+        .await;
+    assert_eq!(response.status, 204, "{}", response.text);
+    assert!(response.text.is_empty());
+    let read = app.get(&path).token(&token).send().await;
+    assert_eq!(read.json["jobTitle"], "Chief Connector");
+    assert_eq!(read.json["officeLocation"], serde_json::Value::Null);
+    assert_eq!(read.json["displayName"], "Adele Vance");
+}
+
+#[tokio::test]
+async fn update_user_with_a_wrong_type_is_400_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let path = format!("/v1.0/users/{ADELE}");
+    let before = app.get(&path).token(&token).send().await.json;
+    let response = app
+        .patch(&path)
+        .token(&token)
+        .json(json!({"jobTitle": "x", "accountEnabled": "yes"}))
+        .send()
+        .await;
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert_eq!(app.get(&path).token(&token).send().await.json, before);
+}
+
+#[tokio::test]
+async fn delete_user_answers_204_then_404() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let path = format!("/v1.0/users/{ALEX}");
+    assert_eq!(app.delete(&path).token(&token).send().await.status, 204);
+    app.get(&path)
+        .token(&token)
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
+    app.delete(&path)
+        .token(&token)
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
+}
+
+#[tokio::test]
+async fn me_is_the_signed_in_user_and_refused_for_app_tokens() {
+    let app = TestApp::new().await;
+    let token = app.user_token(CONTOSO, ADELE, &["User.Read"]).await;
+    let me = app.get("/v1.0/me").token(&token).send().await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(me.json["id"], ADELE);
+    let response = app.get("/v1.0/me").token(&app.admin()).send().await;
+    let message = response.assert_error(400, "BadRequest");
+    assert_eq!(
+        message,
+        "/me request is only valid with delegated authentication flow."
+    );
+}
+
+#[tokio::test]
+async fn beta_returns_every_stored_property_without_select() {
+    let app = TestApp::new().await;
+    let response = app
+        .get(&format!("/beta/users/{ADELE}"))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.json["@odata.context"],
+        "http://localhost:8080/beta/$metadata#users/$entity"
+    );
+    assert!(response.json.get("city").is_some());
+    assert!(response.json.get("accountEnabled").is_some());
+}
