@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""tenantsim benchmark: start-to-ready time, idle RSS, and authenticated GET throughput.
+
+Builds the release binary, runs it on loopback, and drives it with wrk (Debian package `wrk`).
+Prints a table and writes the figures as JSON (bench/out/bench.json). Bounded: each load run
+lasts --seconds (default 5), every process is stopped at the end.
+
+    python3 bench/bench.py [--seconds 5] [--connections 1,16,64] [--starts 20]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "tenantsim")
+ADELE = "c0a70550-0000-4000-8000-000000000102"
+
+
+def build():
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+
+
+def start(data_dir, extra=()):
+    """Starts the server on a free port; returns (process, base URL, seconds to ready line)."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(
+        [BIN, "serve", "--http-port", "0", "--data-dir", data_dir, "--log-format", "pretty", *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "RUST_LOG": "tenantsim=info"},
+    )
+    for line in proc.stdout:
+        m = re.search(r"tenantsim ready on (http://\S+)", line)
+        if m:
+            return proc, m.group(1), time.perf_counter() - began
+    raise RuntimeError("tenantsim exited before its ready line")
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def token(data_dir, *args):
+    out = subprocess.run([BIN, "token", "--tenant", "contoso.onmicrosoft.com", "--data-dir", data_dir, *args],
+                         check=True, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def to_ms(text):
+    value, unit = float(re.match(r"[\d.]+", text).group()), re.search(r"[a-z]+$", text).group()
+    return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url, connections, seconds, headers=()):
+    threads = min(connections, 2)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", *[x for h in headers for x in ("-H", h)], url]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
+    p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"connections": connections, "rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--connections", default="1,16,64")
+    parser.add_argument("--starts", type=int, default=20)
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    if not args.no_build:
+        build()
+    data_dir = tempfile.mkdtemp(prefix="tenantsim-bench-")
+    results = {}
+    try:
+        # The first start creates the signing key; measure the ones after it.
+        proc, _, _ = start(data_dir)
+        stop(proc)
+        starts = []
+        for _ in range(args.starts):
+            proc, _, elapsed = start(data_dir)
+            starts.append(elapsed * 1000)
+            stop(proc)
+        results["start_to_ready_ms"] = {"median": statistics.median(starts), "max": max(starts), "runs": len(starts)}
+
+        proc, base, _ = start(data_dir)
+        time.sleep(1.0)
+        results["idle_rss_mib"] = rss_kib(proc.pid) / 1024
+        bearer = token(data_dir, "--app", "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f", "--roles", "User.Read.All")
+        url = f"{base}/v1.0/users/{ADELE}"
+        results["authenticated_get"] = [
+            wrk(url, int(c), args.seconds, [f"Authorization: Bearer {bearer}"]) for c in args.connections.split(",")
+        ]
+        results["rss_after_load_mib"] = rss_kib(proc.pid) / 1024
+        stop(proc)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    print(f"start to ready: median {results['start_to_ready_ms']['median']:.1f} ms, max {results['start_to_ready_ms']['max']:.1f} ms ({args.starts} runs)")
+    print(f"idle RSS: {results['idle_rss_mib']:.1f} MiB (after load: {results['rss_after_load_mib']:.1f} MiB)")
+    print(f"{'GET /v1.0/users/{id}':<24} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for row in results["authenticated_get"]:
+        print(f"{'':<24} {row['connections']:>5} {row['rps']:>10.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['non_2xx']:>8}")
+    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "out", "bench.json"), "w") as out:
+        json.dump(results, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()

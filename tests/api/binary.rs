@@ -1,0 +1,312 @@
+//! The real binary: `serve` prints its ready line and serves over a real socket, `healthcheck`,
+//! `token` and `fixtures check` behave as documented, SIGTERM shuts down gracefully, and a
+//! file database keeps what was written across a restart.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(["--http-port", "0"])
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn tenantsim");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("tenantsim exited before its ready line")
+                .expect("read");
+            if let Some(at) = line.find("tenantsim ready on ") {
+                let rest = &line[at + "tenantsim ready on ".len()..];
+                break rest.split_whitespace().next().expect("url").to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self { child, base }
+    }
+
+    fn host(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    /// A raw HTTP/1.1 request; returns (status, headers+body text).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.host()).expect("connect");
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+            self.host()
+        );
+        if let Some(token) = token {
+            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        }
+        if let Some(body) = body {
+            request.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        request.push_str("client-request-id: 0f8fad5b-d9cb-469f-a165-70867728950e\r\n\r\n");
+        request.push_str(body.unwrap_or(""));
+        stream.write_all(request.as_bytes()).expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        (status, response)
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        self.child.wait().expect("wait")
+    }
+}
+
+fn mint(data_dir: &str, extra: &[&str]) -> String {
+    let output = Command::new(BIN)
+        .args([
+            "token",
+            "--tenant",
+            "contoso.onmicrosoft.com",
+            "--data-dir",
+            data_dir,
+        ])
+        .args(extra)
+        .output()
+        .expect("run token");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .trim()
+        .to_owned()
+}
+
+#[test]
+fn serve_prints_the_ready_line_answers_graph_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_str().expect("path");
+    let server = Server::start(&["--data-dir", data_dir]);
+    assert!(
+        server.base.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.base
+    );
+
+    let (status, _) = server.request("GET", "/health", None, None);
+    assert_eq!(status, 200);
+    let (status, _) = server.request("GET", "/ready", None, None);
+    assert_eq!(status, 200);
+    let health = Command::new(BIN)
+        .args(["healthcheck", "--url", &server.base])
+        .status()
+        .expect("healthcheck");
+    assert!(health.success());
+
+    // `token` and `serve` share the data directory, so they agree on the signing key.
+    let token = mint(
+        data_dir,
+        &[
+            "--app",
+            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "--roles",
+            "User.Read.All",
+        ],
+    );
+    let (status, text) = server.request(
+        "GET",
+        "/v1.0/users?$top=1&$select=displayName",
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200, "{text}");
+    let lower = text.to_ascii_lowercase();
+    assert!(
+        lower.contains("request-id: 0f8fad5b-d9cb-469f-a165-70867728950e"),
+        "{text}"
+    );
+    assert!(
+        lower.contains("client-request-id: 0f8fad5b-d9cb-469f-a165-70867728950e"),
+        "{text}"
+    );
+    assert!(
+        lower.contains("content-type: application/json;odata.metadata=minimal"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "\"@odata.nextLink\":\"{}/v1.0/users?$top=1&$select=displayName&$skiptoken=",
+            server.base
+        )),
+        "{text}"
+    );
+
+    let delegated = mint(
+        data_dir,
+        &[
+            "--user",
+            "AdeleV@contoso.onmicrosoft.com",
+            "--scopes",
+            "User.Read",
+        ],
+    );
+    let (status, text) = server.request(
+        "GET",
+        "/v1.0/me?$select=displayName",
+        Some(&delegated),
+        None,
+    );
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("Adele Vance"));
+
+    let base = server.base.clone();
+    let status = server.terminate();
+    assert!(
+        status.success(),
+        "graceful shutdown exits 0, got {status:?}"
+    );
+    let health = Command::new(BIN)
+        .args(["healthcheck", "--url", &base])
+        .status()
+        .expect("healthcheck");
+    assert!(
+        !health.success(),
+        "healthcheck fails once the server is gone"
+    );
+}
+
+#[test]
+fn a_file_database_keeps_writes_across_a_restart() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_str().expect("path");
+    let db = data.path().join("tenant.db");
+    let db = db.to_str().expect("path");
+    let args = ["--data-dir", data_dir, "--db", db];
+    let token = mint(
+        data_dir,
+        &[
+            "--app",
+            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "--roles",
+            "Directory.ReadWrite.All",
+        ],
+    );
+
+    let server = Server::start(&args);
+    let body = r#"{"accountEnabled":true,"displayName":"Persisted Person","mailNickname":"persisted","userPrincipalName":"persisted@contoso.com","passwordProfile":{"password":"Xx-12345678"}}"#;
+    let (status, text) = server.request("POST", "/v1.0/users", Some(&token), Some(body));
+    assert_eq!(status, 201, "{text}");
+    let (status, _) = server.request(
+        "PATCH",
+        "/v1.0/users/c0a70550-0000-4000-8000-000000000102",
+        Some(&token),
+        Some(r#"{"jobTitle":"Survivor"}"#),
+    );
+    assert_eq!(status, 204);
+    assert!(server.terminate().success());
+
+    let server = Server::start(&args);
+    let (status, text) = server.request(
+        "GET",
+        "/v1.0/users/persisted@contoso.com",
+        Some(&token),
+        None,
+    );
+    assert_eq!(status, 200, "{text}");
+    let (_, text) = server.request(
+        "GET",
+        "/v1.0/users/c0a70550-0000-4000-8000-000000000102?$select=jobTitle",
+        Some(&token),
+        None,
+    );
+    assert!(text.contains("\"jobTitle\":\"Survivor\""), "{text}");
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn fixtures_check_accepts_the_embedded_fixtures_and_names_each_error() {
+    let ok = Command::new(BIN)
+        .args(["fixtures", "check", "fixtures"])
+        .output()
+        .expect("run");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("20 users"));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"tenants":[{"id":"1c3e0000-0000-4000-8000-000000000001","displayName":"Bad","domains":["bad.example"],
+            "users":[{"id":"1c3e0000-0000-4000-8000-000000000101","userPrincipalName":"a@elsewhere.example","displayName":"A","accountEnabled":true,"favouriteColour":"red"}],
+            "groups":[{"id":"1c3e0000-0000-4000-8000-000000000201","displayName":"G","mailEnabled":false,"mailNickname":"g","securityEnabled":true,"members":["1c3e0000-0000-4000-8000-000000000999"]}]}]}"#,
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["fixtures", "check"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let file = bad.display().to_string();
+    for expected in [
+        format!(
+            "{file}: tenant 1c3e0000-0000-4000-8000-000000000001 user a@elsewhere.example: userPrincipalName: the domain must be one of the tenant's domains"
+        ),
+        format!(
+            "{file}: tenant 1c3e0000-0000-4000-8000-000000000001 user a@elsewhere.example: favouriteColour: unknown property"
+        ),
+        format!(
+            "{file}: tenant 1c3e0000-0000-4000-8000-000000000001 group 'G': members: 1c3e0000-0000-4000-8000-000000000999 is not a user or group of this tenant"
+        ),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
+
+    // A bad fixture given to `serve` stops it before it binds, and says why.
+    let out = Command::new(BIN)
+        .args(["serve", "--http-port", "0", "--fixtures"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("favouriteColour: unknown property"));
+}
