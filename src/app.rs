@@ -54,6 +54,8 @@ pub struct AppState {
     pub verified_tokens: Arc<VerifiedTokens>,
     /// Set once migrations and fixtures are loaded.
     pub ready: Arc<AtomicBool>,
+    /// Authorization codes and device-code flows in progress.
+    pub flows: Arc<crate::sts::flows::Flows>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             clock: Arc::new(Clock::default()),
             verified_tokens: Arc::new(VerifiedTokens::default()),
             ready: Arc::new(AtomicBool::new(false)),
+            flows: Arc::default(),
         }
     }
 }
@@ -97,6 +100,7 @@ pub fn build_router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
     Router::new()
         .merge(graph::router())
+        .merge(crate::sts::router())
         .route("/health", get(health))
         .route("/ready", get(ready))
         .fallback(unknown_path)

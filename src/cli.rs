@@ -34,6 +34,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print a Graph access token signed with tenantsim's key (for curl and tests).
     Token(TokenArgs),
+    /// Print the HTTPS CA certificate's path and how to trust it (creating it if needed).
+    Cert(CertArgs),
     /// Exit 0 when a running tenantsim answers /ready with 200.
     Healthcheck(HealthcheckArgs),
     /// Work with fixture files.
@@ -104,6 +106,47 @@ pub struct ServeArgs {
     /// Answer 404 rather than 400 when removing a member that is not one (both occur in Graph).
     #[arg(long, env = "TENANTSIM_REMOVE_MISSING_MEMBER_404")]
     pub remove_missing_member_404: bool,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// The HTTPS listener.
+#[derive(Debug, Clone, Args)]
+pub struct TlsArgs {
+    /// HTTPS port; 0 picks a free one.
+    #[arg(long, env = "TENANTSIM_HTTPS_PORT", default_value_t = 8443)]
+    pub https_port: u16,
+    /// Serve plain HTTP only.
+    #[arg(long, env = "TENANTSIM_NO_HTTPS")]
+    pub no_https: bool,
+    /// Extra subject alternative names for the generated certificate (repeatable).
+    #[arg(long = "tls-san", env = "TENANTSIM_TLS_SAN", value_delimiter = ',')]
+    pub tls_san: Vec<String>,
+    /// Serve this certificate chain (PEM) instead of the generated one.
+    #[arg(long, env = "TENANTSIM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, env = "TENANTSIM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+}
+
+impl TlsArgs {
+    pub fn material(&self, data_dir: &Path) -> anyhow::Result<crate::tls::TlsMaterial> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => crate::tls::load_given(cert, key),
+            _ => crate::tls::load_or_create(data_dir, &self.tls_san),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CertArgs {
+    /// Where the CA and certificate live (the same directory `serve` uses).
+    #[arg(long, env = "TENANTSIM_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Extra subject alternative names, as for `serve`.
+    #[arg(long = "tls-san", env = "TENANTSIM_TLS_SAN", value_delimiter = ',')]
+    pub tls_san: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -148,6 +191,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args).await.map(|()| ExitCode::SUCCESS),
         Command::Token(args) => {
             println!("{}", mint_token(&args).await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Cert(args) => {
+            let dir = args.data_dir.clone().unwrap_or_else(default_data_dir);
+            let material = crate::tls::load_or_create(&dir, &args.tls_san)?;
+            print!("{}", crate::tls::trust_instructions(&material.ca_path));
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck(args) => Ok(if healthcheck(&args.url).await {
@@ -215,17 +264,28 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..Settings::default()
     };
     let state = prepare(&args.store, settings).await?;
-    let listener = tokio::net::TcpListener::bind(SocketAddr::new(args.bind, args.http_port))
-        .await
-        .with_context(|| format!("binding {}:{}", args.bind, args.http_port))?;
-    let addr = listener.local_addr()?;
-    let router = app::build_router(state);
-    tracing::info!(
-        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "tenantsim ready on http://{addr}"
-    );
-    app::serve(listener, router, app::shutdown_signal()).await?;
-    Ok(())
+    let https = if args.tls.no_https {
+        None
+    } else {
+        let material = args.tls.material(&args.store.data_dir())?;
+        Some((SocketAddr::new(args.bind, args.tls.https_port), material))
+    };
+    let listen = crate::server::Listen { http: SocketAddr::new(args.bind, args.http_port), https };
+    let running = crate::server::start(state, listen).await?;
+    let urls = match running.https_url() {
+        Some(https) => format!("{} and {https}", running.http_url()),
+        None => running.http_url(),
+    };
+    tracing::info!(elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "tenantsim ready on {urls}");
+    if let Some(ca) = &running.ca_path {
+        tracing::info!("HTTPS CA certificate: {} (see `tenantsim cert`)", ca.display());
+    }
+    let stop = running.stopper();
+    tokio::spawn(async move {
+        app::shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    running.wait().await
 }
 
 /// Installs the process-wide rustls provider once (aws-lc-rs, the only one compiled in).

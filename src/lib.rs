@@ -3,14 +3,20 @@
 
 pub mod app;
 pub mod auth;
+pub mod builtin;
 pub mod cli;
 pub mod clock;
+pub mod consent;
 pub mod error;
 pub mod fixtures;
 pub mod graph;
+pub mod graph_permissions;
 pub mod odata;
 pub mod request_context;
 pub mod roles;
+pub mod server;
 pub mod store;
+pub mod sts;
+pub mod tls;
 
 pub use app::{AppState, Settings, build_router};

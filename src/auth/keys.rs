@@ -20,6 +20,8 @@ pub struct SigningKeys {
     pub private_pem: String,
     /// DER `RSAPublicKey` (PKCS#1), for JWKS `n` / `e`.
     pub public_pkcs1_der: Vec<u8>,
+    /// A self-signed certificate of the key, for the JWKS `x5c` (made on first use).
+    certificate: std::sync::OnceLock<Option<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for SigningKeys {
@@ -73,7 +75,24 @@ impl SigningKeys {
             decoding,
             private_pem: pem.to_owned(),
             public_pkcs1_der,
+            certificate: std::sync::OnceLock::new(),
         })
+    }
+}
+
+impl SigningKeys {
+    /// DER of a self-signed certificate for this key, as Entra publishes in `x5c`.
+    pub fn certificate_der(&self) -> Option<&[u8]> {
+        self.certificate
+            .get_or_init(|| {
+                let pair = rcgen::KeyPair::from_pem(&self.private_pem).ok()?;
+                let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).ok()?;
+                let mut name = rcgen::DistinguishedName::new();
+                name.push(rcgen::DnType::CommonName, "accounts.tenantsim.local");
+                params.distinguished_name = name;
+                params.self_signed(&pair).ok().map(|c| c.der().to_vec())
+            })
+            .as_deref()
     }
 }
 

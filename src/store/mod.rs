@@ -2,6 +2,7 @@
 //! binds every value. In memory by default (one pinned shared-cache database), or a file in
 //! WAL mode with `--db`.
 
+pub mod apps;
 pub mod filter_sql;
 pub mod members;
 pub mod objects;

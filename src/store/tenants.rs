@@ -94,7 +94,15 @@ pub async fn tenant_domains(
 
 /// Deletes a tenant and everything in it.
 pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {
-    // Memberships and role assignments reference objects; objects reference the tenant.
+    // Grants, credentials and assignments reference objects; objects reference the tenant.
+    for table in [
+        "delete from oauth2_permission_grants where tenant_id = ?",
+        "delete from app_role_assignments where tenant_id = ?",
+        "delete from app_credentials where tenant_id = ?",
+        "delete from applications where tenant_id = ?",
+    ] {
+        sqlx::query(table).bind(tenant).execute(&mut *conn).await?;
+    }
     sqlx::query("delete from memberships where tenant_id = ?")
         .bind(tenant)
         .execute(&mut *conn)

@@ -24,7 +24,10 @@ pub const FABRIKAM: &str = "fab71ca7-0000-4000-8000-000000000001";
 pub const ADMIN: &str = "c0a70550-0000-4000-8000-000000000101";
 pub const ADELE: &str = "c0a70550-0000-4000-8000-000000000102";
 pub const ALEX: &str = "c0a70550-0000-4000-8000-000000000103";
-pub const LYNNE_NO_GROUPS: &str = "c0a70550-0000-4000-8000-000000000113";
+pub const LYNNE_NO_GROUPS: &str = "c0a70550-0000-4000-8000-000000000112";
+pub const MEGAN: &str = "c0a70550-0000-4000-8000-000000000104";
+pub const HENRIETTA: &str = "c0a70550-0000-4000-8000-000000000116";
+pub const NESTOR: &str = "c0a70550-0000-4000-8000-000000000107";
 pub const JOHANNA: &str = "c0a70550-0000-4000-8000-000000000111";
 pub const CHRISTIE: &str = "c0a70550-0000-4000-8000-000000000117";
 pub const DEBRA_DISABLED: &str = "c0a70550-0000-4000-8000-000000000119";
@@ -35,6 +38,31 @@ pub const RETAIL_MUNICH: &str = "c0a70550-0000-4000-8000-000000000203";
 pub const SALES_M365: &str = "c0a70550-0000-4000-8000-000000000204";
 pub const DYNAMIC_SEATTLE: &str = "c0a70550-0000-4000-8000-000000000205";
 pub const FABRIKAM_ADMIN: &str = "fab71ca7-0000-4000-8000-000000000101";
+pub const FABRIKAM_KIM: &str = "fab71ca7-0000-4000-8000-000000000102";
+pub const FABRIKAM_RAY: &str = "fab71ca7-0000-4000-8000-000000000103";
+pub const FABRIKAM_MATEO: &str = "fab71ca7-0000-4000-8000-000000000104";
+pub const FABRIKAM_STAFF: &str = "fab71ca7-0000-4000-8000-000000000201";
+pub const FABRIKAM_IT_ADMINS: &str = "fab71ca7-0000-4000-8000-000000000202";
+pub const FINANCE: &str = "c0a70550-0000-4000-8000-000000000206";
+pub const IT_ADMINS: &str = "c0a70550-0000-4000-8000-000000000207";
+pub const MARK8_M365: &str = "c0a70550-0000-4000-8000-000000000208";
+
+/// A Contoso user id by its two-digit cast number (`user(2)` is Adele Vance).
+pub fn user(n: u32) -> String {
+    format!("c0a70550-0000-4000-8000-0000000001{n:02}")
+}
+
+/// Sorted copies of ids, for comparing sets.
+pub fn sorted<S: AsRef<str>>(ids: &[S]) -> Vec<String> {
+    let mut out: Vec<String> = ids.iter().map(|s| s.as_ref().to_owned()).collect();
+    out.sort();
+    out
+}
+
+/// `{"@odata.id": ".../directoryObjects/{id}"}`, the body of a `$ref` write.
+pub fn reference(id: &str) -> serde_json::Value {
+    serde_json::json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")})
+}
 
 /// Application roles broad enough for every foundation route.
 pub const ALL_ROLES: &[&str] = &[

@@ -1,0 +1,133 @@
+//! Service principals every tenant has: Microsoft Graph (the resource of Graph permissions),
+//! the Azure portal's ADIbizaUX (audience of the portal-internal API), and the first-party
+//! public clients real tools sign in with. Their object ids are derived from tenant and appId,
+//! so they are stable across resets and differ between tenants, as in Entra.
+
+use serde_json::{Value, json};
+use sqlx::SqliteConnection;
+
+use crate::graph_permissions;
+use crate::store::{self, objects::Kind, objects::ObjectWrite};
+
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+pub const PORTAL_APP_ID: &str = "74658136-14ec-4630-ad9b-26e160ff0fc6";
+/// Microsoft's own tenant, owner of first-party apps.
+pub const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
+
+/// A first-party public client: (appId, display name).
+pub const PUBLIC_CLIENTS: &[(&str, &str)] = &[
+    ("14d82eec-204b-4c2f-b7e8-296a70dab67e", "Microsoft Graph Command Line Tools"),
+    ("04b07795-8ddb-461a-bbee-02f9e1bf7b46", "Microsoft Azure CLI"),
+    ("1950a258-227b-4e31-a9cf-717495945fc2", "Microsoft Azure PowerShell"),
+    ("de8bc8b5-d9f9-48b1-a8ad-b748da725064", "Graph Explorer"),
+];
+
+/// A stable object id for a built-in service principal of `tenant`: SHA-256 of both, shaped
+/// as a version-4 GUID.
+pub fn derived_id(tenant: &str, app_id: &str) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("{tenant}/{app_id}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest.as_ref()[..16]);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
+/// The Microsoft Graph service principal's object id in `tenant`.
+pub fn graph_sp_id(tenant: &str) -> String {
+    derived_id(tenant, GRAPH_APP_ID)
+}
+
+fn graph_data() -> Value {
+    let app_roles: Vec<Value> = graph_permissions::APPLICATION
+        .iter()
+        .map(|p| {
+            json!({
+                "allowedMemberTypes": ["Application"],
+                "description": p.description,
+                "displayName": p.display_name,
+                "id": p.id,
+                "isEnabled": true,
+                "origin": "Application",
+                "value": p.value,
+            })
+        })
+        .collect();
+    let scopes: Vec<Value> = graph_permissions::DELEGATED
+        .iter()
+        .map(|p| {
+            json!({
+                "adminConsentDescription": p.description,
+                "adminConsentDisplayName": p.display_name,
+                "id": p.id,
+                "isEnabled": true,
+                "type": if p.admin_consent_required { "Admin" } else { "User" },
+                "userConsentDescription": p.description,
+                "userConsentDisplayName": p.display_name,
+                "value": p.value,
+            })
+        })
+        .collect();
+    json!({
+        "accountEnabled": true,
+        "appDisplayName": "Microsoft Graph",
+        "appId": GRAPH_APP_ID,
+        "appOwnerOrganizationId": MICROSOFT_TENANT,
+        "appRoles": app_roles,
+        "displayName": "Microsoft Graph",
+        "oauth2PermissionScopes": scopes,
+        "publisherName": "Microsoft Services",
+        "servicePrincipalNames": ["https://canary.graph.microsoft.com", "https://graph.microsoft.com", GRAPH_APP_ID],
+        "servicePrincipalType": "Application",
+        "tags": [],
+    })
+}
+
+fn first_party(app_id: &str, name: &str) -> Value {
+    json!({
+        "accountEnabled": true,
+        "appDisplayName": name,
+        "appId": app_id,
+        "appOwnerOrganizationId": MICROSOFT_TENANT,
+        "appRoles": [],
+        "displayName": name,
+        "oauth2PermissionScopes": [],
+        "publisherName": "Microsoft Services",
+        "servicePrincipalNames": [app_id],
+        "servicePrincipalType": "Application",
+        "tags": [],
+    })
+}
+
+async fn insert_sp(conn: &mut SqliteConnection, tenant: &str, app_id: &str, data: &Value) -> sqlx::Result<String> {
+    let id = derived_id(tenant, app_id);
+    let text = data.to_string();
+    let write = ObjectWrite {
+        id: &id,
+        kind: Kind::ServicePrincipal,
+        display_name: data["displayName"].as_str(),
+        user_principal_name: None,
+        app_id: Some(app_id),
+        data: &text,
+    };
+    store::objects::insert_object(conn, tenant, &write, None).await?;
+    Ok(id)
+}
+
+/// Inserts the built-in service principals into a new tenant.
+pub async fn insert_builtins(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<()> {
+    insert_sp(conn, tenant, GRAPH_APP_ID, &graph_data()).await?;
+    let mut portal = first_party(PORTAL_APP_ID, "ADIbizaUX");
+    portal["servicePrincipalNames"] = json!([PORTAL_APP_ID, "https://main.iam.ad.ext.azure.com"]);
+    insert_sp(conn, tenant, PORTAL_APP_ID, &portal).await?;
+    for (app_id, name) in PUBLIC_CLIENTS {
+        let id = insert_sp(conn, tenant, app_id, &first_party(app_id, name)).await?;
+        // Public clients: any loopback redirect URI (RFC 8252), plus the native-client page.
+        let redirects = json!(["http://localhost", "https://login.microsoftonline.com/common/oauth2/nativeclient"]);
+        store::apps::insert_application(conn, tenant, app_id, &id, true, &redirects.to_string()).await?;
+    }
+    Ok(())
+}
+
+/// Whether an object id is one of the built-ins of `tenant` (left out of snapshots).
+pub fn is_builtin(tenant: &str, id: &str) -> bool {
+    [GRAPH_APP_ID, PORTAL_APP_ID].iter().chain(PUBLIC_CLIENTS.iter().map(|(a, _)| a)).any(|app| derived_id(tenant, app) == id)
+}
