@@ -28,6 +28,8 @@ pub const APPLICATION: &[GraphPermission] = &[
 pub const DELEGATED: &[GraphPermission] = &[
     p("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d", false),
     p("User.Read.All", "a154be20-db9c-4678-8ab7-66f6cc099a59", true),
+    p("User.ReadBasic.All", "b340eb25-3456-403f-be2f-af7a0d370277", false),
+    p("GroupMember.Read.All", "bc024368-1153-4739-b217-4326f2e966d0", true),
     p("Group.Read.All", "5f8c59db-677d-491f-a6b8-5f174b11ec1d", true),
     p("Directory.Read.All", "06da0dbc-49e2-44d2-8312-53f166ab848a", true),
     p("openid", "37f7f235-527c-4136-accd-4a02d197296e", false),

@@ -130,7 +130,11 @@ pub async fn user_tokens(state: &AppState, conn: &mut SqliteConnection, input: U
     let graph = input.scopes.resource_app_id.eq_ignore_ascii_case(builtin::GRAPH_APP_ID);
     let mut granted: Vec<String> =
         scp.iter().map(|s| if graph { s.clone() } else { format!("{}/{s}", input.scopes.audience) }).collect();
-    granted.extend(input.scopes.oidc.iter().cloned());
+    for oidc in &input.scopes.oidc {
+        if !granted.iter().any(|g| g.eq_ignore_ascii_case(oidc)) {
+            granted.push(oidc.clone());
+        }
+    }
     let mut body = Map::new();
     body.insert("token_type".into(), json!("Bearer"));
     body.insert("scope".into(), json!(granted.join(" ")));
