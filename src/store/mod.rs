@@ -8,8 +8,11 @@ pub mod members;
 pub mod objects;
 pub mod tenants;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqlitePool, Transaction};
@@ -18,7 +21,74 @@ use sqlx::{SqlitePool, Transaction};
 #[derive(Debug, Clone)]
 pub struct Db {
     pub pool: SqlitePool,
+    changes: Arc<Changes>,
+    /// Recently read objects, valid while no write has happened since they were read.
+    pub objects: Arc<ObjectCache>,
 }
+
+/// Counts writes so readers can tell whether what they read may have changed. Every write goes
+/// through [`Db::begin_write`]; the generation moves when a write starts and when it ends.
+#[derive(Debug, Default)]
+struct Changes {
+    generation: AtomicU64,
+    writers: AtomicUsize,
+}
+
+/// Held by a write transaction; ends the write when dropped (committed or rolled back).
+#[derive(Debug)]
+struct WriteGuard(Arc<Changes>);
+
+impl WriteGuard {
+    fn new(changes: Arc<Changes>) -> Self {
+        changes.writers.fetch_add(1, Ordering::SeqCst);
+        changes.generation.fetch_add(1, Ordering::SeqCst);
+        Self(changes)
+    }
+}
+
+impl Drop for WriteGuard {
+    fn drop(&mut self) {
+        self.0.generation.fetch_add(1, Ordering::SeqCst);
+        self.0.writers.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A write transaction (`BEGIN IMMEDIATE`); derefs to the sqlx transaction.
+#[derive(Debug)]
+pub struct WriteTx {
+    tx: Tx,
+    _guard: WriteGuard,
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = Tx;
+    fn deref(&self) -> &Tx {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> sqlx::Result<()> {
+        let Self { tx, _guard } = self;
+        tx.commit().await
+    }
+}
+
+/// A read-through cache of single-object lookups (`GET /users/{id}` is the hot path): an entry
+/// is stored only if no write started or ended while it was read, and is used only while the
+/// write generation is still the one it was read under.
+#[derive(Debug, Default)]
+pub struct ObjectCache {
+    entries: RwLock<HashMap<(String, String), (u64, Option<objects::ObjectRow>)>>,
+}
+
+const OBJECT_CACHE_CAP: usize = 50_000;
 
 pub type Tx = Transaction<'static, sqlx::Sqlite>;
 
@@ -57,7 +127,38 @@ impl Db {
             }
         };
         sqlx::migrate!().run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, changes: Arc::default(), objects: Arc::default() })
+    }
+
+    /// The write generation, if no write is in progress.
+    fn quiet_generation(&self) -> Option<u64> {
+        let generation = self.changes.generation.load(Ordering::SeqCst);
+        (self.changes.writers.load(Ordering::SeqCst) == 0).then_some(generation)
+    }
+
+    /// A user by id or userPrincipalName, through the object cache.
+    pub async fn cached_user(&self, tenant: &str, key: &str) -> sqlx::Result<Option<objects::ObjectRow>> {
+        let cache_key = (tenant.to_owned(), key.to_ascii_lowercase());
+        let generation = self.quiet_generation();
+        if let Some(generation) = generation {
+            let entries = self.objects.entries.read().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, row)) = entries.get(&cache_key)
+                && *at == generation
+            {
+                return Ok(row.clone());
+            }
+        }
+        let row = objects::get_user(&mut *self.pool.acquire().await?, tenant, key).await?;
+        if let Some(generation) = generation
+            && self.quiet_generation() == Some(generation)
+        {
+            let mut entries = self.objects.entries.write().unwrap_or_else(|p| p.into_inner());
+            if entries.len() >= OBJECT_CACHE_CAP {
+                entries.clear();
+            }
+            entries.insert(cache_key, (generation, row.clone()));
+        }
+        Ok(row)
     }
 
     pub async fn begin(&self) -> sqlx::Result<Tx> {
@@ -65,7 +166,10 @@ impl Db {
     }
 
     /// Writers take the lock at BEGIN, so two writers never deadlock upgrading read locks.
-    pub async fn begin_write(&self) -> sqlx::Result<Tx> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// Every write to the store goes through here (the object cache depends on it).
+    pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
+        let guard = WriteGuard::new(self.changes.clone());
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx { tx, _guard: guard })
     }
 }

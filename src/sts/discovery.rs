@@ -186,3 +186,24 @@ pub async fn user_realm(State(state): State<AppState>, Path((tenant, user)): Pat
         None => Json(json!({"ver": "1.0", "account_type": "Unknown", "cloud_instance_name": "microsoftonline.com"})).into_response(),
     }
 }
+
+/// GET /oidc/userinfo — the OpenID Connect userinfo endpoint (on graph.microsoft.com in Entra),
+/// for a delegated Graph token.
+pub async fn user_info(
+    caller: crate::auth::Caller,
+    State(state): State<AppState>,
+) -> Result<Json<Value>, crate::error::GraphError> {
+    let user_id = crate::graph::users::me(&caller)?.to_owned();
+    let mut conn = state.db.pool.acquire().await?;
+    let row = crate::store::objects::get_user(&mut conn, &caller.tenant, &user_id)
+        .await?
+        .ok_or_else(|| crate::error::GraphError::not_found(&user_id))?;
+    let data: serde_json::Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
+    Ok(Json(json!({
+        "sub": row.id,
+        "name": data.get("displayName"),
+        "family_name": data.get("surname"),
+        "given_name": data.get("givenName"),
+        "email": data.get("mail"),
+    })))
+}

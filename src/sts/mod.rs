@@ -101,4 +101,5 @@ pub fn router() -> Router<AppState> {
         .route("/{tenant}/oauth2/token", post(token::token_v1))
         .route("/{tenant}/oauth2/v2.0/devicecode", post(token::device_authorization))
         .route("/{tenant}/oauth2/devicecode", post(token::device_authorization))
+        .route("/oidc/userinfo", get(discovery::user_info))
 }
