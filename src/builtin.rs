@@ -16,19 +16,33 @@ pub const MICROSOFT_TENANT: &str = "f8cdef31-a31e-4b4a-93e4-5f571e91255a";
 
 /// A first-party public client: (appId, display name).
 pub const PUBLIC_CLIENTS: &[(&str, &str)] = &[
-    ("14d82eec-204b-4c2f-b7e8-296a70dab67e", "Microsoft Graph Command Line Tools"),
-    ("04b07795-8ddb-461a-bbee-02f9e1bf7b46", "Microsoft Azure CLI"),
-    ("1950a258-227b-4e31-a9cf-717495945fc2", "Microsoft Azure PowerShell"),
+    (
+        "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+        "Microsoft Graph Command Line Tools",
+    ),
+    (
+        "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "Microsoft Azure CLI",
+    ),
+    (
+        "1950a258-227b-4e31-a9cf-717495945fc2",
+        "Microsoft Azure PowerShell",
+    ),
     ("de8bc8b5-d9f9-48b1-a8ad-b748da725064", "Graph Explorer"),
 ];
 
 /// A stable object id for a built-in service principal of `tenant`: SHA-256 of both, shaped
 /// as a version-4 GUID.
 pub fn derived_id(tenant: &str, app_id: &str) -> String {
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, format!("{tenant}/{app_id}").as_bytes());
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        format!("{tenant}/{app_id}").as_bytes(),
+    );
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest.as_ref()[..16]);
-    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The Microsoft Graph service principal's object id in `tenant`.
@@ -97,7 +111,12 @@ fn first_party(app_id: &str, name: &str) -> Value {
     })
 }
 
-async fn insert_sp(conn: &mut SqliteConnection, tenant: &str, app_id: &str, data: &Value) -> sqlx::Result<String> {
+async fn insert_sp(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    app_id: &str,
+    data: &Value,
+) -> sqlx::Result<String> {
     let id = derived_id(tenant, app_id);
     let text = data.to_string();
     let write = ObjectWrite {
@@ -121,13 +140,20 @@ pub async fn insert_builtins(conn: &mut SqliteConnection, tenant: &str) -> sqlx:
     for (app_id, name) in PUBLIC_CLIENTS {
         let id = insert_sp(conn, tenant, app_id, &first_party(app_id, name)).await?;
         // Public clients: any loopback redirect URI (RFC 8252), plus the native-client page.
-        let redirects = json!(["http://localhost", "https://login.microsoftonline.com/common/oauth2/nativeclient"]);
-        store::apps::insert_application(conn, tenant, app_id, &id, true, &redirects.to_string()).await?;
+        let redirects = json!([
+            "http://localhost",
+            "https://login.microsoftonline.com/common/oauth2/nativeclient"
+        ]);
+        store::apps::insert_application(conn, tenant, app_id, &id, true, &redirects.to_string())
+            .await?;
     }
     Ok(())
 }
 
 /// Whether an object id is one of the built-ins of `tenant` (left out of snapshots).
 pub fn is_builtin(tenant: &str, id: &str) -> bool {
-    [GRAPH_APP_ID, PORTAL_APP_ID].iter().chain(PUBLIC_CLIENTS.iter().map(|(a, _)| a)).any(|app| derived_id(tenant, app) == id)
+    [GRAPH_APP_ID, PORTAL_APP_ID]
+        .iter()
+        .chain(PUBLIC_CLIENTS.iter().map(|(a, _)| a))
+        .any(|app| derived_id(tenant, app) == id)
 }

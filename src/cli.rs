@@ -270,15 +270,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let material = args.tls.material(&args.store.data_dir())?;
         Some((SocketAddr::new(args.bind, args.tls.https_port), material))
     };
-    let listen = crate::server::Listen { http: SocketAddr::new(args.bind, args.http_port), https };
+    let listen = crate::server::Listen {
+        http: SocketAddr::new(args.bind, args.http_port),
+        https,
+    };
     let running = crate::server::start(state, listen).await?;
     let urls = match running.https_url() {
         Some(https) => format!("{} and {https}", running.http_url()),
         None => running.http_url(),
     };
-    tracing::info!(elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "tenantsim ready on {urls}");
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "tenantsim ready on {urls}"
+    );
     if let Some(ca) = &running.ca_path {
-        tracing::info!("HTTPS CA certificate: {} (see `tenantsim cert`)", ca.display());
+        tracing::info!(
+            "HTTPS CA certificate: {} (see `tenantsim cert`)",
+            ca.display()
+        );
     }
     let stop = running.stopper();
     tokio::spawn(async move {

@@ -14,7 +14,10 @@ use crate::store::{self, apps::GrantRow};
 /// byte order: 43 characters for AllPrincipals, 64 for Principal (graph-contract §9.2).
 pub fn grant_id(client: &str, resource: &str, principal: Option<&str>) -> Option<String> {
     let mut bytes = Vec::with_capacity(48);
-    for id in [Some(client), Some(resource), principal].into_iter().flatten() {
+    for id in [Some(client), Some(resource), principal]
+        .into_iter()
+        .flatten()
+    {
         bytes.extend_from_slice(&uuid::Uuid::parse_str(id).ok()?.to_bytes_le());
     }
     Some(URL_SAFE_NO_PAD.encode(bytes))
@@ -48,12 +51,21 @@ pub async fn granted_scopes(
 /// The permission-grant policies assigned to the default user role: the stored list, or the
 /// one the fixture's `userConsent` choice maps to.
 pub fn permission_grant_policies(settings: &Value) -> Vec<String> {
-    if let Some(list) = settings.get("permissionGrantPoliciesAssigned").and_then(Value::as_array) {
-        return list.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+    if let Some(list) = settings
+        .get("permissionGrantPoliciesAssigned")
+        .and_then(Value::as_array)
+    {
+        return list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
     }
     match settings.get("userConsent").and_then(Value::as_str) {
         Some("doNotAllow") => Vec::new(),
-        Some("allowUserConsentLowRisk") => vec!["ManagePermissionGrantsForSelf.microsoft-user-default-low".to_owned()],
+        Some("allowUserConsentLowRisk") => {
+            vec!["ManagePermissionGrantsForSelf.microsoft-user-default-low".to_owned()]
+        }
         _ => vec!["ManagePermissionGrantsForSelf.microsoft-user-default-legacy".to_owned()],
     }
 }
@@ -61,9 +73,10 @@ pub fn permission_grant_policies(settings: &Value) -> Vec<String> {
 /// Whether users may consent for themselves: some `ManagePermissionGrantsForSelf.*` policy is
 /// assigned (compared case-insensitively, as the docs mix the casing).
 pub fn users_may_consent(settings: &Value) -> bool {
-    permission_grant_policies(settings)
-        .iter()
-        .any(|p| p.to_ascii_lowercase().starts_with("managepermissiongrantsforself."))
+    permission_grant_policies(settings).iter().any(|p| {
+        p.to_ascii_lowercase()
+            .starts_with("managepermissiongrantsforself.")
+    })
 }
 
 /// Creates or extends the user's `Principal` grant so it holds `scopes`. Returns the grant.
@@ -75,7 +88,8 @@ pub async fn record_user_consent(
     user: &str,
     scopes: &[String],
 ) -> anyhow::Result<GrantRow> {
-    let id = grant_id(client, resource, Some(user)).ok_or_else(|| anyhow::anyhow!("object ids must be GUIDs"))?;
+    let id = grant_id(client, resource, Some(user))
+        .ok_or_else(|| anyhow::anyhow!("object ids must be GUIDs"))?;
     match store::apps::get_grant(conn, tenant, &id).await? {
         Some(mut grant) => {
             let mut all = scopes_of(std::slice::from_ref(&grant));
@@ -110,8 +124,15 @@ mod tests {
 
     #[test]
     fn grant_id_matches_the_documented_example() {
-        let id = grant_id("ef969797-201d-4f6b-960c-e9ed5f31dab5", "943603e4-e787-4fe9-93d1-e30f749aae39", None);
-        assert_eq!(id.as_deref(), Some("l5eW7x0ga0-WDOntXzHateQDNpSH5-lPk9HjD3Sarjk"));
+        let id = grant_id(
+            "ef969797-201d-4f6b-960c-e9ed5f31dab5",
+            "943603e4-e787-4fe9-93d1-e30f749aae39",
+            None,
+        );
+        assert_eq!(
+            id.as_deref(),
+            Some("l5eW7x0ga0-WDOntXzHateQDNpSH5-lPk9HjD3Sarjk")
+        );
         let principal = grant_id(
             "ef969797-201d-4f6b-960c-e9ed5f31dab5",
             "943603e4-e787-4fe9-93d1-e30f749aae39",
@@ -124,7 +145,11 @@ mod tests {
     fn consent_policy_follows_the_assigned_policies_case_insensitively() {
         assert!(users_may_consent(&json!({})));
         assert!(!users_may_consent(&json!({"userConsent": "doNotAllow"})));
-        assert!(users_may_consent(&json!({"permissionGrantPoliciesAssigned": ["managePermissionGrantsForSelf.microsoft-user-default-low"]})));
-        assert!(!users_may_consent(&json!({"permissionGrantPoliciesAssigned": ["ManagePermissionGrantsForOwnedResource.DeveloperConsent"]})));
+        assert!(users_may_consent(
+            &json!({"permissionGrantPoliciesAssigned": ["managePermissionGrantsForSelf.microsoft-user-default-low"]})
+        ));
+        assert!(!users_may_consent(
+            &json!({"permissionGrantPoliciesAssigned": ["ManagePermissionGrantsForOwnedResource.DeveloperConsent"]})
+        ));
     }
 }

@@ -41,7 +41,11 @@ impl Running {
     /// `https://localhost:…` of the TLS listener (the certificate names `localhost`).
     pub fn https_url(&self) -> Option<String> {
         self.https.map(|addr| {
-            let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() { "localhost".to_owned() } else { addr.ip().to_string() };
+            let host = if addr.ip().is_loopback() || addr.ip().is_unspecified() {
+                "localhost".to_owned()
+            } else {
+                addr.ip().to_string()
+            };
             format!("https://{host}:{}", addr.port())
         })
     }
@@ -73,7 +77,9 @@ impl Running {
 pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
     let router = app::build_router(state);
     let (stop, stopped) = watch::channel(false);
-    let listener = tokio::net::TcpListener::bind(listen.http).await.with_context(|| format!("binding {}", listen.http))?;
+    let listener = tokio::net::TcpListener::bind(listen.http)
+        .await
+        .with_context(|| format!("binding {}", listen.http))?;
     let http = listener.local_addr()?;
     let mut tasks = Vec::new();
     let mut http_stopped = stopped.clone();
@@ -87,22 +93,34 @@ pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
     let (https, ca_path) = match listen.https {
         None => (None, None),
         Some((addr, material)) => {
-            let config = RustlsConfig::from_pem(material.chain_pem.clone(), material.key_pem.clone())
-                .await
-                .context("loading the TLS certificate and key")?;
+            let config =
+                RustlsConfig::from_pem(material.chain_pem.clone(), material.key_pem.clone())
+                    .await
+                    .context("loading the TLS certificate and key")?;
             let handle = axum_server::Handle::new();
             let tls_router = router.layer(Extension(ListenerScheme("https")));
             let server = axum_server::bind_rustls(addr, config).handle(handle.clone());
-            tasks.push(tokio::spawn(async move { server.serve(tls_router.into_make_service()).await }));
+            tasks.push(tokio::spawn(async move {
+                server.serve(tls_router.into_make_service()).await
+            }));
             let mut tls_stopped = stopped.clone();
             let stop_handle = handle.clone();
             tokio::spawn(async move {
                 let _ = tls_stopped.wait_for(|stop| *stop).await;
                 stop_handle.graceful_shutdown(Some(Duration::from_secs(10)));
             });
-            let bound = handle.listening().await.with_context(|| format!("binding {addr}"))?;
+            let bound = handle
+                .listening()
+                .await
+                .with_context(|| format!("binding {addr}"))?;
             (Some(bound), Some(material.ca_path))
         }
     };
-    Ok(Running { http, https, ca_path, stop, tasks })
+    Ok(Running {
+        http,
+        https,
+        ca_path,
+        stop,
+        tasks,
+    })
 }

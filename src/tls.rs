@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose,
 };
 
 /// File names inside the data directory.
@@ -29,7 +29,11 @@ pub struct TlsMaterial {
 
 /// The default subject alternative names, plus the caller's.
 pub fn subject_alt_names(extra: &[String]) -> Vec<String> {
-    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
     for name in extra {
         if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             names.push(name.clone());
@@ -45,7 +49,11 @@ fn ca_params() -> anyhow::Result<CertificateParams> {
     name.push(DnType::OrganizationName, "tenantsim");
     params.distinguished_name = name;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     Ok(params)
 }
 
@@ -65,7 +73,10 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
     let now = time::OffsetDateTime::now_utc();
     let ca_path = dir.join(CA_FILE);
     let ca_key_path = dir.join(CA_KEY_FILE);
-    let (ca_pem, ca_key) = match (std::fs::read_to_string(&ca_path), std::fs::read_to_string(&ca_key_path)) {
+    let (ca_pem, ca_key) = match (
+        std::fs::read_to_string(&ca_path),
+        std::fs::read_to_string(&ca_key_path),
+    ) {
         (Ok(pem), Ok(key)) => (pem, KeyPair::from_pem(&key).context("reading the CA key")?),
         _ => {
             let key = KeyPair::generate().context("generating the CA key")?;
@@ -74,7 +85,8 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
             params.not_after = now + time::Duration::days(3650);
             let cert = params.self_signed(&key)?;
             write_private(&ca_key_path, &key.serialize_pem())?;
-            std::fs::write(&ca_path, cert.pem()).with_context(|| format!("writing {}", ca_path.display()))?;
+            std::fs::write(&ca_path, cert.pem())
+                .with_context(|| format!("writing {}", ca_path.display()))?;
             (cert.pem(), key)
         }
     };
@@ -83,7 +95,10 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
     let cert_path = dir.join(CERT_FILE);
     let key_path = dir.join(KEY_FILE);
     let current = std::fs::read_to_string(dir.join(SANS_FILE)).ok();
-    let (leaf_pem, leaf_key_pem) = match (std::fs::read_to_string(&cert_path), std::fs::read_to_string(&key_path)) {
+    let (leaf_pem, leaf_key_pem) = match (
+        std::fs::read_to_string(&cert_path),
+        std::fs::read_to_string(&key_path),
+    ) {
         (Ok(cert), Ok(key)) if current.as_deref() == Some(sans_text.as_str()) => (cert, key),
         _ => {
             let key = KeyPair::generate().context("generating the TLS key")?;
@@ -150,6 +165,10 @@ mod tests {
         assert_eq!(first.chain_pem, again.chain_pem, "same names: same leaf");
         let renamed = load_or_create(dir.path(), &["tenantsim.test".to_owned()]).expect("reissue");
         assert_ne!(first.chain_pem, renamed.chain_pem);
-        assert_eq!(std::fs::read_to_string(&renamed.ca_path).expect("ca"), ca, "the CA never changes");
+        assert_eq!(
+            std::fs::read_to_string(&renamed.ca_path).expect("ca"),
+            ca,
+            "the CA never changes"
+        );
     }
 }

@@ -218,7 +218,11 @@ async fn read_user(
     key: &str,
 ) -> Result<GraphJson> {
     let options = query.entity_options(&model::USER)?;
-    let row = state.db.cached_user(tenant, key).await?.ok_or_else(|| GraphError::not_found(key))?;
+    let row = state
+        .db
+        .cached_user(tenant, key)
+        .await?
+        .ok_or_else(|| GraphError::not_found(key))?;
     let select = options.select.as_deref();
     let context = wire::context_url(origin, version, "users", select, true);
     Ok(GraphJson(

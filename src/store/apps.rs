@@ -34,7 +34,11 @@ pub async fn insert_application(
     Ok(())
 }
 
-pub async fn get_application(conn: &mut SqliteConnection, tenant: &str, app_id: &str) -> sqlx::Result<Option<ApplicationRow>> {
+pub async fn get_application(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    app_id: &str,
+) -> sqlx::Result<Option<ApplicationRow>> {
     sqlx::query_as(
         "select a.app_id, a.service_principal_id, a.public_client, a.redirect_uris, o.display_name
          from applications a join directory_objects o on o.tenant_id = a.tenant_id and o.id = a.service_principal_id
@@ -56,7 +60,12 @@ pub struct CredentialRow {
     pub thumbprint_sha256: Option<String>,
 }
 
-pub async fn add_secret(conn: &mut SqliteConnection, tenant: &str, app_id: &str, digest: &str) -> sqlx::Result<()> {
+pub async fn add_secret(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    app_id: &str,
+    digest: &str,
+) -> sqlx::Result<()> {
     sqlx::query("insert into app_credentials (tenant_id, app_id, kind, secret_digest) values (?, ?, 'secret', ?)")
         .bind(tenant)
         .bind(app_id)
@@ -88,7 +97,11 @@ pub async fn add_certificate(
     Ok(())
 }
 
-pub async fn credentials(conn: &mut SqliteConnection, tenant: &str, app_id: &str) -> sqlx::Result<Vec<CredentialRow>> {
+pub async fn credentials(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    app_id: &str,
+) -> sqlx::Result<Vec<CredentialRow>> {
     sqlx::query_as(
         "select kind, secret_digest, certificate_pem, thumbprint_sha1, thumbprint_sha256
          from app_credentials where tenant_id = ? and app_id = ? order by rowid",
@@ -124,7 +137,12 @@ pub async fn assign_app_role(
 }
 
 /// App-role ids assigned to `principal` on `resource`.
-pub async fn app_roles_of(conn: &mut SqliteConnection, tenant: &str, principal: &str, resource: &str) -> sqlx::Result<Vec<String>> {
+pub async fn app_roles_of(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    principal: &str,
+    resource: &str,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "select app_role_id from app_role_assignments where tenant_id = ? and principal_id = ? and resource_id = ?
          order by created_date_time, id",
@@ -147,7 +165,11 @@ pub struct GrantRow {
     pub scope: String,
 }
 
-pub async fn insert_grant(conn: &mut SqliteConnection, tenant: &str, grant: &GrantRow) -> sqlx::Result<bool> {
+pub async fn insert_grant(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    grant: &GrantRow,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "insert into oauth2_permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq)
          values (?1, ?2, ?3, ?4, ?5, ?6, ?7,
@@ -166,17 +188,27 @@ pub async fn insert_grant(conn: &mut SqliteConnection, tenant: &str, grant: &Gra
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn update_grant_scope(conn: &mut SqliteConnection, tenant: &str, id: &str, scope: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("update oauth2_permission_grants set scope = ? where tenant_id = ? and id = ?")
-        .bind(scope)
-        .bind(tenant)
-        .bind(id)
-        .execute(conn)
-        .await?;
+pub async fn update_grant_scope(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+    scope: &str,
+) -> sqlx::Result<bool> {
+    let done =
+        sqlx::query("update oauth2_permission_grants set scope = ? where tenant_id = ? and id = ?")
+            .bind(scope)
+            .bind(tenant)
+            .bind(id)
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn delete_grant(conn: &mut SqliteConnection, tenant: &str, id: &str) -> sqlx::Result<bool> {
+pub async fn delete_grant(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+) -> sqlx::Result<bool> {
     let done = sqlx::query("delete from oauth2_permission_grants where tenant_id = ? and id = ?")
         .bind(tenant)
         .bind(id)
@@ -185,7 +217,11 @@ pub async fn delete_grant(conn: &mut SqliteConnection, tenant: &str, id: &str) -
     Ok(done.rows_affected() > 0)
 }
 
-pub async fn get_grant(conn: &mut SqliteConnection, tenant: &str, id: &str) -> sqlx::Result<Option<GrantRow>> {
+pub async fn get_grant(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    id: &str,
+) -> sqlx::Result<Option<GrantRow>> {
     sqlx::query_as(
         "select id, client_id, consent_type, principal_id, resource_id, scope
          from oauth2_permission_grants where tenant_id = ? and id = ?",

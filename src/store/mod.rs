@@ -127,7 +127,11 @@ impl Db {
             }
         };
         sqlx::migrate!().run(&pool).await?;
-        Ok(Self { pool, changes: Arc::default(), objects: Arc::default() })
+        Ok(Self {
+            pool,
+            changes: Arc::default(),
+            objects: Arc::default(),
+        })
     }
 
     /// The write generation, if no write is in progress.
@@ -137,11 +141,19 @@ impl Db {
     }
 
     /// A user by id or userPrincipalName, through the object cache.
-    pub async fn cached_user(&self, tenant: &str, key: &str) -> sqlx::Result<Option<objects::ObjectRow>> {
+    pub async fn cached_user(
+        &self,
+        tenant: &str,
+        key: &str,
+    ) -> sqlx::Result<Option<objects::ObjectRow>> {
         let cache_key = (tenant.to_owned(), key.to_ascii_lowercase());
         let generation = self.quiet_generation();
         if let Some(generation) = generation {
-            let entries = self.objects.entries.read().unwrap_or_else(|p| p.into_inner());
+            let entries = self
+                .objects
+                .entries
+                .read()
+                .unwrap_or_else(|p| p.into_inner());
             if let Some((at, row)) = entries.get(&cache_key)
                 && *at == generation
             {
@@ -152,7 +164,11 @@ impl Db {
         if let Some(generation) = generation
             && self.quiet_generation() == Some(generation)
         {
-            let mut entries = self.objects.entries.write().unwrap_or_else(|p| p.into_inner());
+            let mut entries = self
+                .objects
+                .entries
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
             if entries.len() >= OBJECT_CACHE_CAP {
                 entries.clear();
             }

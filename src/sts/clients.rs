@@ -27,13 +27,19 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     }
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
-    let unescape = |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+    let unescape = |s: &str| {
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8_lossy()
+            .into_owned()
+    };
     Some((unescape(id), unescape(secret)))
 }
 
 /// The requesting client's id, from the form or HTTP Basic.
 pub fn client_id(form: &Form, headers: &HeaderMap) -> Option<String> {
-    form.get("client_id").map(str::to_owned).or_else(|| basic_credentials(headers).map(|(id, _)| id))
+    form.get("client_id")
+        .map(str::to_owned)
+        .or_else(|| basic_credentials(headers).map(|(id, _)| id))
 }
 
 /// AADSTS700016 for a client the tenant does not know.
@@ -63,8 +69,14 @@ pub async fn authenticate(
     let app = store::apps::get_application(conn, tenant, &client_id)
         .await?
         .ok_or_else(|| unknown_client(&client_id, tenant))?;
-    let secret = form.get("client_secret").map(str::to_owned).or(basic.map(|(_, s)| s));
-    let assertion = match (form.get("client_assertion_type"), form.get("client_assertion")) {
+    let secret = form
+        .get("client_secret")
+        .map(str::to_owned)
+        .or(basic.map(|(_, s)| s));
+    let assertion = match (
+        form.get("client_assertion_type"),
+        form.get("client_assertion"),
+    ) {
         (Some(kind), Some(assertion)) if kind == ASSERTION_TYPE => Some(assertion.to_owned()),
         (Some(_), Some(_)) => {
             return Err(AadError::invalid_request(
@@ -75,7 +87,10 @@ pub async fn authenticate(
         _ => None,
     };
     let missing = || {
-        AadError::invalid_client(7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+        AadError::invalid_client(
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        )
     };
     if app.public_client {
         if secret.is_some() || assertion.is_some() {
@@ -84,11 +99,18 @@ pub async fn authenticate(
                 "Client is public so neither 'client_assertion' nor 'client_secret' should be presented.",
             ));
         }
-        return if confidential_only { Err(missing()) } else { Ok(app) };
+        return if confidential_only {
+            Err(missing())
+        } else {
+            Ok(app)
+        };
     }
     let credentials = store::apps::credentials(conn, tenant, &app.app_id).await?;
     if let Some(secret) = secret {
-        let ok = credentials.iter().filter_map(|c| c.secret_digest.as_deref()).any(|d| password_matches(&secret, d));
+        let ok = credentials
+            .iter()
+            .filter_map(|c| c.secret_digest.as_deref())
+            .any(|d| password_matches(&secret, d));
         return if ok {
             Ok(app)
         } else {
@@ -101,15 +123,23 @@ pub async fn authenticate(
             ))
         };
     }
-    let Some(assertion) = assertion else { return Err(missing()) };
-    let certificates: Vec<&store::apps::CredentialRow> = credentials.iter().filter(|c| c.kind == "certificate").collect();
+    let Some(assertion) = assertion else {
+        return Err(missing());
+    };
+    let certificates: Vec<&store::apps::CredentialRow> = credentials
+        .iter()
+        .filter(|c| c.kind == "certificate")
+        .collect();
     verify_assertion(&assertion, &app.app_id, &certificates, token_url, now)?;
     Ok(app)
 }
 
 /// Thumbprints compare without padding and in the URL-safe alphabet, whatever the client sent.
 fn normalise_thumbprint(value: &str) -> String {
-    value.trim_end_matches('=').replace('+', "-").replace('/', "_")
+    value
+        .trim_end_matches('=')
+        .replace('+', "-")
+        .replace('/', "_")
 }
 
 fn numeric(claims: &Value, name: &str) -> Option<f64> {
@@ -126,7 +156,10 @@ fn verify_assertion(
     let malformed = || AadError::invalid_client(50027, "JWT token is invalid or malformed.");
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
     if !matches!(header.alg, Algorithm::RS256 | Algorithm::PS256) {
-        return Err(AadError::invalid_client(700027, "Client assertion failed signature validation: unsupported algorithm."));
+        return Err(AadError::invalid_client(
+            700027,
+            "Client assertion failed signature validation: unsupported algorithm.",
+        ));
     }
     let sha1 = header.x5t.as_deref().map(normalise_thumbprint);
     let sha256 = header.x5t_s256.as_deref().map(normalise_thumbprint);
@@ -134,13 +167,19 @@ fn verify_assertion(
         .iter()
         .filter(|c| match (&sha1, &sha256) {
             (None, None) => true,
-            _ => sha1.as_deref() == c.thumbprint_sha1.as_deref() || sha256.as_deref() == c.thumbprint_sha256.as_deref(),
+            _ => {
+                sha1.as_deref() == c.thumbprint_sha1.as_deref()
+                    || sha256.as_deref() == c.thumbprint_sha256.as_deref()
+            }
         })
         .collect();
     if candidates.is_empty() {
         return Err(AadError::invalid_client(
             700027,
-            format!("Client assertion failed signature validation. (Reason - The key was not found.) Thumbprint of key used by client: '{}'.", header.x5t.or(header.x5t_s256).unwrap_or_default()),
+            format!(
+                "Client assertion failed signature validation. (Reason - The key was not found.) Thumbprint of key used by client: '{}'.",
+                header.x5t.or(header.x5t_s256).unwrap_or_default()
+            ),
         ));
     }
     let mut validation = Validation::new(header.alg);
@@ -151,24 +190,52 @@ fn verify_assertion(
     let claims = candidates
         .iter()
         .filter_map(|c| c.certificate_pem.as_deref())
-        .filter_map(|pem| der::pem_certificate_der(pem).and_then(|d| der::certificate_rsa_public_key(&d)))
-        .find_map(|pkcs1| jsonwebtoken::decode::<Value>(assertion, &DecodingKey::from_rsa_der(&pkcs1), &validation).ok())
+        .filter_map(|pem| {
+            der::pem_certificate_der(pem).and_then(|d| der::certificate_rsa_public_key(&d))
+        })
+        .find_map(|pkcs1| {
+            jsonwebtoken::decode::<Value>(
+                assertion,
+                &DecodingKey::from_rsa_der(&pkcs1),
+                &validation,
+            )
+            .ok()
+        })
         .map(|data| data.claims)
-        .ok_or_else(|| AadError::invalid_client(700027, "Client assertion failed signature validation."))?;
-    let string = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
-    if !string("iss").eq_ignore_ascii_case(client_id) || !string("sub").eq_ignore_ascii_case(client_id) {
-        return Err(AadError::invalid_client(700021, "Client assertion application identifier doesn't match 'client_id' parameter."));
+        .ok_or_else(|| {
+            AadError::invalid_client(700027, "Client assertion failed signature validation.")
+        })?;
+    let string = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    if !string("iss").eq_ignore_ascii_case(client_id)
+        || !string("sub").eq_ignore_ascii_case(client_id)
+    {
+        return Err(AadError::invalid_client(
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.",
+        ));
     }
     let exp = numeric(&claims, "exp").ok_or_else(malformed)?;
     let nbf = numeric(&claims, "nbf").unwrap_or(f64::MIN);
     let now = now as f64;
     if exp + 300.0 <= now || nbf - 300.0 > now {
-        return Err(AadError::invalid_client(700024, "Client assertion is not within its valid time range."));
+        return Err(AadError::invalid_client(
+            700024,
+            "Client assertion is not within its valid time range.",
+        ));
     }
     if !audience_matches(&string("aud"), token_url) {
         return Err(AadError::invalid_client(
             700027,
-            format!("Client assertion failed signature validation. (Reason - The audience '{}' is not valid for this token endpoint.)", string("aud")),
+            format!(
+                "Client assertion failed signature validation. (Reason - The audience '{}' is not valid for this token endpoint.)",
+                string("aud")
+            ),
         ));
     }
     Ok(())
@@ -177,18 +244,31 @@ fn verify_assertion(
 /// The assertion's audience is this token endpoint (scheme, host, port and path; the query
 /// string clients add is ignored), or the same path on login.microsoftonline.com.
 fn audience_matches(aud: &str, token_url: &str) -> bool {
-    let strip = |url: &str| url.split('?').next().unwrap_or(url).trim_end_matches('/').to_ascii_lowercase();
+    let strip = |url: &str| {
+        url.split('?')
+            .next()
+            .unwrap_or(url)
+            .trim_end_matches('/')
+            .to_ascii_lowercase()
+    };
     let (aud, url) = (strip(aud), strip(token_url));
     if aud == url {
         return true;
     }
-    let path = |u: &str| u.split("://").nth(1).and_then(|r| r.split_once('/')).map(|(_, p)| p.to_owned());
+    let path = |u: &str| {
+        u.split("://")
+            .nth(1)
+            .and_then(|r| r.split_once('/'))
+            .map(|(_, p)| p.to_owned())
+    };
     aud.starts_with("https://login.microsoftonline.com/") && path(&aud) == path(&url)
 }
 
 /// Decodes a URL-safe thumbprint for display; used by tests.
 pub fn thumbprint_bytes(thumbprint: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD.decode(normalise_thumbprint(thumbprint)).ok()
+    URL_SAFE_NO_PAD
+        .decode(normalise_thumbprint(thumbprint))
+        .ok()
 }
 
 #[cfg(test)]
@@ -203,7 +283,10 @@ mod tests {
             "https://login.microsoftonline.com/c0a70550-0000-4000-8000-000000000001/oauth2/v2.0/token",
             url
         ));
-        assert!(!audience_matches("https://localhost:8443/other/oauth2/v2.0/token", url));
+        assert!(!audience_matches(
+            "https://localhost:8443/other/oauth2/v2.0/token",
+            url
+        ));
     }
 
     #[test]

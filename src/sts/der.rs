@@ -12,7 +12,9 @@ fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         if count == 0 || count > 4 || rest.len() < count {
             return None;
         }
-        let len = rest[..count].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+        let len = rest[..count]
+            .iter()
+            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
         (len, &rest[count..])
     };
     if rest.len() < len {
@@ -57,7 +59,12 @@ pub fn rsa_modulus_exponent(pkcs1: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     (tag == INTEGER).then_some(())?;
     let (tag, e, _) = tlv(rest)?;
     (tag == INTEGER).then_some(())?;
-    let trim = |v: &[u8]| v.iter().skip_while(|b| **b == 0).copied().collect::<Vec<u8>>();
+    let trim = |v: &[u8]| {
+        v.iter()
+            .skip_while(|b| **b == 0)
+            .copied()
+            .collect::<Vec<u8>>()
+    };
     Some((trim(n), trim(e)))
 }
 
@@ -66,7 +73,10 @@ pub fn pem_certificate_der(pem: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let start = pem.find("-----BEGIN CERTIFICATE-----")? + "-----BEGIN CERTIFICATE-----".len();
     let end = pem[start..].find("-----END CERTIFICATE-----")? + start;
-    let body: String = pem[start..end].chars().filter(|c| !c.is_whitespace()).collect();
+    let body: String = pem[start..end]
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
@@ -77,7 +87,8 @@ mod tests {
     #[test]
     fn reads_the_rsa_key_of_a_generated_certificate() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("key");
-        let params = rcgen::CertificateParams::new(vec!["client.example".to_owned()]).expect("params");
+        let params =
+            rcgen::CertificateParams::new(vec!["client.example".to_owned()]).expect("params");
         let cert = params.self_signed(&key).expect("cert");
         let der = pem_certificate_der(&cert.pem()).expect("pem");
         let pkcs1 = certificate_rsa_public_key(&der).expect("spki");
@@ -89,7 +100,12 @@ mod tests {
 
     #[test]
     fn garbage_is_refused_without_panicking() {
-        for input in [&b""[..], &[0x30], &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff], &[0x30, 0x03, 0x02, 0x01]] {
+        for input in [
+            &b""[..],
+            &[0x30],
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+            &[0x30, 0x03, 0x02, 0x01],
+        ] {
             assert!(certificate_rsa_public_key(input).is_none());
             assert!(rsa_modulus_exponent(input).is_none());
         }

@@ -123,14 +123,21 @@ pub fn jwk(state: &AppState, issuer: Option<String>) -> Value {
 }
 
 /// GET /{tenant}/discovery/v2.0/keys
-pub async fn keys_v2(State(state): State<AppState>, origin: Origin, Path(tenant): Path<String>) -> AadResult<Json<Value>> {
+pub async fn keys_v2(
+    State(state): State<AppState>,
+    origin: Origin,
+    Path(tenant): Path<String>,
+) -> AadResult<Json<Value>> {
     let segment = resolve_segment(&state, &tenant).await?;
     let issuer = format!("{}/{}/v2.0", origin.0, tenant_label(&segment));
     Ok(Json(json!({ "keys": [jwk(&state, Some(issuer))] })))
 }
 
 /// GET /{tenant}/discovery/keys (v1)
-pub async fn keys_v1(State(state): State<AppState>, Path(tenant): Path<String>) -> AadResult<Json<Value>> {
+pub async fn keys_v1(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+) -> AadResult<Json<Value>> {
     resolve_segment(&state, &tenant).await?;
     Ok(Json(json!({ "keys": [jwk(&state, None)] })))
 }
@@ -145,7 +152,10 @@ pub async fn instance_discovery(
         return AadError::unknown_tenant(&tenant).into_response();
     }
     let host = origin.0.split("://").nth(1).unwrap_or_default().to_owned();
-    let authorization = query.get("authorization_endpoint").cloned().unwrap_or_default();
+    let authorization = query
+        .get("authorization_endpoint")
+        .cloned()
+        .unwrap_or_default();
     // The tenant segment of the client's authorize URL (…/{tenant}/oauth2/v2.0/authorize).
     let tenant_of = authorization
         .split("://")
@@ -164,13 +174,22 @@ pub async fn instance_discovery(
 
 /// GET /common/userrealm/{user} — every tenantsim account is managed (not federated), so MSAL's
 /// ROPC flow posts the password straight to the token endpoint.
-pub async fn user_realm(State(state): State<AppState>, Path((tenant, user)): Path<(String, String)>) -> Response {
+pub async fn user_realm(
+    State(state): State<AppState>,
+    Path((tenant, user)): Path<(String, String)>,
+) -> Response {
     if !tenant.eq_ignore_ascii_case("common") {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let domain = user.rsplit_once('@').map(|(_, d)| d.to_owned()).unwrap_or_default();
+    let domain = user
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or_default();
     let known = match state.db.pool.acquire().await {
-        Ok(mut conn) => crate::store::tenants::resolve_tenant(&mut conn, &domain).await.ok().flatten(),
+        Ok(mut conn) => crate::store::tenants::resolve_tenant(&mut conn, &domain)
+            .await
+            .ok()
+            .flatten(),
         Err(_) => None,
     };
     match known {

@@ -25,7 +25,13 @@ pub type AadResult<T> = Result<T, AadError>;
 
 impl AadError {
     pub fn new(error: &'static str, code: u32, message: impl Into<String>) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, error, code, message: message.into(), suberror: None }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            error,
+            code,
+            message: message.into(),
+            suberror: None,
+        }
     }
 
     pub fn status(mut self, status: StatusCode) -> Self {
@@ -66,13 +72,17 @@ impl AadError {
 
     /// AADSTS900144: a required parameter is missing.
     pub fn missing(parameter: &str) -> Self {
-        Self::invalid_request(900144, format!("The request body must contain the following parameter: '{parameter}'."))
+        Self::invalid_request(
+            900144,
+            format!("The request body must contain the following parameter: '{parameter}'."),
+        )
     }
 
     /// A server-side failure, in Entra's shape.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "identity platform internal error");
-        Self::new("server_error", 90100, "An internal error occurred.").status(StatusCode::INTERNAL_SERVER_ERROR)
+        Self::new("server_error", 90100, "An internal error occurred.")
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
@@ -107,8 +117,14 @@ impl IntoResponse for AadError {
         }
         let mut response = (self.status, body.to_string()).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, no-cache"),
+        );
         response
     }
 }

@@ -15,7 +15,9 @@ pub const DEVICE_POLL_INTERVAL_SECONDS: i64 = 5;
 
 /// A random URL-safe string of `n` × 16 random bytes.
 pub fn random_token(n: usize) -> String {
-    let bytes: Vec<u8> = (0..n).flat_map(|_| *uuid::Uuid::new_v4().as_bytes()).collect();
+    let bytes: Vec<u8> = (0..n)
+        .flat_map(|_| *uuid::Uuid::new_v4().as_bytes())
+        .collect();
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
@@ -38,7 +40,10 @@ pub struct AuthorizationCode {
 pub enum DeviceState {
     Pending,
     /// Approved by a user of `tenant` (the tenant a /common flow ends up in).
-    Approved { tenant: String, user_id: String },
+    Approved {
+        tenant: String,
+        user_id: String,
+    },
     Denied,
 }
 
@@ -81,7 +86,13 @@ impl Flows {
         let value = format!("1.{}", random_token(4));
         let mut codes = self.codes.lock().unwrap_or_else(|p| p.into_inner());
         codes.retain(|_, e| e.code.expires_at + CODE_LIFETIME_SECONDS > now);
-        codes.insert(value.clone(), CodeEntry { code, redeemed: false });
+        codes.insert(
+            value.clone(),
+            CodeEntry {
+                code,
+                redeemed: false,
+            },
+        );
         value
     }
 
@@ -100,7 +111,13 @@ impl Flows {
     }
 
     /// Starts a device flow; returns (device_code, user_code).
-    pub fn start_device(&self, tenant: &str, client_app_id: &str, scope: &str, now: i64) -> (String, String) {
+    pub fn start_device(
+        &self,
+        tenant: &str,
+        client_app_id: &str,
+        scope: &str,
+        now: i64,
+    ) -> (String, String) {
         let device_code = random_token(3);
         // Entra's user codes are nine characters, letters and digits without look-alikes.
         const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -124,18 +141,26 @@ impl Flows {
 
     /// The pending flow a user code names (case-insensitive, dashes and spaces ignored).
     pub fn device_by_user_code(&self, user_code: &str, now: i64) -> Option<DeviceFlow> {
-        let wanted: String = user_code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+        let wanted: String = user_code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_uppercase();
         let devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
         devices
             .values()
-            .find(|f| f.user_code == wanted && f.expires_at > now && f.state == DeviceState::Pending)
+            .find(|f| {
+                f.user_code == wanted && f.expires_at > now && f.state == DeviceState::Pending
+            })
             .cloned()
     }
 
     /// Records the user's answer for a device flow.
     pub fn settle_device(&self, user_code: &str, state: DeviceState) -> bool {
         let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
-        match devices.values_mut().find(|f| f.user_code.eq_ignore_ascii_case(user_code) && f.state == DeviceState::Pending) {
+        match devices.values_mut().find(|f| {
+            f.user_code.eq_ignore_ascii_case(user_code) && f.state == DeviceState::Pending
+        }) {
             Some(flow) => {
                 flow.state = state;
                 true
@@ -147,14 +172,18 @@ impl Flows {
     /// Polls a device flow; an approved flow is handed out once.
     pub fn poll_device(&self, device_code: &str, now: i64) -> Redeem<DeviceFlow> {
         let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(flow) = devices.get(device_code) else { return Redeem::Unknown };
+        let Some(flow) = devices.get(device_code) else {
+            return Redeem::Unknown;
+        };
         if flow.expires_at <= now {
             return Redeem::Expired;
         }
         match flow.state {
             DeviceState::Pending => Redeem::Pending,
             DeviceState::Denied => Redeem::Denied,
-            DeviceState::Approved { .. } => devices.remove(device_code).map_or(Redeem::Unknown, Redeem::Ready),
+            DeviceState::Approved { .. } => devices
+                .remove(device_code)
+                .map_or(Redeem::Unknown, Redeem::Ready),
         }
     }
 }
@@ -182,7 +211,10 @@ mod tests {
         let flows = Flows::default();
         let value = flows.issue_code(code(100), 0);
         assert!(matches!(flows.redeem_code(&value, 10), Redeem::Ready(_)));
-        assert!(matches!(flows.redeem_code(&value, 10), Redeem::AlreadyRedeemed));
+        assert!(matches!(
+            flows.redeem_code(&value, 10),
+            Redeem::AlreadyRedeemed
+        ));
         let late = flows.issue_code(code(100), 0);
         assert!(matches!(flows.redeem_code(&late, 100), Redeem::Expired));
         assert!(matches!(flows.redeem_code("nope", 0), Redeem::Unknown));
@@ -194,11 +226,24 @@ mod tests {
         let (device, user) = flows.start_device("t", "c", "openid", 0);
         assert_eq!(user.len(), 9);
         assert!(matches!(flows.poll_device(&device, 1), Redeem::Pending));
-        assert!(flows.device_by_user_code(&user.to_ascii_lowercase(), 1).is_some());
-        assert!(flows.settle_device(&user, DeviceState::Approved { tenant: "t".into(), user_id: "u".into() }));
+        assert!(
+            flows
+                .device_by_user_code(&user.to_ascii_lowercase(), 1)
+                .is_some()
+        );
+        assert!(flows.settle_device(
+            &user,
+            DeviceState::Approved {
+                tenant: "t".into(),
+                user_id: "u".into()
+            }
+        ));
         assert!(matches!(flows.poll_device(&device, 2), Redeem::Ready(_)));
         assert!(matches!(flows.poll_device(&device, 3), Redeem::Unknown));
         let (expired, _) = flows.start_device("t", "c", "openid", 0);
-        assert!(matches!(flows.poll_device(&expired, DEVICE_LIFETIME_SECONDS), Redeem::Expired));
+        assert!(matches!(
+            flows.poll_device(&expired, DEVICE_LIFETIME_SECONDS),
+            Redeem::Expired
+        ));
     }
 }

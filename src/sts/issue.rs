@@ -51,25 +51,44 @@ pub fn consent_required(client: &ApplicationRow) -> AadError {
 }
 
 /// The names of app roles the client holds on the resource.
-async fn app_roles(conn: &mut SqliteConnection, tenant: &str, client: &ApplicationRow, resource_app_id: &str) -> sqlx::Result<Vec<String>> {
+async fn app_roles(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    client: &ApplicationRow,
+    resource_app_id: &str,
+) -> sqlx::Result<Vec<String>> {
     let resource = builtin::derived_id(tenant, resource_app_id);
-    let ids = store::apps::app_roles_of(conn, tenant, &client.service_principal_id, &resource).await?;
+    let ids =
+        store::apps::app_roles_of(conn, tenant, &client.service_principal_id, &resource).await?;
     Ok(ids
         .iter()
-        .filter_map(|id| graph_permissions::APPLICATION.iter().find(|p| p.id.eq_ignore_ascii_case(id)))
+        .filter_map(|id| {
+            graph_permissions::APPLICATION
+                .iter()
+                .find(|p| p.id.eq_ignore_ascii_case(id))
+        })
         .map(|p| p.value.to_owned())
         .collect())
 }
 
 /// `client_credentials`: an app-only token with the client's app roles.
-pub async fn app_token(state: &AppState, conn: &mut SqliteConnection, tenant: &TenantRow, client: &ApplicationRow, scopes: &ScopeRequest) -> AadResult<Value> {
+pub async fn app_token(
+    state: &AppState,
+    conn: &mut SqliteConnection,
+    tenant: &TenantRow,
+    client: &ApplicationRow,
+    scopes: &ScopeRequest,
+) -> AadResult<Value> {
     let roles = app_roles(conn, &tenant.id, client, &scopes.resource_app_id).await?;
     let request = TokenRequest {
         tenant: tenant.id.clone(),
         audience: scopes.audience.clone(),
         app_id: client.app_id.clone(),
         app_display_name: client.display_name.clone(),
-        subject: Subject::App { object_id: client.service_principal_id.clone(), roles },
+        subject: Subject::App {
+            object_id: client.service_principal_id.clone(),
+            roles,
+        },
         issued_at: state.clock.unix(),
         lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
     };
@@ -97,10 +116,26 @@ pub struct UserTokens<'a> {
 }
 
 /// The scopes a delegated token for this request carries, or AADSTS65001.
-pub async fn delegated_scopes(conn: &mut SqliteConnection, tenant: &str, client: &ApplicationRow, user_id: &str, scopes: &ScopeRequest) -> AadResult<Vec<String>> {
+pub async fn delegated_scopes(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    client: &ApplicationRow,
+    user_id: &str,
+    scopes: &ScopeRequest,
+) -> AadResult<Vec<String>> {
     let resource = builtin::derived_id(tenant, &scopes.resource_app_id);
-    let granted = consent::granted_scopes(conn, tenant, &client.service_principal_id, &resource, user_id).await?;
-    let missing = scopes.permissions.iter().any(|p| !granted.iter().any(|g| g.eq_ignore_ascii_case(p)));
+    let granted = consent::granted_scopes(
+        conn,
+        tenant,
+        &client.service_principal_id,
+        &resource,
+        user_id,
+    )
+    .await?;
+    let missing = scopes
+        .permissions
+        .iter()
+        .any(|p| !granted.iter().any(|g| g.eq_ignore_ascii_case(p)));
     if missing || (scopes.default && granted.is_empty()) {
         return Err(consent_required(client));
     }
@@ -109,7 +144,11 @@ pub async fn delegated_scopes(conn: &mut SqliteConnection, tenant: &str, client:
 
 /// A delegated token response: access token, and per the OIDC scopes an id token, a refresh
 /// token and `client_info`.
-pub async fn user_tokens(state: &AppState, conn: &mut SqliteConnection, input: UserTokens<'_>) -> AadResult<Value> {
+pub async fn user_tokens(
+    state: &AppState,
+    conn: &mut SqliteConnection,
+    input: UserTokens<'_>,
+) -> AadResult<Value> {
     let tenant = &input.tenant.id;
     let user = input.user;
     let scp = delegated_scopes(conn, tenant, input.client, &user.id, input.scopes).await?;
@@ -122,14 +161,31 @@ pub async fn user_tokens(state: &AppState, conn: &mut SqliteConnection, input: U
         audience: input.scopes.audience.clone(),
         app_id: input.client.app_id.clone(),
         app_display_name: input.client.display_name.clone(),
-        subject: Subject::User { object_id: user.id.clone(), upn: upn.clone(), name: name.clone(), scopes: scp.clone(), wids },
+        subject: Subject::User {
+            object_id: user.id.clone(),
+            upn: upn.clone(),
+            name: name.clone(),
+            scopes: scp.clone(),
+            wids,
+        },
         issued_at: now,
         lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
     };
     let access_token = token::mint(&state.keys, &request).map_err(|e| ext(state, e))?;
-    let graph = input.scopes.resource_app_id.eq_ignore_ascii_case(builtin::GRAPH_APP_ID);
-    let mut granted: Vec<String> =
-        scp.iter().map(|s| if graph { s.clone() } else { format!("{}/{s}", input.scopes.audience) }).collect();
+    let graph = input
+        .scopes
+        .resource_app_id
+        .eq_ignore_ascii_case(builtin::GRAPH_APP_ID);
+    let mut granted: Vec<String> = scp
+        .iter()
+        .map(|s| {
+            if graph {
+                s.clone()
+            } else {
+                format!("{}/{s}", input.scopes.audience)
+            }
+        })
+        .collect();
     for oidc in &input.scopes.oidc {
         if !granted.iter().any(|g| g.eq_ignore_ascii_case(oidc)) {
             granted.push(oidc.clone());
@@ -152,7 +208,10 @@ pub async fn user_tokens(state: &AppState, conn: &mut SqliteConnection, input: U
             exp: now + REFRESH_LIFETIME_SECONDS,
             jti: super::flows::random_token(1),
         };
-        body.insert("refresh_token".into(), json!(token::sign(&state.keys, &refresh).map_err(|e| ext(state, e))?));
+        body.insert(
+            "refresh_token".into(),
+            json!(token::sign(&state.keys, &refresh).map_err(|e| ext(state, e))?),
+        );
     }
     if input.scopes.wants("openid") {
         let data: Map<String, Value> = serde_json::from_str(&user.data).unwrap_or_default();
@@ -179,7 +238,10 @@ pub async fn user_tokens(state: &AppState, conn: &mut SqliteConnection, input: U
                 id["email"] = mail.clone();
             }
         }
-        body.insert("id_token".into(), json!(token::sign(&state.keys, &id).map_err(|e| ext(state, e))?));
+        body.insert(
+            "id_token".into(),
+            json!(token::sign(&state.keys, &id).map_err(|e| ext(state, e))?),
+        );
     }
     if input.client_info {
         let info = json!({"uid": user.id, "utid": tenant}).to_string();
@@ -190,11 +252,13 @@ pub async fn user_tokens(state: &AppState, conn: &mut SqliteConnection, input: U
 
 /// Reads a refresh token tenantsim issued (signature, audience, lifetime).
 pub fn read_refresh_token(state: &AppState, value: &str) -> AadResult<RefreshClaims> {
-    let invalid = || AadError::invalid_grant(9002313, "Invalid request. Request is malformed or invalid.");
+    let invalid =
+        || AadError::invalid_grant(9002313, "Invalid request. Request is malformed or invalid.");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&[REFRESH_AUDIENCE]);
     validation.validate_exp = false;
-    let data = jsonwebtoken::decode::<RefreshClaims>(value, &state.keys.decoding, &validation).map_err(|_| invalid())?;
+    let data = jsonwebtoken::decode::<RefreshClaims>(value, &state.keys.decoding, &validation)
+        .map_err(|_| invalid())?;
     if data.claims.exp <= state.clock.unix() {
         return Err(AadError::invalid_grant(
             700082,

@@ -58,7 +58,10 @@ pub struct Form(pub Vec<(String, String)>);
 
 impl Form {
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -70,20 +73,27 @@ impl FromRequest<AppState> for Form {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| AadError::invalid_request(900144, "The request body could not be read."))?;
+            .is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            });
+        let bytes = Bytes::from_request(request, state).await.map_err(|_| {
+            AadError::invalid_request(900144, "The request body could not be read.")
+        })?;
         if !is_form {
             return Err(AadError::invalid_request(
                 900144,
                 "The request body must contain the following parameter: 'grant_type'. The body must be application/x-www-form-urlencoded.",
             ));
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| AadError::invalid_request(900144, "The request body is not valid UTF-8."))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| {
+            AadError::invalid_request(900144, "The request body is not valid UTF-8.")
+        })?;
         crate::graph::request::parse_pairs(Some(text))
             .map(Form)
-            .map_err(|_| AadError::invalid_request(900144, "The request body is not a valid form encoding."))
+            .map_err(|_| {
+                AadError::invalid_request(900144, "The request body is not a valid form encoding.")
+            })
     }
 }
 
@@ -91,15 +101,30 @@ impl FromRequest<AppState> for Form {
 /// login.microsoftonline.com.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(discovery::openid_configuration_v2))
-        .route("/{tenant}/.well-known/openid-configuration", get(discovery::openid_configuration_v1))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery::openid_configuration_v2),
+        )
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            get(discovery::openid_configuration_v1),
+        )
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys_v2))
         .route("/{tenant}/discovery/keys", get(discovery::keys_v1))
-        .route("/{tenant}/discovery/instance", get(discovery::instance_discovery))
+        .route(
+            "/{tenant}/discovery/instance",
+            get(discovery::instance_discovery),
+        )
         .route("/{tenant}/userrealm/{user}", get(discovery::user_realm))
         .route("/{tenant}/oauth2/v2.0/token", post(token::token_v2))
         .route("/{tenant}/oauth2/token", post(token::token_v1))
-        .route("/{tenant}/oauth2/v2.0/devicecode", post(token::device_authorization))
-        .route("/{tenant}/oauth2/devicecode", post(token::device_authorization))
+        .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(token::device_authorization),
+        )
+        .route(
+            "/{tenant}/oauth2/devicecode",
+            post(token::device_authorization),
+        )
         .route("/oidc/userinfo", get(discovery::user_info))
 }

@@ -33,23 +33,45 @@ impl ScopeRequest {
 pub fn resolve_resource(resource: &str, origin_host: Option<&str>) -> Option<(String, String)> {
     let trimmed = resource.trim_end_matches('/');
     let lower = trimmed.to_ascii_lowercase();
-    if lower == "https://graph.microsoft.com" || lower == "https://graph.microsoft.us" || lower == "https://microsoftgraph.chinacloudapi.cn" {
-        return Some((builtin::GRAPH_APP_ID.to_owned(), "https://graph.microsoft.com".to_owned()));
+    if lower == "https://graph.microsoft.com"
+        || lower == "https://graph.microsoft.us"
+        || lower == "https://microsoftgraph.chinacloudapi.cn"
+    {
+        return Some((
+            builtin::GRAPH_APP_ID.to_owned(),
+            "https://graph.microsoft.com".to_owned(),
+        ));
     }
     if lower == builtin::GRAPH_APP_ID {
-        return Some((builtin::GRAPH_APP_ID.to_owned(), builtin::GRAPH_APP_ID.to_owned()));
+        return Some((
+            builtin::GRAPH_APP_ID.to_owned(),
+            builtin::GRAPH_APP_ID.to_owned(),
+        ));
     }
     if lower == builtin::PORTAL_APP_ID || lower == "https://main.iam.ad.ext.azure.com" {
-        return Some((builtin::PORTAL_APP_ID.to_owned(), builtin::PORTAL_APP_ID.to_owned()));
+        return Some((
+            builtin::PORTAL_APP_ID.to_owned(),
+            builtin::PORTAL_APP_ID.to_owned(),
+        ));
     }
     // Divergence: Entra would reject a resource it does not know; tenantsim treats its own host
     // (any port) as Microsoft Graph so SDKs that derive the scope from the base URL work.
-    let host = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"))?;
+    let host = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))?;
     let host = host.split('/').next().unwrap_or(host);
-    let bare = |h: &str| h.rsplit_once(':').map_or(h.to_owned(), |(name, _)| name.to_owned());
+    let bare = |h: &str| {
+        h.rsplit_once(':')
+            .map_or(h.to_owned(), |(name, _)| name.to_owned())
+    };
     let own = ["localhost", "127.0.0.1", "[::1]"].contains(&bare(host).as_str())
         || origin_host.is_some_and(|o| bare(&o.to_ascii_lowercase()) == bare(host));
-    own.then(|| (builtin::GRAPH_APP_ID.to_owned(), "https://graph.microsoft.com".to_owned()))
+    own.then(|| {
+        (
+            builtin::GRAPH_APP_ID.to_owned(),
+            "https://graph.microsoft.com".to_owned(),
+        )
+    })
 }
 
 /// Parses `scope` (space-separated). Every non-OIDC scope must name the same resource.
@@ -76,7 +98,13 @@ pub fn parse(scope: &str, origin_host: Option<&str>) -> Result<ScopeRequest, Aad
                 })?;
                 (resolved, perm.to_owned())
             }
-            _ => ((builtin::GRAPH_APP_ID.to_owned(), "https://graph.microsoft.com".to_owned()), item.to_owned()),
+            _ => (
+                (
+                    builtin::GRAPH_APP_ID.to_owned(),
+                    "https://graph.microsoft.com".to_owned(),
+                ),
+                item.to_owned(),
+            ),
         };
         match &resource {
             Some((app, _)) if !app.eq_ignore_ascii_case(&this.0) => {
@@ -96,12 +124,24 @@ pub fn parse(scope: &str, origin_host: Option<&str>) -> Result<ScopeRequest, Aad
     if default && !permissions.is_empty() {
         return Err(AadError::invalid_scope(
             70011,
-            format!("The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. static scope limit exceeded."),
+            format!(
+                "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid. static scope limit exceeded."
+            ),
         ));
     }
-    let (resource_app_id, audience) =
-        resource.unwrap_or_else(|| (builtin::GRAPH_APP_ID.to_owned(), "https://graph.microsoft.com".to_owned()));
-    Ok(ScopeRequest { oidc, resource_app_id, audience, permissions, default })
+    let (resource_app_id, audience) = resource.unwrap_or_else(|| {
+        (
+            builtin::GRAPH_APP_ID.to_owned(),
+            "https://graph.microsoft.com".to_owned(),
+        )
+    });
+    Ok(ScopeRequest {
+        oidc,
+        resource_app_id,
+        audience,
+        permissions,
+        default,
+    })
 }
 
 #[cfg(test)]
@@ -110,7 +150,11 @@ mod tests {
 
     #[test]
     fn graph_scopes_with_and_without_the_resource_prefix() {
-        let request = parse("https://graph.microsoft.com/User.Read openid profile offline_access", None).expect("ok");
+        let request = parse(
+            "https://graph.microsoft.com/User.Read openid profile offline_access",
+            None,
+        )
+        .expect("ok");
         assert_eq!(request.permissions, vec!["User.Read"]);
         assert_eq!(request.resource_app_id, builtin::GRAPH_APP_ID);
         assert!(request.wants("offline_access"));
@@ -126,8 +170,16 @@ mod tests {
         assert_eq!(local.resource_app_id, builtin::GRAPH_APP_ID);
         let portal = parse("74658136-14ec-4630-ad9b-26e160ff0fc6/.default", None).expect("ok");
         assert_eq!(portal.audience, builtin::PORTAL_APP_ID);
-        let two = parse("https://graph.microsoft.com/User.Read 74658136-14ec-4630-ad9b-26e160ff0fc6/.default", None);
+        let two = parse(
+            "https://graph.microsoft.com/User.Read 74658136-14ec-4630-ad9b-26e160ff0fc6/.default",
+            None,
+        );
         assert_eq!(two.expect_err("two resources").code, 28000);
-        assert_eq!(parse("https://unknown.example/.default", None).expect_err("unknown").code, 500011);
+        assert_eq!(
+            parse("https://unknown.example/.default", None)
+                .expect_err("unknown")
+                .code,
+            500011
+        );
     }
 }

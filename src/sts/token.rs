@@ -31,12 +31,22 @@ enum Endpoint {
 }
 
 /// POST /{tenant}/oauth2/v2.0/token
-pub async fn token_v2(State(state): State<AppState>, Path(tenant): Path<String>, parts: Parts, form: Form) -> Response {
+pub async fn token_v2(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    parts: Parts,
+    form: Form,
+) -> Response {
     respond(token(&state, &tenant, &parts, &form, Endpoint::V2).await)
 }
 
 /// POST /{tenant}/oauth2/token (v1: `resource` instead of `scope`).
-pub async fn token_v1(State(state): State<AppState>, Path(tenant): Path<String>, parts: Parts, form: Form) -> Response {
+pub async fn token_v1(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    parts: Parts,
+    form: Form,
+) -> Response {
     respond(token(&state, &tenant, &parts, &form, Endpoint::V1).await)
 }
 
@@ -44,7 +54,10 @@ fn respond(result: AadResult<Value>) -> Response {
     match result {
         Ok(body) => {
             let mut response = Json(body).into_response();
-            response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store, no-cache"));
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store, no-cache"),
+            );
             response
         }
         Err(err) => err.into_response(),
@@ -71,7 +84,10 @@ impl Call<'_> {
         match self.endpoint {
             Endpoint::V2 => self.form.get("scope").unwrap_or_default().to_owned(),
             Endpoint::V1 => {
-                let resource = self.form.get("resource").unwrap_or("https://graph.microsoft.com");
+                let resource = self
+                    .form
+                    .get("resource")
+                    .unwrap_or("https://graph.microsoft.com");
                 let extra = self.form.get("scope").unwrap_or("openid");
                 format!("{resource}/.default {extra}")
             }
@@ -92,25 +108,45 @@ impl Call<'_> {
             TenantSegment::Tenant(tenant) => Ok(tenant),
             TenantSegment::Common(name) => Err(AadError::invalid_request(
                 90002,
-                format!("Tenant '{name}' not found. The {grant} grant needs a tenant-specific endpoint: use the tenant id or a verified domain instead of '{name}'."),
+                format!(
+                    "Tenant '{name}' not found. The {grant} grant needs a tenant-specific endpoint: use the tenant id or a verified domain instead of '{name}'."
+                ),
             )),
         }
     }
 }
 
-async fn token(state: &AppState, tenant: &str, parts: &Parts, form: &Form, endpoint: Endpoint) -> AadResult<Value> {
+async fn token(
+    state: &AppState,
+    tenant: &str,
+    parts: &Parts,
+    form: &Form,
+    endpoint: Endpoint,
+) -> AadResult<Value> {
     let segment = resolve_segment(state, tenant).await?;
     let origin = origin_of(parts, state);
     let token_url = format!("{}{}", origin.0, parts.uri.path());
-    let call = Call { state, segment, headers: &parts.headers, form, origin, token_url, endpoint };
-    let grant = form.get("grant_type").ok_or_else(|| AadError::missing("grant_type"))?;
+    let call = Call {
+        state,
+        segment,
+        headers: &parts.headers,
+        form,
+        origin,
+        token_url,
+        endpoint,
+    };
+    let grant = form
+        .get("grant_type")
+        .ok_or_else(|| AadError::missing("grant_type"))?;
     let mut conn = state.db.pool.acquire().await?;
     match grant {
         "client_credentials" => client_credentials(&call, &mut conn).await,
         "password" => password(&call, &mut conn).await,
         "authorization_code" => authorization_code(&call, &mut conn).await,
         "refresh_token" => refresh_token(&call, &mut conn).await,
-        "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => device_code(&call, &mut conn).await,
+        "urn:ietf:params:oauth:grant-type:device_code" | "device_code" => {
+            device_code(&call, &mut conn).await
+        }
         other => Err(AadError::new(
             "unsupported_grant_type",
             70003,
@@ -121,13 +157,30 @@ async fn token(state: &AppState, tenant: &str, parts: &Parts, form: &Form, endpo
 
 async fn client_credentials(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Value> {
     let tenant = call.tenant("client_credentials")?;
-    let client = clients::authenticate(conn, &tenant.id, call.form, call.headers, &call.token_url, call.now(), true).await?;
+    let client = clients::authenticate(
+        conn,
+        &tenant.id,
+        call.form,
+        call.headers,
+        &call.token_url,
+        call.now(),
+        true,
+    )
+    .await?;
     let raw = call.scope();
     if raw.trim().is_empty() {
-        return Err(AadError::invalid_request(900144, "The request body must contain the following parameter: 'scope'."));
+        return Err(AadError::invalid_request(
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+        ));
     }
     let scopes = scopes::parse(&raw, call.origin_host())?;
-    if !scopes.default || !scopes.oidc.iter().all(|s| call.endpoint == Endpoint::V1 && s == "openid") {
+    if !scopes.default
+        || !scopes
+            .oidc
+            .iter()
+            .all(|s| call.endpoint == Endpoint::V1 && s == "openid")
+    {
         return Err(AadError::invalid_scope(
             1002012,
             format!(
@@ -145,7 +198,8 @@ fn v1_fields(call: &Call<'_>, scopes: &ScopeRequest, body: &mut Value) {
     if call.endpoint == Endpoint::V1 {
         let now = call.now();
         body["resource"] = json!(call.form.get("resource").unwrap_or(&scopes.audience));
-        body["expires_on"] = json!((now + crate::auth::token::DEFAULT_LIFETIME_SECONDS).to_string());
+        body["expires_on"] =
+            json!((now + crate::auth::token::DEFAULT_LIFETIME_SECONDS).to_string());
         body["not_before"] = json!(now.to_string());
         body["expires_in"] = json!(crate::auth::token::DEFAULT_LIFETIME_SECONDS.to_string());
         body["ext_expires_in"] = json!(crate::auth::token::DEFAULT_LIFETIME_SECONDS.to_string());
@@ -153,7 +207,12 @@ fn v1_fields(call: &Call<'_>, scopes: &ScopeRequest, body: &mut Value) {
 }
 
 /// Checks a user can sign in: present, enabled, and (for ROPC) the right password.
-pub async fn sign_in_user(conn: &mut SqliteConnection, tenant: &TenantRow, username: &str, password: Option<&str>) -> AadResult<ObjectRow> {
+pub async fn sign_in_user(
+    conn: &mut SqliteConnection,
+    tenant: &TenantRow,
+    username: &str,
+    password: Option<&str>,
+) -> AadResult<ObjectRow> {
     let user = store::objects::get_user(conn, &tenant.id, username).await?.ok_or_else(|| {
         AadError::invalid_grant(
             50034,
@@ -166,17 +225,31 @@ pub async fn sign_in_user(conn: &mut SqliteConnection, tenant: &TenantRow, usern
     if let Some(password) = password {
         let digest = store::objects::secret(conn, &tenant.id, &user.id).await?;
         if !digest.is_some_and(|d| password_matches(password, &d)) {
-            return Err(AadError::invalid_grant(50126, "Error validating credentials due to invalid username or password."));
+            return Err(AadError::invalid_grant(
+                50126,
+                "Error validating credentials due to invalid username or password.",
+            ));
         }
     }
     let data: Value = serde_json::from_str(&user.data).unwrap_or_default();
     if data.get("accountEnabled") == Some(&Value::Bool(false)) {
-        return Err(AadError::invalid_grant(50057, "The user account is disabled."));
+        return Err(AadError::invalid_grant(
+            50057,
+            "The user account is disabled.",
+        ));
     }
     Ok(user)
 }
 
-async fn user_response(call: &Call<'_>, conn: &mut SqliteConnection, tenant: &TenantRow, client: &ApplicationRow, user: &ObjectRow, raw_scope: &str, nonce: Option<String>) -> AadResult<Value> {
+async fn user_response(
+    call: &Call<'_>,
+    conn: &mut SqliteConnection,
+    tenant: &TenantRow,
+    client: &ApplicationRow,
+    user: &ObjectRow,
+    raw_scope: &str,
+    nonce: Option<String>,
+) -> AadResult<Value> {
     let scopes = scopes::parse(raw_scope, call.origin_host())?;
     let input = UserTokens {
         tenant,
@@ -194,17 +267,37 @@ async fn user_response(call: &Call<'_>, conn: &mut SqliteConnection, tenant: &Te
 }
 
 async fn password(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Value> {
-    let username = call.form.get("username").ok_or_else(|| AadError::missing("username"))?;
-    let password = call.form.get("password").ok_or_else(|| AadError::missing("password"))?;
+    let username = call
+        .form
+        .get("username")
+        .ok_or_else(|| AadError::missing("username"))?;
+    let password = call
+        .form
+        .get("password")
+        .ok_or_else(|| AadError::missing("password"))?;
     // ROPC is refused on /common and /consumers; /organizations finds the tenant by domain.
     let tenant = match &call.segment {
         TenantSegment::Common(name) if name == "organizations" => {
-            let domain = username.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-            store::tenants::resolve_tenant(conn, domain).await?.ok_or_else(|| AadError::unknown_tenant(domain))?
+            let domain = username
+                .rsplit_once('@')
+                .map(|(_, d)| d)
+                .unwrap_or_default();
+            store::tenants::resolve_tenant(conn, domain)
+                .await?
+                .ok_or_else(|| AadError::unknown_tenant(domain))?
         }
         _ => call.tenant("password")?.clone(),
     };
-    let client = clients::authenticate(conn, &tenant.id, call.form, call.headers, &call.token_url, call.now(), false).await?;
+    let client = clients::authenticate(
+        conn,
+        &tenant.id,
+        call.form,
+        call.headers,
+        &call.token_url,
+        call.now(),
+        false,
+    )
+    .await?;
     let user = sign_in_user(conn, &tenant, username, Some(password)).await?;
     user_response(call, conn, &tenant, &client, &user, &call.scope(), None).await
 }
@@ -221,7 +314,10 @@ pub fn pkce_matches(verifier: &str, challenge: &str, method: Option<&str>) -> bo
 }
 
 async fn authorization_code(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Value> {
-    let value = call.form.get("code").ok_or_else(|| AadError::missing("code"))?;
+    let value = call
+        .form
+        .get("code")
+        .ok_or_else(|| AadError::missing("code"))?;
     let code = match call.state.flows.redeem_code(value, call.now()) {
         Redeem::Ready(code) => code,
         Redeem::AlreadyRedeemed => {
@@ -236,72 +332,182 @@ async fn authorization_code(call: &Call<'_>, conn: &mut SqliteConnection) -> Aad
                 "The provided authorization code or refresh token has expired due to inactivity. Send a new interactive authorization request for this user and resource.",
             ));
         }
-        _ => return Err(AadError::invalid_grant(9002313, "Invalid request. Request is malformed or invalid.")),
+        _ => {
+            return Err(AadError::invalid_grant(
+                9002313,
+                "Invalid request. Request is malformed or invalid.",
+            ));
+        }
     };
-    let tenant = store::tenants::resolve_tenant(conn, &code.tenant).await?.ok_or_else(|| AadError::unknown_tenant(&code.tenant))?;
-    let client = clients::authenticate(conn, &tenant.id, call.form, call.headers, &call.token_url, call.now(), false).await?;
+    let tenant = store::tenants::resolve_tenant(conn, &code.tenant)
+        .await?
+        .ok_or_else(|| AadError::unknown_tenant(&code.tenant))?;
+    let client = clients::authenticate(
+        conn,
+        &tenant.id,
+        call.form,
+        call.headers,
+        &call.token_url,
+        call.now(),
+        false,
+    )
+    .await?;
     if !client.app_id.eq_ignore_ascii_case(&code.client_app_id) {
-        return Err(AadError::invalid_grant(70000, "The provided authorization code was issued to a different client."));
+        return Err(AadError::invalid_grant(
+            70000,
+            "The provided authorization code was issued to a different client.",
+        ));
     }
-    if call.form.get("redirect_uri").is_some_and(|r| r != code.redirect_uri) {
+    if call
+        .form
+        .get("redirect_uri")
+        .is_some_and(|r| r != code.redirect_uri)
+    {
         return Err(AadError::invalid_grant(
             500112,
             "The reply address does not match the reply address provided when requesting the authorization code.",
         ));
     }
     if let Some(challenge) = &code.code_challenge {
-        let verifier = call.form.get("code_verifier").ok_or_else(|| AadError::missing("code_verifier"))?;
+        let verifier = call
+            .form
+            .get("code_verifier")
+            .ok_or_else(|| AadError::missing("code_verifier"))?;
         if !pkce_matches(verifier, challenge, code.code_challenge_method.as_deref()) {
-            return Err(AadError::invalid_grant(501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request."));
+            return Err(AadError::invalid_grant(
+                501481,
+                "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+            ));
         }
     }
-    let user = store::objects::get_user(conn, &tenant.id, &code.user_id).await?.ok_or_else(|| AadError::invalid_grant(50034, "The user account no longer exists."))?;
-    let scope = call.form.get("scope").map(str::to_owned).unwrap_or(code.scope.clone());
-    user_response(call, conn, &tenant, &client, &user, &scope, code.nonce.clone()).await
+    let user = store::objects::get_user(conn, &tenant.id, &code.user_id)
+        .await?
+        .ok_or_else(|| AadError::invalid_grant(50034, "The user account no longer exists."))?;
+    let scope = call
+        .form
+        .get("scope")
+        .map(str::to_owned)
+        .unwrap_or(code.scope.clone());
+    user_response(
+        call,
+        conn,
+        &tenant,
+        &client,
+        &user,
+        &scope,
+        code.nonce.clone(),
+    )
+    .await
 }
 
 async fn refresh_token(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Value> {
-    let value = call.form.get("refresh_token").ok_or_else(|| AadError::missing("refresh_token"))?;
+    let value = call
+        .form
+        .get("refresh_token")
+        .ok_or_else(|| AadError::missing("refresh_token"))?;
     let claims = issue::read_refresh_token(call.state, value)?;
     if let TenantSegment::Tenant(tenant) = &call.segment
         && tenant.id != claims.tid
     {
-        return Err(AadError::invalid_grant(9002313, "Invalid request. Request is malformed or invalid."));
+        return Err(AadError::invalid_grant(
+            9002313,
+            "Invalid request. Request is malformed or invalid.",
+        ));
     }
-    let tenant = store::tenants::resolve_tenant(conn, &claims.tid).await?.ok_or_else(|| AadError::unknown_tenant(&claims.tid))?;
-    let client = clients::authenticate(conn, &tenant.id, call.form, call.headers, &call.token_url, call.now(), false).await?;
+    let tenant = store::tenants::resolve_tenant(conn, &claims.tid)
+        .await?
+        .ok_or_else(|| AadError::unknown_tenant(&claims.tid))?;
+    let client = clients::authenticate(
+        conn,
+        &tenant.id,
+        call.form,
+        call.headers,
+        &call.token_url,
+        call.now(),
+        false,
+    )
+    .await?;
     if !client.app_id.eq_ignore_ascii_case(&claims.azp) {
-        return Err(AadError::invalid_grant(70000, "Provided grant is invalid or malformed. The refresh token was issued to a different client."));
+        return Err(AadError::invalid_grant(
+            70000,
+            "Provided grant is invalid or malformed. The refresh token was issued to a different client.",
+        ));
     }
     let user = sign_in_user(conn, &tenant, &claims.oid, None).await?;
-    let scope = call.form.get("scope").map(str::to_owned).unwrap_or(claims.scope.clone());
+    let scope = call
+        .form
+        .get("scope")
+        .map(str::to_owned)
+        .unwrap_or(claims.scope.clone());
     user_response(call, conn, &tenant, &client, &user, &scope, None).await
 }
 
 async fn device_code(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Value> {
-    let value = call.form.get("device_code").or(call.form.get("code")).ok_or_else(|| AadError::missing("device_code"))?;
+    let value = call
+        .form
+        .get("device_code")
+        .or(call.form.get("code"))
+        .ok_or_else(|| AadError::missing("device_code"))?;
     let flow = match call.state.flows.poll_device(value, call.now()) {
         Redeem::Ready(flow) => flow,
         Redeem::Pending => {
-            return Err(AadError::new("authorization_pending", 70016, "OAuth 2.0 device flow error. Authorization is pending. Continue polling."));
+            return Err(AadError::new(
+                "authorization_pending",
+                70016,
+                "OAuth 2.0 device flow error. Authorization is pending. Continue polling.",
+            ));
         }
         Redeem::Expired => {
-            return Err(AadError::new("expired_token", 70020, "The provided value for the input parameter 'device_code' is not valid. This device code has expired."));
+            return Err(AadError::new(
+                "expired_token",
+                70020,
+                "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
+            ));
         }
-        Redeem::Denied => return Err(AadError::new("authorization_declined", 70019, "The user declined the sign-in request.")),
-        _ => return Err(AadError::invalid_grant(70019, "The provided value for the input parameter 'device_code' is not valid.")),
+        Redeem::Denied => {
+            return Err(AadError::new(
+                "authorization_declined",
+                70019,
+                "The user declined the sign-in request.",
+            ));
+        }
+        _ => {
+            return Err(AadError::invalid_grant(
+                70019,
+                "The provided value for the input parameter 'device_code' is not valid.",
+            ));
+        }
     };
     let super::flows::DeviceState::Approved { tenant, user_id } = &flow.state else {
-        return Err(AadError::invalid_grant(70019, "The device flow was not approved."));
+        return Err(AadError::invalid_grant(
+            70019,
+            "The device flow was not approved.",
+        ));
     };
-    let tenant = store::tenants::resolve_tenant(conn, tenant).await?.ok_or_else(|| AadError::unknown_tenant(tenant))?;
-    let client = clients::authenticate(conn, &tenant.id, call.form, call.headers, &call.token_url, call.now(), false).await?;
+    let tenant = store::tenants::resolve_tenant(conn, tenant)
+        .await?
+        .ok_or_else(|| AadError::unknown_tenant(tenant))?;
+    let client = clients::authenticate(
+        conn,
+        &tenant.id,
+        call.form,
+        call.headers,
+        &call.token_url,
+        call.now(),
+        false,
+    )
+    .await?;
     let user = sign_in_user(conn, &tenant, user_id, None).await?;
     user_response(call, conn, &tenant, &client, &user, &flow.scope, None).await
 }
 
 /// POST /{tenant}/oauth2/v2.0/devicecode — starts a device-code flow.
-pub async fn device_authorization(State(state): State<AppState>, Path(tenant): Path<String>, parts: Parts, form: Form) -> Response {
+pub async fn device_authorization(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    parts: Parts,
+    form: Form,
+) -> Response {
     let result: AadResult<Value> = async {
         let segment = resolve_segment(&state, &tenant).await?;
         let client_id = clients::client_id(&form, &parts.headers).ok_or_else(|| AadError::missing("client_id"))?;

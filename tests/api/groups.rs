@@ -479,7 +479,12 @@ async fn delete_group_answers_204_then_404_and_drops_its_memberships() {
 /// A security group with 21 members: every Contoso user bound at creation (20), plus Finance.
 async fn big_group(app: &TestApp, token: &str) -> String {
     let binds: Vec<String> = (1..=20)
-        .map(|n| format!("https://graph.microsoft.com/v1.0/directoryObjects/{}", user(n)))
+        .map(|n| {
+            format!(
+                "https://graph.microsoft.com/v1.0/directoryObjects/{}",
+                user(n)
+            )
+        })
         .collect();
     let mut body = security_group("everyone");
     body["members@odata.bind"] = json!(binds);

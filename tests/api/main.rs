@@ -8,4 +8,5 @@ mod groups;
 mod isolation;
 mod members;
 mod odata;
+mod readme;
 mod users;

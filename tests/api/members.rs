@@ -248,9 +248,14 @@ async fn changing_members_of_a_dynamic_group_is_authorization_request_denied() {
         .send()
         .await;
     let message = response.assert_error(403, "Authorization_RequestDenied");
-    assert_eq!(message, "Insufficient privileges to complete the operation.");
+    assert_eq!(
+        message,
+        "Insufficient privileges to complete the operation."
+    );
     let response = app
-        .delete(&format!("/v1.0/groups/{DYNAMIC_SEATTLE}/members/{MEGAN}/$ref"))
+        .delete(&format!(
+            "/v1.0/groups/{DYNAMIC_SEATTLE}/members/{MEGAN}/$ref"
+        ))
         .token(&token)
         .send()
         .await;
@@ -403,7 +408,9 @@ async fn removing_a_non_member_is_404_when_configured() {
     assert_eq!(message, not_found(CHRISTIE));
     // A real member is still removed with 204.
     let response = app
-        .delete(&format!("/v1.0/groups/{LINKEDIN_PILOT}/members/{ADELE}/$ref"))
+        .delete(&format!(
+            "/v1.0/groups/{LINKEDIN_PILOT}/members/{ADELE}/$ref"
+        ))
         .token(&app.admin())
         .send()
         .await;
@@ -801,7 +808,10 @@ async fn me_variants_are_refused_for_app_tokens() {
             "/v1.0/me/checkMemberGroups",
             json!({"groupIds": [LINKEDIN_PILOT]}),
         ),
-        ("/v1.0/me/checkMemberObjects", json!({"ids": [LINKEDIN_PILOT]})),
+        (
+            "/v1.0/me/checkMemberObjects",
+            json!({"ids": [LINKEDIN_PILOT]}),
+        ),
         (
             "/v1.0/me/getMemberGroups",
             json!({"securityEnabledOnly": true}),
@@ -929,5 +939,8 @@ async fn members_can_be_filtered_and_paged() {
         .flat_map(|p| p["value"].as_array().expect("value").clone())
         .map(|v| v["id"].as_str().expect("id").to_owned())
         .collect();
-    assert_eq!(sorted(&ids), transitive_members(&app, &token, LINKEDIN_PILOT).await);
+    assert_eq!(
+        sorted(&ids),
+        transitive_members(&app, &token, LINKEDIN_PILOT).await
+    );
 }

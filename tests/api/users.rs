@@ -291,12 +291,33 @@ async fn a_read_after_a_write_sees_the_write_through_the_object_cache() {
     let token = app.admin();
     let path = format!("/v1.0/users/{ADELE}");
     let upn_path = "/v1.0/users/AdeleV@contoso.onmicrosoft.com";
-    assert_eq!(app.get(&path).token(&token).send().await.json["jobTitle"], "Retail Manager");
-    assert_eq!(app.get(upn_path).token(&token).send().await.json["jobTitle"], "Retail Manager");
-    let patched = app.patch(&path).token(&token).json(json!({"jobTitle": "Cached?"})).send().await;
+    assert_eq!(
+        app.get(&path).token(&token).send().await.json["jobTitle"],
+        "Retail Manager"
+    );
+    assert_eq!(
+        app.get(upn_path).token(&token).send().await.json["jobTitle"],
+        "Retail Manager"
+    );
+    let patched = app
+        .patch(&path)
+        .token(&token)
+        .json(json!({"jobTitle": "Cached?"}))
+        .send()
+        .await;
     assert_eq!(patched.status, 204);
-    assert_eq!(app.get(&path).token(&token).send().await.json["jobTitle"], "Cached?");
-    assert_eq!(app.get(upn_path).token(&token).send().await.json["jobTitle"], "Cached?");
+    assert_eq!(
+        app.get(&path).token(&token).send().await.json["jobTitle"],
+        "Cached?"
+    );
+    assert_eq!(
+        app.get(upn_path).token(&token).send().await.json["jobTitle"],
+        "Cached?"
+    );
     assert_eq!(app.delete(&path).token(&token).send().await.status, 204);
-    app.get(upn_path).token(&token).send().await.assert_error(404, "Request_ResourceNotFound");
+    app.get(upn_path)
+        .token(&token)
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
 }
