@@ -101,6 +101,8 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(graph::router())
         .merge(crate::sts::router())
+        .merge(crate::portal::router())
+        .merge(crate::admin::router())
         .route("/health", get(health))
         .route("/ready", get(ready))
         .fallback(unknown_path)

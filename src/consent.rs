@@ -79,6 +79,59 @@ pub fn users_may_consent(settings: &Value) -> bool {
     })
 }
 
+/// The permissions `ManagePermissionGrantsForSelf.microsoft-user-default-low` lets users
+/// consent to: Microsoft's "low impact" classification of its own Graph scopes.
+pub const LOW_IMPACT_SCOPES: &[&str] = &[
+    "User.Read",
+    "openid",
+    "profile",
+    "email",
+    "offline_access",
+    "User.ReadBasic.All",
+];
+
+/// Whether the policy lets an ordinary user consent to `permissions` (the ones not yet granted)
+/// for themselves. OpenID scopes never need an admin; Graph scopes marked admin-only always
+/// do; under the `-low` policy alone only [`LOW_IMPACT_SCOPES`] qualify. Permissions of other
+/// resources, and Graph permissions tenantsim does not know, need an admin.
+/// [I] a custom `ManagePermissionGrantsForSelf.*` policy is treated like `-legacy`.
+pub fn user_may_consent_to(
+    settings: &Value,
+    permissions: &[String],
+    resource_is_graph: bool,
+) -> bool {
+    let own: Vec<String> = permission_grant_policies(settings)
+        .iter()
+        .map(|p| p.to_ascii_lowercase())
+        .filter(|p| p.starts_with("managepermissiongrantsforself."))
+        .collect();
+    if own.is_empty() {
+        return false;
+    }
+    let low_only = own
+        .iter()
+        .all(|p| p.ends_with(".microsoft-user-default-low"));
+    permissions.iter().all(|value| {
+        if crate::sts::scopes::OIDC_SCOPES
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(value))
+        {
+            return true;
+        }
+        let Some(permission) = resource_is_graph
+            .then(|| crate::graph_permissions::delegated(value))
+            .flatten()
+        else {
+            return false;
+        };
+        !permission.admin_consent_required
+            && (!low_only
+                || LOW_IMPACT_SCOPES
+                    .iter()
+                    .any(|s| s.eq_ignore_ascii_case(value)))
+    })
+}
+
 /// Creates or extends the user's `Principal` grant so it holds `scopes`. Returns the grant.
 pub async fn record_user_consent(
     conn: &mut SqliteConnection,

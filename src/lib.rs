@@ -1,6 +1,7 @@
 //! tenantsim: a simulated Microsoft 365 / Entra ID tenant — Microsoft Graph, the identity
 //! platform and the Office 365 LinkedIn account-connections feature — for tests, demos and labs.
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod builtin;
@@ -11,7 +12,9 @@ pub mod error;
 pub mod fixtures;
 pub mod graph;
 pub mod graph_permissions;
+pub mod linkedin;
 pub mod odata;
+pub mod portal;
 pub mod request_context;
 pub mod roles;
 pub mod server;

@@ -354,7 +354,9 @@ async fn update_group(
     READ_ONLY.iter().for_each(|key| {
         body.remove(*key);
     });
-    if !body.is_empty() {
+    // An empty body still needs the write permission: otherwise a caller without any role
+    // could probe which group ids exist (204 vs 404).
+    if !body.is_empty() || member_binds.is_empty() {
         caller.require(&permissions::GROUPS_WRITE)?;
     }
     if !member_binds.is_empty() {

@@ -225,7 +225,14 @@ async fn list_view(
     view: MembershipView,
 ) -> Result<GraphJson> {
     caller.require(&permissions::GROUPS_READ)?;
-    if view.kind.is_some() && !(query.eventual && query.options(&model::DIRECTORY_OBJECT)?.count) {
+    let (context_path, model, polymorphic) = match view.kind {
+        Some(Kind::User) => ("users", &model::USER, false),
+        Some(_) => ("groups", &model::GROUP, false),
+        None => ("directoryObjects", &model::DIRECTORY_OBJECT, true),
+    };
+    // The options of a cast are read against the cast's type, so that
+    // `/transitiveMembers/microsoft.graph.user?$filter=city eq '…'` can use user properties.
+    if view.kind.is_some() && !(query.eventual && query.options(model)?.count) {
         // OData casts on membership are advanced queries (aad-advanced-queries).
         return Err(GraphError::unsupported_query(
             "The requested cast is only supported with the ConsistencyLevel:eventual header and the $count=true query parameter.",
@@ -234,11 +241,6 @@ async fn list_view(
     let mut conn = state.db.pool.acquire().await?;
     let row = groups::load(&mut conn, &caller.tenant, group_id).await?;
     drop(conn);
-    let (context_path, model, polymorphic) = match view.kind {
-        Some(Kind::User) => ("users", &model::USER, false),
-        Some(_) => ("groups", &model::GROUP, false),
-        None => ("directoryObjects", &model::DIRECTORY_OBJECT, true),
-    };
     let spec = ListSpec {
         scope: Scope::MembersOf {
             group: &row.id,

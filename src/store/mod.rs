@@ -4,6 +4,7 @@
 
 pub mod apps;
 pub mod filter_sql;
+pub mod linkedin;
 pub mod members;
 pub mod objects;
 pub mod tenants;
@@ -85,8 +86,13 @@ impl WriteTx {
 /// write generation is still the one it was read under.
 #[derive(Debug, Default)]
 pub struct ObjectCache {
-    entries: RwLock<HashMap<(String, String), (u64, Option<objects::ObjectRow>)>>,
+    entries: RwLock<HashMap<CacheKey, CacheEntry>>,
 }
+
+/// (tenant, lower-cased lookup key).
+type CacheKey = (String, String);
+/// The write generation a lookup was made under, and what it found.
+type CacheEntry = (u64, Option<objects::ObjectRow>);
 
 const OBJECT_CACHE_CAP: usize = 50_000;
 

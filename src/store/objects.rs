@@ -152,6 +152,14 @@ pub async fn delete_object(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    // Grants of (or to) the object go with it, as in Entra.
+    sqlx::query(
+        "delete from oauth2_permission_grants where tenant_id = ?1 and (principal_id = ?2 or client_id = ?2 or resource_id = ?2)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("delete from directory_role_members where tenant_id = ? and member_id = ?")
         .bind(tenant)
         .bind(id)

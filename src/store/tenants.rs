@@ -96,6 +96,9 @@ pub async fn tenant_domains(
 pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {
     // Grants, credentials and assignments reference objects; objects reference the tenant.
     for table in [
+        "delete from linkedin_user_state where tenant_id = ?",
+        "delete from linkedin_connections where tenant_id = ?",
+        "delete from linkedin_profiles where tenant_id = ?",
         "delete from oauth2_permission_grants where tenant_id = ?",
         "delete from app_role_assignments where tenant_id = ?",
         "delete from app_credentials where tenant_id = ?",

@@ -74,10 +74,60 @@ struct CodeEntry {
     redeemed: bool,
 }
 
+/// Sign-in and consent pages wait at most this long between steps.
+pub const PENDING_LIFETIME_SECONDS: i64 = 900;
+/// How long the `tenantsim_session` cookie keeps a user signed in.
+pub const SESSION_LIFETIME_SECONDS: i64 = 12 * 3600;
+
+/// What a pending interactive request ends in.
+#[derive(Debug, Clone)]
+pub enum PendingKind {
+    /// `/authorize`: a code (or an error) sent to `redirect_uri`.
+    Authorize {
+        /// The path the pages post back to (`/{tenant}/oauth2/v2.0/authorize` or v1).
+        path: String,
+        redirect_uri: String,
+        state: Option<String>,
+        nonce: Option<String>,
+        code_challenge: Option<String>,
+        code_challenge_method: Option<String>,
+        /// `query`, `fragment` or `form_post`.
+        response_mode: String,
+    },
+    /// `/devicelogin`: approves (or denies) the device flow with this user code.
+    Device { user_code: String },
+}
+
+/// An interactive sign-in between its pages, held server-side; the pages carry only its id,
+/// which doubles as the CSRF token.
+#[derive(Debug, Clone)]
+pub struct PendingSignIn {
+    pub kind: PendingKind,
+    /// The tenant the request named: a tenant id, or `common` / `organizations`.
+    pub tenant: String,
+    pub client_app_id: String,
+    pub scope: String,
+    pub login_hint: Option<String>,
+    /// `prompt=consent`: show the consent page even if everything is consented.
+    pub force_consent: bool,
+    /// (tenant id, user id) once the user has signed in.
+    pub signed_in: Option<(String, String)>,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+struct Session {
+    /// (tenant id, user id), one user per tenant.
+    users: Vec<(String, String)>,
+    expires_at: i64,
+}
+
 #[derive(Debug, Default)]
 pub struct Flows {
     codes: Mutex<HashMap<String, CodeEntry>>,
     devices: Mutex<HashMap<String, DeviceFlow>>,
+    pending: Mutex<HashMap<String, PendingSignIn>>,
+    sessions: Mutex<HashMap<String, Session>>,
 }
 
 impl Flows {
@@ -167,6 +217,74 @@ impl Flows {
             }
             None => false,
         }
+    }
+
+    /// Stores a pending sign-in; returns its unguessable id.
+    pub fn start_pending(&self, pending: PendingSignIn, now: i64) -> String {
+        let id = random_token(2);
+        let mut map = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        map.retain(|_, p| p.expires_at > now);
+        map.insert(id.clone(), pending);
+        id
+    }
+
+    /// The pending sign-in `id` names, if it has not expired.
+    pub fn pending(&self, id: &str, now: i64) -> Option<PendingSignIn> {
+        let map = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(id).filter(|p| p.expires_at > now).cloned()
+    }
+
+    /// Replaces a pending sign-in (after the user signed in).
+    pub fn update_pending(&self, id: &str, pending: PendingSignIn) {
+        let mut map = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = map.get_mut(id) {
+            *entry = pending;
+        }
+    }
+
+    /// Ends a pending sign-in; `None` if another request already ended it.
+    pub fn take_pending(&self, id: &str, now: i64) -> Option<PendingSignIn> {
+        let mut map = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(id).filter(|p| p.expires_at > now)
+    }
+
+    /// The user signed in to `tenant` in this browser session.
+    pub fn session_user(&self, session: &str, tenant: &str, now: i64) -> Option<String> {
+        let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = sessions.get(session).filter(|s| s.expires_at > now)?;
+        entry
+            .users
+            .iter()
+            .find(|(t, _)| t == tenant)
+            .map(|(_, u)| u.clone())
+    }
+
+    /// Every (tenant, user) signed in in this browser session.
+    pub fn session_users(&self, session: &str, now: i64) -> Vec<(String, String)> {
+        let sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions
+            .get(session)
+            .filter(|s| s.expires_at > now)
+            .map(|s| s.users.clone())
+            .unwrap_or_default()
+    }
+
+    /// Remembers `user` as signed in to `tenant`; returns the session id (a new one if
+    /// `session` is unknown or expired).
+    pub fn remember(&self, session: Option<&str>, tenant: &str, user: &str, now: i64) -> String {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|p| p.into_inner());
+        sessions.retain(|_, s| s.expires_at > now);
+        let id = session
+            .filter(|s| sessions.contains_key(*s))
+            .map_or_else(|| random_token(2), str::to_owned);
+        let entry = sessions.entry(id.clone()).or_insert_with(|| Session {
+            users: Vec::new(),
+            expires_at: 0,
+        });
+        entry.users.retain(|(t, _)| t != tenant);
+        entry.users.push((tenant.to_owned(), user.to_owned()));
+        entry.expires_at = now + SESSION_LIFETIME_SECONDS;
+        id
     }
 
     /// Polls a device flow; an approved flow is handed out once.

@@ -233,10 +233,10 @@ pub async fn user_tokens(
         if let Some(nonce) = &input.nonce {
             id["nonce"] = json!(nonce);
         }
-        if input.scopes.wants("email") {
-            if let Some(mail) = data.get("mail").filter(|m| m.is_string()) {
-                id["email"] = mail.clone();
-            }
+        if input.scopes.wants("email")
+            && let Some(mail) = data.get("mail").filter(|m| m.is_string())
+        {
+            id["email"] = mail.clone();
         }
         body.insert(
             "id_token".into(),

@@ -2,12 +2,15 @@
 //! endpoint, device-code start, and (in `authorize`) the sign-in and consent pages.
 //! See <https://learn.microsoft.com/entra/identity-platform/v2-protocols>.
 
+pub mod authorize;
 pub mod clients;
 pub mod der;
 pub mod discovery;
 pub mod error;
 pub mod flows;
+pub mod interactive;
 pub mod issue;
+pub mod pages;
 pub mod scopes;
 pub mod token;
 
@@ -125,6 +128,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/{tenant}/oauth2/devicecode",
             post(token::device_authorization),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(authorize::authorize_v2).post(interactive::submit),
+        )
+        .route(
+            "/{tenant}/oauth2/authorize",
+            get(authorize::authorize_v1).post(interactive::submit),
+        )
+        .route(
+            "/devicelogin",
+            get(interactive::device_login).post(interactive::submit),
         )
         .route("/oidc/userinfo", get(discovery::user_info))
 }

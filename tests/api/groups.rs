@@ -589,3 +589,56 @@ async fn expand_members_on_a_list_expands_every_group() {
     }
     assert!(!response.text.contains("members@odata.nextLink"));
 }
+
+#[tokio::test]
+async fn create_group_with_a_bad_member_bind_is_refused_and_creates_nothing() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let before = group_count(&app, &token).await;
+    let url = |id: &str| format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}");
+    // A group inside a Microsoft 365 group.
+    let response = app
+        .post("/v1.0/groups")
+        .token(&token)
+        .json(json!({
+            "displayName": "M365 with a group", "groupTypes": ["Unified"], "mailEnabled": true,
+            "mailNickname": "m365group", "securityEnabled": false,
+            "members@odata.bind": [url(ADELE), url(FINANCE)]
+        }))
+        .send()
+        .await;
+    response.assert_error(400, "Request_BadRequest");
+    // More than 20 binds.
+    let mut body = security_group("toomany");
+    body["members@odata.bind"] = json!(
+        (1..=20)
+            .map(user)
+            .chain([FINANCE.to_owned()])
+            .map(|id| url(&id))
+            .collect::<Vec<_>>()
+    );
+    let response = app
+        .post("/v1.0/groups")
+        .token(&token)
+        .json(body)
+        .send()
+        .await;
+    response.assert_error(400, "Request_BadRequest");
+    // A missing member.
+    let mut body = security_group("missingmember");
+    body["members@odata.bind"] = json!([url(ADELE), url("00000000-0000-4000-8000-00000000dead")]);
+    let response = app
+        .post("/v1.0/groups")
+        .token(&token)
+        .json(body)
+        .send()
+        .await;
+    response.assert_error(404, "Request_ResourceNotFound");
+    assert_eq!(group_count(&app, &token).await, before);
+    let adele_groups = app
+        .get(&format!("/v1.0/users/{ADELE}/memberOf"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(adele_groups.ids(), [LINKEDIN_PILOT]);
+}

@@ -944,3 +944,89 @@ async fn members_can_be_filtered_and_paged() {
         transitive_members(&app, &token, LINKEDIN_PILOT).await
     );
 }
+
+#[tokio::test]
+async fn a_cast_to_users_filters_and_selects_on_user_properties() {
+    let app = TestApp::new().await;
+    let response = app
+        .get(&format!(
+            "/v1.0/groups/{LINKEDIN_PILOT}/transitiveMembers/microsoft.graph.user?$count=true&$filter=city eq 'Munich'&$select=id,city"
+        ))
+        .eventual()
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(sorted(&response.ids()), sorted(&[JOHANNA, CHRISTIE]));
+    assert_eq!(response.json["@odata.count"], 2);
+    assert_eq!(
+        response.json["@odata.context"],
+        "http://localhost:8080/v1.0/$metadata#users(id,city)"
+    );
+    // Groups have no `city`.
+    let response = app
+        .get(&format!(
+            "/v1.0/groups/{LINKEDIN_PILOT}/transitiveMembers/microsoft.graph.group?$count=true&$filter=city eq 'Munich'"
+        ))
+        .eventual()
+        .token(&app.admin())
+        .send()
+        .await;
+    response.assert_error(400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn member_lists_project_select_and_keep_the_odata_type() {
+    let app = TestApp::new().await;
+    let response = app
+        .get(&format!(
+            "/v1.0/groups/{RETAIL_EUROPE}/members?$select=id,displayName"
+        ))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(
+        response.json["@odata.context"],
+        "http://localhost:8080/v1.0/$metadata#directoryObjects(id,displayName)"
+    );
+    assert_eq!(
+        response.json["value"],
+        json!([
+            {"@odata.type": "#microsoft.graph.user", "id": JOHANNA, "displayName": "Johanna Lorenz"},
+            {"@odata.type": "#microsoft.graph.user", "id": HENRIETTA, "displayName": "Henrietta Mueller"},
+            {"@odata.type": "#microsoft.graph.group", "id": RETAIL_MUNICH, "displayName": "Retail Munich Store"},
+        ])
+    );
+}
+
+#[tokio::test]
+async fn member_of_accepts_a_percent_encoded_guest_upn() {
+    let app = TestApp::new().await;
+    // Kiota expands path parameters with RFC 6570 encoding: `#` and `@` arrive encoded.
+    let response = app
+        .get("/v1.0/users/jane_fabrikam.com%23EXT%23%40contoso.onmicrosoft.com/memberOf")
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.ids(), [SALES_M365]);
+}
+
+#[tokio::test]
+async fn deleting_a_user_removes_it_from_every_group() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let response = app
+        .delete(&format!("/v1.0/users/{CHRISTIE}"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(response.status, 204, "{}", response.text);
+    assert!(members(&app, &token, RETAIL_MUNICH).await.is_empty());
+    assert!(
+        !transitive_members(&app, &token, LINKEDIN_PILOT)
+            .await
+            .contains(&CHRISTIE.to_owned())
+    );
+}

@@ -301,7 +301,7 @@ async fn filter_not_ne_ends_with_and_eq_null_work_as_advanced_queries() {
     assert_eq!(
         advanced_ids(
             &app,
-            "/v1.0/users?$filter=endsWith(userPrincipalName,'#EXT#@contoso.onmicrosoft.com')"
+            "/v1.0/users?$filter=endsWith(userPrincipalName,'%23EXT%23@contoso.onmicrosoft.com')"
         )
         .await,
         [GUEST]

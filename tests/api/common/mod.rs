@@ -210,7 +210,17 @@ impl TestRequest<'_> {
         self
     }
 
+    /// Adds a header; `host` replaces the harness's default `localhost:8080`.
     pub fn header(mut self, name: &str, value: &str) -> Self {
+        if name.eq_ignore_ascii_case("host") {
+            if let (Some(headers), Ok(value)) = (
+                self.builder.headers_mut(),
+                axum::http::HeaderValue::from_str(value),
+            ) {
+                headers.insert(axum::http::header::HOST, value);
+            }
+            return self;
+        }
         self.builder = self.builder.header(name, value);
         self
     }

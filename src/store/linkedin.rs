@@ -1,0 +1,129 @@
+//! LinkedIn profiles, the LinkedIn network and users' connection choices.
+
+use sqlx::{FromRow, SqliteConnection};
+
+#[derive(Debug, Clone, FromRow, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkedInProfileRow {
+    pub user_id: String,
+    pub vanity_name: String,
+    pub headline: Option<String>,
+    pub current_position: Option<String>,
+    pub location: Option<String>,
+    pub public_visibility: bool,
+}
+
+pub async fn upsert_profile(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    profile: &LinkedInProfileRow,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility)
+         values (?, ?, ?, ?, ?, ?, ?)
+         on conflict (tenant_id, user_id) do update set vanity_name = excluded.vanity_name, headline = excluded.headline,
+            current_position = excluded.current_position, location = excluded.location,
+            public_visibility = excluded.public_visibility",
+    )
+    .bind(tenant)
+    .bind(&profile.user_id)
+    .bind(&profile.vanity_name)
+    .bind(&profile.headline)
+    .bind(&profile.current_position)
+    .bind(&profile.location)
+    .bind(profile.public_visibility)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn profile(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    user: &str,
+) -> sqlx::Result<Option<LinkedInProfileRow>> {
+    sqlx::query_as(
+        "select user_id, vanity_name, headline, current_position, location, public_visibility
+         from linkedin_profiles where tenant_id = ? and user_id = ?",
+    )
+    .bind(tenant)
+    .bind(user)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn profiles(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+) -> sqlx::Result<Vec<LinkedInProfileRow>> {
+    sqlx::query_as(
+        "select p.user_id, p.vanity_name, p.headline, p.current_position, p.location, p.public_visibility
+         from linkedin_profiles p join directory_objects o on o.tenant_id = p.tenant_id and o.id = p.user_id
+         where p.tenant_id = ? order by o.seq",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn connect(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    a: &str,
+    b: &str,
+) -> sqlx::Result<()> {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    sqlx::query("insert into linkedin_connections (tenant_id, user_a, user_b) values (?, ?, ?) on conflict do nothing")
+        .bind(tenant)
+        .bind(a)
+        .bind(b)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every first-degree pair of the tenant's LinkedIn network.
+pub async fn connections(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("select user_a, user_b from linkedin_connections where tenant_id = ? order by user_a, user_b")
+        .bind(tenant)
+        .fetch_all(conn)
+        .await
+}
+
+/// (opt_out, linkedin_side) of a user; defaults when nothing was recorded.
+pub async fn user_state(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    user: &str,
+) -> sqlx::Result<(bool, String)> {
+    let row: Option<(bool, String)> =
+        sqlx::query_as("select opt_out, linkedin_side from linkedin_user_state where tenant_id = ? and user_id = ?")
+            .bind(tenant)
+            .bind(user)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.unwrap_or((false, "accepted".to_owned())))
+}
+
+pub async fn set_user_state(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    user: &str,
+    opt_out: bool,
+    linkedin_side: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into linkedin_user_state (tenant_id, user_id, opt_out, linkedin_side) values (?, ?, ?, ?)
+         on conflict (tenant_id, user_id) do update set opt_out = excluded.opt_out, linkedin_side = excluded.linkedin_side",
+    )
+    .bind(tenant)
+    .bind(user)
+    .bind(opt_out)
+    .bind(linkedin_side)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,279 @@
+// tenantsim driven by the official Microsoft Node clients, unmodified:
+// @azure/msal-node, @azure/identity and @microsoft/microsoft-graph-client over HTTPS.
+//
+// tests/clients/run.sh starts tenantsim and exports TENANTSIM_HTTPS_URL (origin),
+// TENANTSIM_TENANT and NODE_EXTRA_CA_CERTS (tenantsim's CA; read by node at start-up).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+import * as msal from "@azure/msal-node";
+import { ClientSecretCredential, ClientCertificateCredential } from "@azure/identity";
+
+const require = createRequire(import.meta.url);
+const { Client, PageIterator, GraphError } = require("@microsoft/microsoft-graph-client");
+const { TokenCredentialAuthenticationProvider } = require(
+  "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials",
+);
+
+function env(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run these tests through tests/clients/run.sh`);
+  }
+  return value;
+}
+
+const BASE = env("TENANTSIM_HTTPS_URL").replace(/\/$/, ""); // https://localhost:Q
+const TENANT = env("TENANTSIM_TENANT");
+const HOST_PORT = new URL(BASE).host; // localhost:Q
+const GRAPH_DEFAULT = "https://graph.microsoft.com/.default";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CERT_PEM = readFileSync(path.join(here, "..", "certs", "contoso-cert-app.pem"), "utf8");
+const KEY_PEM = readFileSync(path.join(here, "..", "certs", "contoso-cert-app.key"), "utf8");
+
+// Fixture apps (fixtures/contoso.json)
+const SYNC_APP = "c0a70550-a990-4000-8000-000000000301"; // User.Read.All Group.Read.All GroupMember.Read.All
+const SYNC_SECRET = "sync-secret-Passw0rd!";
+const UNPRIVILEGED_APP = "c0a70550-a990-4000-8000-000000000303"; // no permissions
+const UNPRIVILEGED_SECRET = "plain-secret-Passw0rd!";
+const CERT_APP = "c0a70550-a990-4000-8000-000000000304";
+const GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"; // public client, admin-consented
+
+const ADELE_UPN = "AdeleV@contoso.onmicrosoft.com";
+const ADELE_ID = "c0a70550-0000-4000-8000-000000000102";
+const PASSWORD = "Passw0rd!";
+
+const LINKEDIN_PILOT = "c0a70550-0000-4000-8000-000000000201";
+const RETAIL_EUROPE = "c0a70550-0000-4000-8000-000000000202";
+const RETAIL_MUNICH = "c0a70550-0000-4000-8000-000000000203";
+const CHRISTIE_CLINE = "c0a70550-0000-4000-8000-000000000117";
+const PILOT_TRANSITIVE_USERS = [
+  "c0a70550-0000-4000-8000-000000000102", // Adele Vance
+  "c0a70550-0000-4000-8000-000000000103", // Alex Wilber
+  "c0a70550-0000-4000-8000-000000000104", // Megan Bowen
+  "c0a70550-0000-4000-8000-000000000111", // Johanna Lorenz (via Retail Europe)
+  "c0a70550-0000-4000-8000-000000000116", // Henrietta Mueller (via Retail Europe)
+  CHRISTIE_CLINE, // via Retail Munich Store, third level
+].sort();
+const CONTOSO_USER_IDS = Array.from(
+  { length: 20 },
+  (_, i) => `c0a70550-0000-4000-8000-0000000001${String(i + 1).padStart(2, "0")}`,
+);
+const MISSING_USER = "c0a70550-0000-4000-8000-000000000199";
+
+const jwtClaims = (token) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+
+function secretCredential(clientId, secret) {
+  return new ClientSecretCredential(TENANT, clientId, secret, {
+    authorityHost: BASE,
+    disableInstanceDiscovery: true,
+  });
+}
+
+function graphClient(credential) {
+  const authProvider = new TokenCredentialAuthenticationProvider(credential, {
+    scopes: [GRAPH_DEFAULT],
+  });
+  return Client.initWithMiddleware({
+    authProvider,
+    baseUrl: BASE, // origin only; the client adds /v1.0
+    customHosts: new Set(["localhost"]), // host name only, or no token is attached
+  });
+}
+
+async function graphError(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  assert.fail("the request was expected to fail");
+}
+
+// ---------------------------------------------------------------------------------------------
+// @azure/msal-node
+// ---------------------------------------------------------------------------------------------
+
+function confidentialApp(clientSecret) {
+  return new msal.ConfidentialClientApplication({
+    auth: {
+      clientId: SYNC_APP,
+      clientSecret,
+      authority: `${BASE}/${TENANT}`,
+      knownAuthorities: [HOST_PORT], // skips instance discovery at login.microsoftonline.com
+    },
+  });
+}
+
+test("msal-node: client secret gets an app token, the second call comes from the cache", async () => {
+  const cca = confidentialApp(SYNC_SECRET);
+  const first = await cca.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT] });
+  assert.ok(first.accessToken);
+  assert.equal(first.tokenType, "Bearer");
+  assert.equal(first.fromCache, false);
+  assert.equal(first.tenantId, TENANT);
+  const claims = jwtClaims(first.accessToken);
+  assert.equal(claims.appid, SYNC_APP);
+  assert.ok(claims.roles.includes("User.Read.All"), `roles: ${claims.roles}`);
+
+  const second = await cca.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT] });
+  assert.equal(second.fromCache, true);
+  assert.equal(second.accessToken, first.accessToken);
+});
+
+test("msal-node: a bad secret is invalid_client AADSTS7000215", async () => {
+  const error = await graphError(
+    confidentialApp("not-the-secret").acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT] }),
+  );
+  assert.equal(error.errorCode, "invalid_client");
+  assert.match(error.errorMessage, /AADSTS7000215/);
+});
+
+test("msal-node: username/password (ROPC) with the Graph CLI public client", async () => {
+  const pca = new msal.PublicClientApplication({
+    auth: { clientId: GRAPH_CLI, authority: `${BASE}/${TENANT}`, knownAuthorities: [HOST_PORT] },
+  });
+  const result = await pca.acquireTokenByUsernamePassword({
+    scopes: ["User.Read"],
+    username: ADELE_UPN,
+    password: PASSWORD,
+  });
+  assert.ok(result.accessToken);
+  assert.equal(result.account.username.toLowerCase(), ADELE_UPN.toLowerCase());
+  assert.equal(result.account.tenantId, TENANT);
+  assert.ok(jwtClaims(result.accessToken).scp.split(" ").includes("User.Read"));
+
+  const accounts = await pca.getTokenCache().getAllAccounts();
+  assert.equal(accounts.length, 1);
+  const silent = await pca.acquireTokenSilent({ scopes: ["User.Read"], account: accounts[0] });
+  assert.equal(silent.accessToken, result.accessToken);
+
+  // The token works for /me through the Graph client (any { getAccessToken } is an auth provider).
+  const client = Client.initWithMiddleware({
+    authProvider: { getAccessToken: async () => result.accessToken },
+    baseUrl: BASE,
+    customHosts: new Set(["localhost"]),
+  });
+  const me = await client.api("/me").get();
+  assert.equal(me.id, ADELE_ID);
+  assert.equal(me.userPrincipalName, ADELE_UPN);
+});
+
+test("msal-node: ROPC with a wrong password is invalid_grant AADSTS50126", async () => {
+  const pca = new msal.PublicClientApplication({
+    auth: { clientId: GRAPH_CLI, authority: `${BASE}/${TENANT}`, knownAuthorities: [HOST_PORT] },
+  });
+  const error = await graphError(
+    pca.acquireTokenByUsernamePassword({ scopes: ["User.Read"], username: ADELE_UPN, password: "wrong" }),
+  );
+  assert.equal(error.errorCode, "invalid_grant");
+  assert.match(error.errorMessage, /AADSTS50126/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// @azure/identity
+// ---------------------------------------------------------------------------------------------
+
+test("@azure/identity: ClientSecretCredential", async () => {
+  const cred = secretCredential(SYNC_APP, SYNC_SECRET);
+  const token = await cred.getToken(GRAPH_DEFAULT);
+  assert.ok(token.token);
+  assert.ok(token.expiresOnTimestamp > Date.now());
+  assert.equal(jwtClaims(token.token).appid, SYNC_APP);
+  const again = await cred.getToken(GRAPH_DEFAULT);
+  assert.equal(again.token, token.token); // cached
+});
+
+test("@azure/identity: ClientCertificateCredential (PEM = key + certificate)", async () => {
+  const cred = new ClientCertificateCredential(
+    TENANT,
+    CERT_APP,
+    { certificate: KEY_PEM + CERT_PEM },
+    { authorityHost: BASE, disableInstanceDiscovery: true },
+  );
+  const token = await cred.getToken(GRAPH_DEFAULT);
+  const claims = jwtClaims(token.token);
+  assert.equal(claims.appid, CERT_APP);
+  assert.ok(claims.roles.includes("Group.Read.All"), `roles: ${claims.roles}`);
+});
+
+test("@azure/identity: a bad secret surfaces invalid_client AADSTS7000215", async () => {
+  const error = await graphError(secretCredential(SYNC_APP, "not-the-secret").getToken(GRAPH_DEFAULT));
+  assert.equal(error.name, "AuthenticationError");
+  assert.equal(error.errorResponse.error, "invalid_client");
+  assert.match(error.message, /AADSTS7000215/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// @microsoft/microsoft-graph-client
+// ---------------------------------------------------------------------------------------------
+
+test("graph-client: PageIterator walks all 20 users in pages of 5", async () => {
+  const client = graphClient(secretCredential(SYNC_APP, SYNC_SECRET));
+  const first = await client.api("/users").top(5).get();
+  assert.equal(first.value.length, 5);
+  assert.ok(first["@odata.nextLink"].startsWith(`${BASE}/v1.0/users?`), first["@odata.nextLink"]);
+
+  const seen = [];
+  let pages = 1;
+  let lastPage = first;
+  const iterator = new PageIterator(client, first, (user) => {
+    seen.push(user.id);
+    return true;
+  });
+  // Count pages by watching the iterator fetch each next link.
+  const fetchNext = iterator.fetchAndUpdateNextPageData.bind(iterator);
+  iterator.fetchAndUpdateNextPageData = async () => {
+    await fetchNext();
+    pages += 1;
+    lastPage = iterator.collection;
+  };
+  await iterator.iterate();
+  assert.ok(iterator.isComplete());
+  assert.equal(pages, 4);
+  assert.equal(seen.length, 20);
+  assert.equal(new Set(seen).size, 20, "a user was returned twice");
+  assert.deepEqual([...seen].sort(), CONTOSO_USER_IDS);
+  assert.ok(lastPage.length > 0);
+});
+
+test("graph-client: transitive members of LinkedIn Pilot reach the third level", async () => {
+  const client = graphClient(secretCredential(SYNC_APP, SYNC_SECRET));
+  const first = await client.api(`/groups/${LINKEDIN_PILOT}/transitiveMembers`).get();
+  const members = [];
+  await new PageIterator(client, first, (m) => {
+    members.push(m);
+    return true;
+  }).iterate();
+  const users = members.filter((m) => m["@odata.type"] === "#microsoft.graph.user");
+  const groups = members.filter((m) => m["@odata.type"] === "#microsoft.graph.group");
+  assert.deepEqual(users.map((u) => u.id).sort(), PILOT_TRANSITIVE_USERS);
+  assert.deepEqual(groups.map((g) => g.id).sort(), [RETAIL_EUROPE, RETAIL_MUNICH]);
+  assert.equal(users.find((u) => u.id === CHRISTIE_CLINE).displayName, "Christie Cline");
+  assert.equal(members.length, 8);
+});
+
+test("graph-client: an app without permissions gets 403 Authorization_RequestDenied", async () => {
+  const client = graphClient(secretCredential(UNPRIVILEGED_APP, UNPRIVILEGED_SECRET));
+  const error = await graphError(client.api("/users").get());
+  assert.ok(error instanceof GraphError, `not a GraphError: ${error}`);
+  assert.equal(error.statusCode, 403);
+  assert.equal(error.code, "Authorization_RequestDenied");
+  assert.equal(error.message, "Insufficient privileges to complete the operation.");
+});
+
+test("graph-client: a missing user is 404 Request_ResourceNotFound", async () => {
+  const client = graphClient(secretCredential(SYNC_APP, SYNC_SECRET));
+  const error = await graphError(client.api(`/users/${MISSING_USER}`).get());
+  assert.ok(error instanceof GraphError, `not a GraphError: ${error}`);
+  assert.equal(error.statusCode, 404);
+  assert.equal(error.code, "Request_ResourceNotFound");
+  assert.match(error.message, new RegExp(MISSING_USER));
+  assert.ok(error.requestId, "GraphError.requestId comes from innerError.request-id");
+});
