@@ -272,8 +272,19 @@ pub fn validate(group: &Group) -> Result<()> {
     Ok(())
 }
 
+/// The tenant's default domain: its first custom (verified, not `*.onmicrosoft.com`) domain,
+/// or the initial domain.
+pub fn default_domain(domains: &[String]) -> String {
+    domains
+        .iter()
+        .find(|d| !d.to_ascii_lowercase().ends_with(".onmicrosoft.com"))
+        .or(domains.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// `S-1-12-1-…`: the SID form Entra derives from a cloud object's GUID.
-fn security_identifier(id: &Uuid) -> String {
+pub fn security_identifier(id: &Uuid) -> String {
     let bytes = id.to_bytes_le();
     let word = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     format!("S-1-12-1-{}-{}-{}-{}", word(0), word(4), word(8), word(12))
@@ -308,7 +319,7 @@ async fn create_group(
         group.renewed_date_time = Some(now);
         if group.mail.is_none() {
             let domains = store::tenants::tenant_domains(&mut tx, &caller.tenant).await?;
-            let domain = domains.first().cloned().unwrap_or_default();
+            let domain = default_domain(&domains);
             let nickname = group.mail_nickname.clone().unwrap_or_default();
             group.mail = Some(format!("{nickname}@{domain}"));
             group.proxy_addresses = vec![format!("SMTP:{nickname}@{domain}")];

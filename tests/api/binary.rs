@@ -17,7 +17,7 @@ impl Server {
     fn start(args: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .arg("serve")
-            .args(["--http-port", "0"])
+            .args(["--http-port", "0", "--https-port", "0"])
             .args(args)
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
