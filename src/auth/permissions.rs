@@ -149,6 +149,21 @@ pub const MEMBERSHIP_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+pub const PEOPLE_SETTINGS_READ: Permission = Permission {
+    operation: "Read people admin settings and profile card properties",
+    application: &["PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All"],
+    delegated: &["PeopleSettings.Read.All", "PeopleSettings.ReadWrite.All"],
+    // Delegated callers must also be a Global Administrator (or Tenant / People Administrator).
+    delegated_roles: &[crate::roles::GLOBAL_ADMINISTRATOR],
+};
+
+pub const PEOPLE_SETTINGS_WRITE: Permission = Permission {
+    operation: "Create/update/delete profile card properties",
+    application: &["PeopleSettings.ReadWrite.All"],
+    delegated: &["PeopleSettings.ReadWrite.All"],
+    delegated_roles: &[crate::roles::GLOBAL_ADMINISTRATOR],
+};
+
 /// Every operation, in README order.
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -159,6 +174,8 @@ pub const ALL: &[&Permission] = &[
     &GROUPS_WRITE,
     &GROUP_MEMBERS_WRITE,
     &MEMBERSHIP_READ,
+    &PEOPLE_SETTINGS_READ,
+    &PEOPLE_SETTINGS_WRITE,
 ];
 
 /// The README's permission table, rendered from `ALL`.

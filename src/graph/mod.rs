@@ -6,6 +6,7 @@ pub mod checks;
 pub mod groups;
 pub mod list;
 pub mod members;
+pub mod people;
 pub mod request;
 pub mod users;
 pub mod wire;
@@ -18,7 +19,7 @@ use crate::error::{ErrorCode, GraphError};
 use wire::ApiVersion;
 
 /// Entity sets tenantsim serves; an unknown path below one of them names its last segment.
-const KNOWN_SETS: &[&str] = &["users", "groups", "me", "directoryObjects"];
+const KNOWN_SETS: &[&str] = &["users", "groups", "me", "directoryObjects", "admin"];
 
 fn api(version: ApiVersion) -> Router<AppState> {
     Router::new()
@@ -26,6 +27,7 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(groups::router())
         .merge(members::router())
         .merge(checks::router())
+        .merge(people::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .layer(Extension(version))

@@ -367,6 +367,6 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             state.flows.update_pending(&id, pending.clone());
             interactive::after_sign_in(&ctx, &mut conn, &id, pending).await
         }
-        _ => interactive::sign_in_page(&ctx, &mut conn, &id, &pending, &app, None).await,
+        _ => interactive::sign_in_page(&mut conn, &id, &pending, &app, None).await,
     }
 }

@@ -12,6 +12,7 @@ pub mod interactive;
 pub mod issue;
 pub mod pages;
 pub mod scopes;
+pub mod steps;
 pub mod token;
 
 use axum::Router;
@@ -131,15 +132,12 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/{tenant}/oauth2/v2.0/authorize",
-            get(authorize::authorize_v2).post(interactive::submit),
+            get(authorize::authorize_v2).post(steps::submit),
         )
         .route(
             "/{tenant}/oauth2/authorize",
-            get(authorize::authorize_v1).post(interactive::submit),
+            get(authorize::authorize_v1).post(steps::submit),
         )
-        .route(
-            "/devicelogin",
-            get(interactive::device_login).post(interactive::submit),
-        )
+        .route("/devicelogin", get(steps::device_login).post(steps::submit))
         .route("/oidc/userinfo", get(discovery::user_info))
 }

@@ -342,6 +342,15 @@ async fn authorization_code(call: &Call<'_>, conn: &mut SqliteConnection) -> Aad
     let tenant = store::tenants::resolve_tenant(conn, &code.tenant)
         .await?
         .ok_or_else(|| AadError::unknown_tenant(&code.tenant))?;
+    // A code is redeemed at its own tenant's endpoint (or a multi-tenant one).
+    if let TenantSegment::Tenant(named) = &call.segment
+        && named.id != tenant.id
+    {
+        return Err(AadError::invalid_grant(
+            9002313,
+            "Invalid request. Request is malformed or invalid.",
+        ));
+    }
     let client = clients::authenticate(
         conn,
         &tenant.id,
@@ -497,6 +506,13 @@ async fn device_code(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<
         false,
     )
     .await?;
+    // Only the client that started the flow may redeem it.
+    if !client.app_id.eq_ignore_ascii_case(&flow.client_app_id) {
+        return Err(AadError::invalid_grant(
+            70000,
+            "Provided grant is invalid or malformed. The device code was issued to a different client.",
+        ));
+    }
     let user = sign_in_user(conn, &tenant, user_id, None).await?;
     user_response(call, conn, &tenant, &client, &user, &flow.scope, None).await
 }

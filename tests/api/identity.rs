@@ -42,12 +42,20 @@ pub async fn post_form(app: &TestApp, path: &str, pairs: &[(&str, &str)]) -> Tes
 }
 
 /// A form post with extra headers (`cookie`, `authorization`, `host`).
-pub async fn post_form_with(app: &TestApp, path: &str, pairs: &[(&str, &str)], headers: &[(&str, &str)]) -> TestResponse {
+pub async fn post_form_with(
+    app: &TestApp,
+    path: &str,
+    pairs: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> TestResponse {
     let mut request = app.post(path);
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    request.raw_body("application/x-www-form-urlencoded", encode(pairs)).send().await
+    request
+        .raw_body("application/x-www-form-urlencoded", encode(pairs))
+        .send()
+        .await
 }
 
 /// POST /{tenant}/oauth2/v2.0/token
@@ -66,11 +74,25 @@ pub fn assert_aad_error(response: &TestResponse, status: u16, error: &str, code:
     assert_eq!(response.status.as_u16(), status, "{}", response.text);
     let body = &response.json;
     assert_eq!(body["error"], error, "{}", response.text);
-    assert_eq!(body["error_codes"], serde_json::json!([code]), "{}", response.text);
-    let description = body["error_description"].as_str().expect("error_description");
-    assert!(description.starts_with(&format!("AADSTS{code}:")), "{description}");
+    assert_eq!(
+        body["error_codes"],
+        serde_json::json!([code]),
+        "{}",
+        response.text
+    );
+    let description = body["error_description"]
+        .as_str()
+        .expect("error_description");
+    assert!(
+        description.starts_with(&format!("AADSTS{code}:")),
+        "{description}"
+    );
     for key in ["timestamp", "trace_id", "correlation_id"] {
-        assert!(body[key].as_str().is_some_and(|v| !v.is_empty()), "{key} in {}", response.text);
+        assert!(
+            body[key].as_str().is_some_and(|v| !v.is_empty()),
+            "{key} in {}",
+            response.text
+        );
     }
     description.to_owned()
 }
@@ -80,24 +102,38 @@ pub async fn sync_token(app: &TestApp) -> String {
     let response = token(
         app,
         CONTOSO,
-        &[("grant_type", "client_credentials"), ("client_id", SYNC_APP), ("client_secret", SYNC_SECRET), ("scope", GRAPH)],
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", SYNC_APP),
+            ("client_secret", SYNC_SECRET),
+            ("scope", GRAPH),
+        ],
     )
     .await;
     assert_eq!(response.status, 200, "{}", response.text);
-    response.json["access_token"].as_str().expect("token").to_owned()
+    response.json["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
 }
 
 /// The pending-request id a page's form carries.
 pub fn flow_id(html: &str) -> String {
     let marker = "name=\"flow\" value=\"";
-    let start = html.find(marker).unwrap_or_else(|| panic!("no flow id in {html}")) + marker.len();
+    let start = html
+        .find(marker)
+        .unwrap_or_else(|| panic!("no flow id in {html}"))
+        + marker.len();
     html[start..].split('"').next().expect("value").to_owned()
 }
 
 /// The `Location` of a redirect.
 pub fn location(response: &TestResponse) -> String {
     assert_eq!(response.status, 302, "{}", response.text);
-    response.headers["location"].to_str().expect("ascii").to_owned()
+    response.headers["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned()
 }
 
 /// A parameter of a redirect URL's query (or fragment), decoded.
@@ -105,19 +141,32 @@ pub fn param(url: &str, key: &str) -> Option<String> {
     let query = url.split_once(['?', '#']).map(|(_, q)| q)?;
     query.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=')?;
-        (k == key).then(|| percent_encoding::percent_decode_str(&v.replace('+', " ")).decode_utf8_lossy().into_owned())
+        (k == key).then(|| {
+            percent_encoding::percent_decode_str(&v.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
     })
 }
 
 /// `tenantsim_session=…` from a response's `Set-Cookie`.
 pub fn session_cookie(response: &TestResponse) -> String {
-    let cookie = response.headers.get("set-cookie").expect("set-cookie").to_str().expect("ascii");
+    let cookie = response
+        .headers
+        .get("set-cookie")
+        .expect("set-cookie")
+        .to_str()
+        .expect("ascii");
     cookie.split(';').next().expect("pair").to_owned()
 }
 
 /// An RFC 7636 verifier and its S256 challenge.
 pub fn pkce() -> (String, String) {
-    let verifier = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let verifier = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
     (verifier, URL_SAFE_NO_PAD.encode(digest.as_ref()))
 }
@@ -140,20 +189,39 @@ pub fn portal_authorize(scope: &str, challenge: &str, extra: &[(&str, &str)]) ->
 
 /// GET the authorize URL (a sign-in page) and sign in as `username`; returns the response to
 /// the sign-in post and the pending id.
-pub async fn sign_in(app: &TestApp, authorize: &str, username: &str, password: &str) -> (TestResponse, String) {
+pub async fn sign_in(
+    app: &TestApp,
+    authorize: &str,
+    username: &str,
+    password: &str,
+) -> (TestResponse, String) {
     let page = app.get(authorize).send().await;
     assert_eq!(page.status, 200, "{}", page.text);
     assert!(page.text.contains("Sign in"), "{}", page.text);
     let flow = flow_id(&page.text);
     let path = authorize.split('?').next().expect("path");
-    let response =
-        post_form(app, path, &[("flow", &flow), ("step", "signin"), ("username", username), ("password", password)]).await;
+    let response = post_form(
+        app,
+        path,
+        &[
+            ("flow", &flow),
+            ("step", "signin"),
+            ("username", username),
+            ("password", password),
+        ],
+    )
+    .await;
     (response, flow)
 }
 
 /// Posts a consent-page button (`accept`, `cancel`) or the admin-approval page's `decline`.
 pub async fn press(app: &TestApp, authorize: &str, flow: &str, step: &str) -> TestResponse {
-    post_form(app, authorize.split('?').next().expect("path"), &[("flow", flow), ("step", step)]).await
+    post_form(
+        app,
+        authorize.split('?').next().expect("path"),
+        &[("flow", flow), ("step", step)],
+    )
+    .await
 }
 
 /// Signs in and accepts consent if asked; returns the code from the redirect.
@@ -161,7 +229,11 @@ pub async fn portal_code(app: &TestApp, scope: &str, challenge: &str, username: 
     let authorize = portal_authorize(scope, challenge, &[]);
     let (mut response, flow) = sign_in(app, &authorize, username, PASSWORD).await;
     if response.status == 200 {
-        assert!(response.text.contains("Permissions requested"), "{}", response.text);
+        assert!(
+            response.text.contains("Permissions requested"),
+            "{}",
+            response.text
+        );
         response = press(app, &authorize, &flow, "accept").await;
     }
     let url = location(&response);
@@ -190,5 +262,10 @@ pub async fn redeem(app: &TestApp, code: &str, verifier: &str) -> TestResponse {
 
 /// The scopes of an access token's `scp`.
 pub fn scp(access_token: &str) -> Vec<String> {
-    claims(access_token)["scp"].as_str().unwrap_or_default().split(' ').map(str::to_owned).collect()
+    claims(access_token)["scp"]
+        .as_str()
+        .unwrap_or_default()
+        .split(' ')
+        .map(str::to_owned)
+        .collect()
 }

@@ -5,6 +5,7 @@ mod binary;
 mod common;
 mod errors;
 mod groups;
+mod identity;
 mod isolation;
 mod members;
 mod odata;

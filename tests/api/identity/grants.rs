@@ -15,17 +15,29 @@ async fn client_credentials_with_a_secret_in_the_form_or_basic_auth() {
     let form = token(
         &app,
         CONTOSO,
-        &[("grant_type", "client_credentials"), ("client_id", SYNC_APP), ("client_secret", SYNC_SECRET), ("scope", GRAPH)],
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", SYNC_APP),
+            ("client_secret", SYNC_SECRET),
+            ("scope", GRAPH),
+        ],
     )
     .await;
     assert_eq!(form.status, 200, "{}", form.text);
     assert_eq!(form.json["token_type"], "Bearer");
     assert_eq!(form.json["expires_in"], 3599);
-    let basic = STANDARD.encode(format!("{SYNC_APP}:{}", encode(&[("s", SYNC_SECRET)]).trim_start_matches("s=")));
+    let basic = STANDARD.encode(format!(
+        "{SYNC_APP}:{}",
+        encode(&[("s", SYNC_SECRET)]).trim_start_matches("s=")
+    ));
     let response = post_form_with(
         &app,
         &format!("/{CONTOSO}/oauth2/v2.0/token?client-request-id=abc"),
-        &[("grant_type", "client_credentials"), ("scope", GRAPH), ("x-client-SKU", "MSAL.Python")],
+        &[
+            ("grant_type", "client_credentials"),
+            ("scope", GRAPH),
+            ("x-client-SKU", "MSAL.Python"),
+        ],
         &[("authorization", &format!("Basic {basic}"))],
     )
     .await;
@@ -33,17 +45,34 @@ async fn client_credentials_with_a_secret_in_the_form_or_basic_auth() {
     for body in [&form.json, &response.json] {
         let access_token = body["access_token"].as_str().expect("token");
         let claims = claims(access_token);
-        assert_eq!(claims["roles"], json!(["User.Read.All", "Group.Read.All", "GroupMember.Read.All"]));
+        let roles: Vec<&str> = claims["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .filter_map(|r| r.as_str())
+            .collect();
+        assert_eq!(
+            sorted(&roles),
+            sorted(&["User.Read.All", "Group.Read.All", "GroupMember.Read.All"])
+        );
         assert_eq!(claims["appid"], SYNC_APP);
         assert_eq!(claims["idtyp"], "app");
         assert!(claims.get("scp").is_none());
-        let users = app.get("/v1.0/users?$top=2").token(access_token).send().await;
+        let users = app
+            .get("/v1.0/users?$top=2")
+            .token(access_token)
+            .send()
+            .await;
         assert_eq!(users.status, 200, "{}", users.text);
     }
 }
 
 fn certificate_der() -> Vec<u8> {
-    let pem = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/certs/contoso-cert-app.pem")).expect("pem");
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/certs/contoso-cert-app.pem"
+    ))
+    .expect("pem");
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     STANDARD.decode(body).expect("base64")
 }
@@ -60,13 +89,25 @@ fn assertion(alg: Algorithm, sha256: bool, token_url: &str) -> String {
         header.x5t = Some(URL_SAFE.encode(digest.as_ref()));
         assert!(header.x5t.as_deref().is_some_and(|t| t.ends_with('=')));
     }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs_f64();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs_f64();
     let claims = json!({
         "aud": token_url, "iss": CERT_APP, "sub": CERT_APP, "jti": uuid::Uuid::new_v4().to_string(),
         "exp": now + 600.25, "iat": now - 0.5, "nbf": now.floor() as i64,
     });
-    let key = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/clients/certs/contoso-cert-app.key")).expect("key");
-    jsonwebtoken::encode(&header, &claims, &EncodingKey::from_rsa_pem(&key).expect("rsa key")).expect("sign")
+    let key = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/certs/contoso-cert-app.key"
+    ))
+    .expect("key");
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &EncodingKey::from_rsa_pem(&key).expect("rsa key"),
+    )
+    .expect("sign")
 }
 
 #[tokio::test]
@@ -81,7 +122,10 @@ async fn client_credentials_with_certificate_assertions() {
             &[
                 ("grant_type", "client_credentials"),
                 ("client_id", CERT_APP),
-                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
                 ("client_assertion", &signed),
                 ("scope", GRAPH),
             ],
@@ -89,18 +133,31 @@ async fn client_credentials_with_certificate_assertions() {
         .await;
         assert_eq!(response.status, 200, "{alg:?}: {}", response.text);
         let claims = claims(response.json["access_token"].as_str().expect("token"));
-        assert_eq!(claims["roles"], json!(["User.Read.All", "Group.Read.All"]));
+        let roles: Vec<&str> = claims["roles"]
+            .as_array()
+            .expect("roles")
+            .iter()
+            .filter_map(|r| r.as_str())
+            .collect();
+        assert_eq!(sorted(&roles), sorted(&["User.Read.All", "Group.Read.All"]));
         assert_eq!(claims["appidacr"], "1");
     }
     // An assertion for another endpoint is refused.
-    let wrong = assertion(Algorithm::RS256, false, "https://localhost:9999/other/oauth2/v2.0/token");
+    let wrong = assertion(
+        Algorithm::RS256,
+        false,
+        "https://localhost:9999/other/oauth2/v2.0/token",
+    );
     let response = token(
         &app,
         CONTOSO,
         &[
             ("grant_type", "client_credentials"),
             ("client_id", CERT_APP),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", &wrong),
             ("scope", GRAPH),
         ],
@@ -120,7 +177,10 @@ async fn password_grant_with_the_graph_cli_public_client() {
             ("client_id", GRAPH_CLI),
             ("username", ADELE_UPN),
             ("password", PASSWORD),
-            ("scope", "https://graph.microsoft.com/User.Read openid profile offline_access"),
+            (
+                "scope",
+                "https://graph.microsoft.com/User.Read openid profile offline_access",
+            ),
         ],
     )
     .await;
@@ -144,7 +204,11 @@ async fn authorization_code_with_pkce_through_the_pages_then_refresh() {
     let authorize = portal_authorize("openid profile offline_access User.Read", &challenge, &[]);
     let (consent, flow) = sign_in(&app, &authorize, ADELE_UPN, PASSWORD).await;
     assert_eq!(consent.status, 200, "{}", consent.text);
-    assert!(consent.text.contains("Contoso Team Portal"), "{}", consent.text);
+    assert!(
+        consent.text.contains("Contoso Team Portal"),
+        "{}",
+        consent.text
+    );
     assert!(consent.text.contains("User.Read"), "{}", consent.text);
     let cookie = consent.headers["set-cookie"].to_str().expect("ascii");
     for attribute in ["tenantsim_session=", "HttpOnly", "SameSite=Lax", "Path=/"] {
@@ -157,8 +221,13 @@ async fn authorization_code_with_pkce_through_the_pages_then_refresh() {
 
     let response = redeem(&app, &code, &verifier).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    let access_token = response.json["access_token"].as_str().expect("access token");
-    assert_eq!(scp(access_token), vec!["User.Read", "openid", "profile", "offline_access"]);
+    let access_token = response.json["access_token"]
+        .as_str()
+        .expect("access token");
+    assert_eq!(
+        scp(access_token),
+        vec!["User.Read", "openid", "profile", "offline_access"]
+    );
     let id_token = claims(response.json["id_token"].as_str().expect("id token"));
     assert_eq!(id_token["nonce"], "n-456");
     assert_eq!(id_token["aud"], PORTAL);
@@ -174,13 +243,21 @@ async fn authorization_code_with_pkce_through_the_pages_then_refresh() {
             ("grant_type", "refresh_token"),
             ("client_id", PORTAL),
             ("client_secret", PORTAL_SECRET),
-            ("refresh_token", response.json["refresh_token"].as_str().expect("refresh token")),
+            (
+                "refresh_token",
+                response.json["refresh_token"]
+                    .as_str()
+                    .expect("refresh token"),
+            ),
             ("scope", "User.Read offline_access"),
         ],
     )
     .await;
     assert_eq!(refreshed.status, 200, "{}", refreshed.text);
-    assert_eq!(claims(refreshed.json["access_token"].as_str().expect("token"))["oid"], ADELE);
+    assert_eq!(
+        claims(refreshed.json["access_token"].as_str().expect("token"))["oid"],
+        ADELE
+    );
     assert!(refreshed.json["refresh_token"].is_string());
 }
 
@@ -188,16 +265,41 @@ async fn start_device(app: &TestApp, tenant: &str) -> (String, String) {
     let response = post_form(
         app,
         &format!("/{tenant}/oauth2/v2.0/devicecode"),
-        &[("client_id", GRAPH_CLI), ("scope", "User.Read openid profile offline_access")],
+        &[
+            ("client_id", GRAPH_CLI),
+            ("scope", "User.Read openid profile offline_access"),
+        ],
     )
     .await;
     assert_eq!(response.status, 200, "{}", response.text);
-    assert!(response.json["verification_uri"].as_str().is_some_and(|u| u.ends_with("/devicelogin")));
-    (response.json["device_code"].as_str().expect("device").to_owned(), response.json["user_code"].as_str().expect("user").to_owned())
+    assert!(
+        response.json["verification_uri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/devicelogin"))
+    );
+    (
+        response.json["device_code"]
+            .as_str()
+            .expect("device")
+            .to_owned(),
+        response.json["user_code"]
+            .as_str()
+            .expect("user")
+            .to_owned(),
+    )
 }
 
 async fn poll(app: &TestApp, tenant: &str, device_code: &str) -> TestResponse {
-    token(app, tenant, &[("grant_type", "urn:ietf:params:oauth:grant-type:device_code"), ("client_id", GRAPH_CLI), ("device_code", device_code)]).await
+    token(
+        app,
+        tenant,
+        &[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("client_id", GRAPH_CLI),
+            ("device_code", device_code),
+        ],
+    )
+    .await
 }
 
 /// Enters the user code and signs in on the device pages; returns the final page.
@@ -205,34 +307,72 @@ async fn approve_on_pages(app: &TestApp, user_code: &str, username: &str) -> Tes
     let entry = app.get("/devicelogin").send().await;
     assert_eq!(entry.status, 200);
     assert!(entry.text.contains("name=\"otc\""), "{}", entry.text);
-    let page = post_form(app, "/devicelogin", &[("otc", &user_code.to_ascii_lowercase())]).await;
+    let page = post_form(
+        app,
+        "/devicelogin",
+        &[("otc", &user_code.to_ascii_lowercase())],
+    )
+    .await;
     assert_eq!(page.status, 200, "{}", page.text);
     let flow = flow_id(&page.text);
-    post_form(app, "/devicelogin", &[("flow", &flow), ("step", "signin"), ("username", username), ("password", "")]).await
+    post_form(
+        app,
+        "/devicelogin",
+        &[
+            ("flow", &flow),
+            ("step", "signin"),
+            ("username", username),
+            ("password", ""),
+        ],
+    )
+    .await
 }
 
 #[tokio::test]
 async fn device_code_is_pending_until_approved_then_redeemed_once() {
     let app = TestApp::new().await;
     let (device_code, user_code) = start_device(&app, CONTOSO).await;
-    assert_aad_error(&poll(&app, CONTOSO, &device_code).await, 400, "authorization_pending", 70016);
+    assert_aad_error(
+        &poll(&app, CONTOSO, &device_code).await,
+        400,
+        "authorization_pending",
+        70016,
+    );
     let done = approve_on_pages(&app, &user_code, "MeganB@contoso.onmicrosoft.com").await;
     assert_eq!(done.status, 200, "{}", done.text);
     assert!(done.text.contains("You have signed in to"), "{}", done.text);
-    assert!(done.text.contains("You may now close this window."), "{}", done.text);
+    assert!(
+        done.text.contains("You may now close this window."),
+        "{}",
+        done.text
+    );
     let response = poll(&app, CONTOSO, &device_code).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(claims(response.json["access_token"].as_str().expect("token"))["oid"], MEGAN);
+    assert_eq!(
+        claims(response.json["access_token"].as_str().expect("token"))["oid"],
+        MEGAN
+    );
     let again = poll(&app, CONTOSO, &device_code).await;
     assert_eq!(again.status, 400, "{}", again.text);
     // The code page no longer knows the user code.
     let reuse = post_form(&app, "/devicelogin", &[("otc", &user_code)]).await;
     assert_eq!(reuse.status, 400);
-    assert!(reuse.text.contains("That code didn&#39;t work"), "{}", reuse.text);
+    assert!(
+        reuse.text.contains("That code didn&#39;t work"),
+        "{}",
+        reuse.text
+    );
 
     let (expired, _) = start_device(&app, CONTOSO).await;
-    app.state.clock.set_offset(tenantsim::sts::flows::DEVICE_LIFETIME_SECONDS + 1);
-    assert_aad_error(&poll(&app, CONTOSO, &expired).await, 400, "expired_token", 70020);
+    app.state
+        .clock
+        .set_offset(tenantsim::sts::flows::DEVICE_LIFETIME_SECONDS + 1);
+    assert_aad_error(
+        &poll(&app, CONTOSO, &expired).await,
+        400,
+        "expired_token",
+        70020,
+    );
 }
 
 #[tokio::test]
@@ -240,7 +380,11 @@ async fn device_code_on_organizations_finds_the_tenant_from_the_upn() {
     let app = TestApp::new().await;
     let (device_code, user_code) = start_device(&app, "organizations").await;
     let entry = post_form(&app, "/devicelogin", &[("otc", &user_code)]).await;
-    assert!(entry.text.contains("type=\"email\""), "a UPN field: {}", entry.text);
+    assert!(
+        entry.text.contains("type=\"email\""),
+        "a UPN field: {}",
+        entry.text
+    );
     let done = approve_on_pages(&app, &user_code, "AlexW@contoso.com").await;
     // contoso.com is a verified domain, but the UPN is on contoso.onmicrosoft.com.
     assert_eq!(done.status, 400, "{}", done.text);
@@ -250,7 +394,10 @@ async fn device_code_on_organizations_finds_the_tenant_from_the_upn() {
     let response = poll(&app, "organizations", &device_code).await;
     assert_eq!(response.status, 200, "{}", response.text);
     let claims = claims(response.json["access_token"].as_str().expect("token"));
-    assert_eq!((claims["tid"].as_str(), claims["oid"].as_str()), (Some(CONTOSO), Some(ALEX)));
+    assert_eq!(
+        (claims["tid"].as_str(), claims["oid"].as_str()),
+        (Some(CONTOSO), Some(ALEX))
+    );
 }
 
 #[tokio::test]
@@ -262,13 +409,37 @@ async fn device_code_cancelled_on_the_consent_page_is_declined() {
         &[("client_id", MOBILE), ("scope", "User.Read offline_access")],
     )
     .await;
-    let device_code = response.json["device_code"].as_str().expect("device").to_owned();
-    let user_code = response.json["user_code"].as_str().expect("user").to_owned();
+    let device_code = response.json["device_code"]
+        .as_str()
+        .expect("device")
+        .to_owned();
+    let user_code = response.json["user_code"]
+        .as_str()
+        .expect("user")
+        .to_owned();
     let consent = approve_on_pages(&app, &user_code, ADELE_UPN).await;
-    assert!(consent.text.contains("Permissions requested"), "{}", consent.text);
-    let done = post_form(&app, "/devicelogin", &[("flow", &flow_id(&consent.text)), ("step", "cancel")]).await;
+    assert!(
+        consent.text.contains("Permissions requested"),
+        "{}",
+        consent.text
+    );
+    let done = post_form(
+        &app,
+        "/devicelogin",
+        &[("flow", &flow_id(&consent.text)), ("step", "cancel")],
+    )
+    .await;
     assert!(done.text.contains("AADSTS65004"), "{}", done.text);
-    let poll = token(&app, CONTOSO, &[("grant_type", "device_code"), ("client_id", MOBILE), ("device_code", &device_code)]).await;
+    let poll = token(
+        &app,
+        CONTOSO,
+        &[
+            ("grant_type", "device_code"),
+            ("client_id", MOBILE),
+            ("device_code", &device_code),
+        ],
+    )
+    .await;
     assert_aad_error(&poll, 400, "authorization_declined", 70019);
 }
 
@@ -296,8 +467,16 @@ async fn of_eight_concurrent_redemptions_of_one_code_exactly_one_succeeds() {
             tokio::spawn(async move {
                 let response = router.oneshot(request).await.expect("infallible");
                 let status = response.status().as_u16();
-                let bytes = response.into_body().collect().await.expect("body").to_bytes();
-                (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+                let bytes = response
+                    .into_body()
+                    .collect()
+                    .await
+                    .expect("body")
+                    .to_bytes();
+                (
+                    status,
+                    serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+                )
             })
         })
         .collect();
@@ -305,7 +484,11 @@ async fn of_eight_concurrent_redemptions_of_one_code_exactly_one_succeeds() {
     for handle in handles {
         results.push(handle.await.expect("task"));
     }
-    assert_eq!(results.iter().filter(|(status, _)| *status == 200).count(), 1, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|(status, _)| *status == 200).count(),
+        1,
+        "{results:?}"
+    );
     for (status, body) in results.iter().filter(|(status, _)| *status != 200) {
         assert_eq!(*status, 400);
         assert_eq!(body["error_codes"], json!([54005]), "{body}");

@@ -1,0 +1,459 @@
+//! Profile cards in Graph: the people admin settings with their `profileCardProperties`
+//! (v1.0 and beta: `/admin/people`), and the beta user `profile` with its `webAccounts`, where a
+//! person's LinkedIn profile appears. See peopleadminsettings, profilecardproperty and the beta
+//! profile-get pages.
+
+use axum::Router;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::request::{JsonObject, typed};
+use super::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::app::AppState;
+use crate::auth::{Caller, permissions};
+use crate::error::{ErrorCode, GraphError, Result};
+use crate::store::{self, tenants::TenantRow};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/people", get(get_people_settings))
+        .route(
+            "/admin/people/profileCardProperties",
+            get(list_properties).post(create_property),
+        )
+        .route(
+            "/admin/people/profileCardProperties/{name}",
+            get(get_property)
+                .patch(update_property)
+                .delete(delete_property),
+        )
+        .route("/users/{user}/profile", get(get_profile))
+        .route("/me/profile", get(get_my_profile))
+}
+
+/// `directoryPropertyName` values Graph allows, in their documented casing.
+fn allowed_name(name: &str) -> Option<String> {
+    const FIXED: &[&str] = &[
+        "UserPrincipalName",
+        "Fax",
+        "StreetAddress",
+        "PostalCode",
+        "StateOrProvince",
+        "Alias",
+    ];
+    if let Some(fixed) = FIXED.iter().find(|f| f.eq_ignore_ascii_case(name)) {
+        return Some((*fixed).to_owned());
+    }
+    let number: u8 = name
+        .to_ascii_lowercase()
+        .strip_prefix("customattribute")?
+        .parse()
+        .ok()?;
+    (1..=15)
+        .contains(&number)
+        .then(|| format!("CustomAttribute{number}"))
+}
+
+/// A `profileCardProperty`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileCardProperty {
+    pub directory_property_name: String,
+    #[serde(default)]
+    pub annotations: Vec<ProfileCardAnnotation>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileCardAnnotation {
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub localizations: Vec<DisplayNameLocalization>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct DisplayNameLocalization {
+    pub language_tag: Option<String>,
+    pub display_name: Option<String>,
+}
+
+fn stored(tenant: &TenantRow) -> Vec<ProfileCardProperty> {
+    let settings: Value = serde_json::from_str(&tenant.settings).unwrap_or(Value::Null);
+    settings
+        .get("profileCardProperties")
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_default()
+}
+
+fn with_properties(tenant: &TenantRow, properties: &[ProfileCardProperty]) -> Result<String> {
+    let mut settings: Value = serde_json::from_str(&tenant.settings).unwrap_or_else(|_| json!({}));
+    settings["profileCardProperties"] =
+        serde_json::to_value(properties).map_err(GraphError::internal)?;
+    Ok(settings.to_string())
+}
+
+async fn tenant(conn: &mut sqlx::SqliteConnection, caller: &Caller) -> Result<TenantRow> {
+    store::tenants::resolve_tenant(conn, &caller.tenant)
+        .await?
+        .ok_or_else(|| GraphError::not_found(&caller.tenant))
+}
+
+fn property_not_found(name: &str) -> GraphError {
+    // Divergence: people settings are not a directory workload; the 404 text is tenantsim's.
+    GraphError::new(
+        ErrorCode::RequestResourceNotFound,
+        format!("The profile card property '{name}' does not exist."),
+    )
+}
+
+/// GET /admin/people — peopleAdminSettings with its profileCardProperties.
+/// Permissions: `permissions::PEOPLE_SETTINGS_READ`.
+async fn get_people_settings(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+) -> Result<GraphJson> {
+    caller.require(&permissions::PEOPLE_SETTINGS_READ)?;
+    let tenant = tenant(&mut *state.db.pool.acquire().await?, &caller).await?;
+    let mut body = Map::new();
+    body.insert(
+        "profileCardProperties".into(),
+        serde_json::to_value(stored(&tenant)).map_err(GraphError::internal)?,
+    );
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::entity(
+            wire::context_url(&origin, version, "admin/people", None, true),
+            body,
+        ),
+    ))
+}
+
+/// GET /admin/people/profileCardProperties. Permissions: `permissions::PEOPLE_SETTINGS_READ`.
+async fn list_properties(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+) -> Result<GraphJson> {
+    caller.require(&permissions::PEOPLE_SETTINGS_READ)?;
+    let tenant = tenant(&mut *state.db.pool.acquire().await?, &caller).await?;
+    let value = stored(&tenant)
+        .into_iter()
+        .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
+        .collect();
+    let context = wire::context_url(
+        &origin,
+        version,
+        "admin/people/profileCardProperties",
+        None,
+        false,
+    );
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::collection(context, None, None, value),
+    ))
+}
+
+/// GET /admin/people/profileCardProperties/{directoryPropertyName}.
+async fn get_property(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    Path(name): Path<String>,
+) -> Result<GraphJson> {
+    caller.require(&permissions::PEOPLE_SETTINGS_READ)?;
+    let tenant = tenant(&mut *state.db.pool.acquire().await?, &caller).await?;
+    let property = stored(&tenant)
+        .into_iter()
+        .find(|p| p.directory_property_name.eq_ignore_ascii_case(&name))
+        .ok_or_else(|| property_not_found(&name))?;
+    let fields = serde_json::to_value(property).map_err(GraphError::internal)?;
+    let context = wire::context_url(
+        &origin,
+        version,
+        "admin/people/profileCardProperties",
+        None,
+        true,
+    );
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::entity(context, fields.as_object().cloned().unwrap_or_default()),
+    ))
+}
+
+/// POST /admin/people/profileCardProperties — 201. Permissions: `permissions::PEOPLE_SETTINGS_WRITE`.
+async fn create_property(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    JsonObject(body): JsonObject,
+) -> Result<GraphJson> {
+    caller.require(&permissions::PEOPLE_SETTINGS_WRITE)?;
+    let mut property: ProfileCardProperty = typed(Value::Object(body), "profileCardProperty")?;
+    property.directory_property_name = allowed_name(&property.directory_property_name).ok_or_else(|| {
+        GraphError::bad_request(format!(
+            "'{}' is not a supported directoryPropertyName: use UserPrincipalName, Fax, StreetAddress, PostalCode, StateOrProvince, Alias or CustomAttribute1-15.",
+            property.directory_property_name
+        ))
+    })?;
+    let mut tx = state.db.begin_write().await?;
+    let tenant = tenant(&mut tx, &caller).await?;
+    let mut properties = stored(&tenant);
+    if properties
+        .iter()
+        .any(|p| p.directory_property_name == property.directory_property_name)
+    {
+        // Divergence: Graph's answer to a duplicate profile card property is not captured.
+        return Err(GraphError::new(
+            ErrorCode::RequestMultipleObjectsWithSameKeyValue,
+            format!(
+                "The profile card property '{}' already exists.",
+                property.directory_property_name
+            ),
+        ));
+    }
+    properties.push(property.clone());
+    store::tenants::update_settings(&mut tx, &tenant.id, &with_properties(&tenant, &properties)?)
+        .await?;
+    tx.commit().await?;
+    let fields = serde_json::to_value(property).map_err(GraphError::internal)?;
+    let context = wire::context_url(
+        &origin,
+        version,
+        "admin/people/profileCardProperties",
+        None,
+        true,
+    );
+    Ok(GraphJson(
+        StatusCode::CREATED,
+        wire::entity(context, fields.as_object().cloned().unwrap_or_default()),
+    ))
+}
+
+/// PATCH /admin/people/profileCardProperties/{name} — replaces `annotations`; 200 with the property.
+async fn update_property(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    Path(name): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<GraphJson> {
+    caller.require(&permissions::PEOPLE_SETTINGS_WRITE)?;
+    let annotations: Vec<ProfileCardAnnotation> = match body.get("annotations") {
+        Some(value) => typed(value.clone(), "profileCardProperty")?,
+        None => {
+            return Err(GraphError::bad_request(
+                "The request body must contain 'annotations'.",
+            ));
+        }
+    };
+    let mut tx = state.db.begin_write().await?;
+    let tenant = tenant(&mut tx, &caller).await?;
+    let mut properties = stored(&tenant);
+    let property = properties
+        .iter_mut()
+        .find(|p| p.directory_property_name.eq_ignore_ascii_case(&name))
+        .ok_or_else(|| property_not_found(&name))?;
+    property.annotations = annotations;
+    let updated = property.clone();
+    store::tenants::update_settings(&mut tx, &tenant.id, &with_properties(&tenant, &properties)?)
+        .await?;
+    tx.commit().await?;
+    let fields = serde_json::to_value(updated).map_err(GraphError::internal)?;
+    let context = wire::context_url(
+        &origin,
+        version,
+        "admin/people/profileCardProperties",
+        None,
+        true,
+    );
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::entity(context, fields.as_object().cloned().unwrap_or_default()),
+    ))
+}
+
+/// DELETE /admin/people/profileCardProperties/{name} — 204.
+async fn delete_property(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response> {
+    caller.require(&permissions::PEOPLE_SETTINGS_WRITE)?;
+    let mut tx = state.db.begin_write().await?;
+    let tenant = tenant(&mut tx, &caller).await?;
+    let mut properties = stored(&tenant);
+    let before = properties.len();
+    properties.retain(|p| !p.directory_property_name.eq_ignore_ascii_case(&name));
+    if properties.len() == before {
+        return Err(property_not_found(&name));
+    }
+    store::tenants::update_settings(&mut tx, &tenant.id, &with_properties(&tenant, &properties)?)
+        .await?;
+    tx.commit().await?;
+    Ok(wire::no_content())
+}
+
+/// The beta `profile` of a user, built from the directory and the LinkedIn profile.
+async fn profile(state: &AppState, tenant: &str, key: &str, origin: &Origin) -> Result<GraphJson> {
+    let mut conn = state.db.pool.acquire().await?;
+    let row = store::objects::get_user(&mut conn, tenant, key)
+        .await?
+        .ok_or_else(|| GraphError::not_found(key))?;
+    let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
+    let text = |name: &str| data.get(name).cloned().unwrap_or(Value::Null);
+    let created_by = json!({"application": null, "device": null, "user": {"displayName": text("displayName"), "id": row.id}});
+    let created = text("createdDateTime");
+    let facet = |id: String, mut fields: Value| {
+        let base = json!({"id": id, "allowedAudiences": "organization", "inference": null, "createdDateTime": created, "createdBy": created_by, "lastModifiedDateTime": created, "lastModifiedBy": created_by, "source": {"type": ["User"]}});
+        if let (Some(map), Some(base)) = (fields.as_object_mut(), base.as_object()) {
+            for (k, v) in base {
+                map.entry(k.clone()).or_insert(v.clone());
+            }
+        }
+        fields
+    };
+    let derived = |name: &str| crate::builtin::derived_id(&row.id, name);
+    let mut web_accounts = Vec::new();
+    if let Some(linked_in) = store::linkedin::profile(&mut conn, tenant, &row.id).await?
+        && linked_in.public_visibility
+    {
+        web_accounts.push(facet(
+            derived("linkedin"),
+            json!({
+                "allowedAudiences": "everyone",
+                "description": linked_in.headline,
+                "userId": linked_in.vanity_name,
+                "service": {"name": "LinkedIn", "webUrl": "https://www.linkedin.com"},
+                "statusMessage": null,
+                "webUrl": format!("https://www.linkedin.com/in/{}", linked_in.vanity_name),
+            }),
+        ));
+    }
+    let emails: Vec<Value> = text("mail")
+        .as_str()
+        .map(|m| {
+            facet(
+                derived("mail"),
+                json!({"address": m, "displayName": m, "type": "work"}),
+            )
+        })
+        .into_iter()
+        .collect();
+    let names = vec![facet(
+        derived("name"),
+        json!({"displayName": text("displayName"), "first": text("givenName"), "last": text("surname"), "initials": null, "languageTag": null, "maiden": null, "middle": null, "nickname": null, "pronunciation": null, "suffix": null, "title": null}),
+    )];
+    let positions = vec![facet(
+        derived("position"),
+        json!({"detail": {"jobTitle": text("jobTitle"), "company": {"displayName": text("companyName"), "department": text("department"), "officeLocation": text("officeLocation")}}, "isCurrent": true}),
+    )];
+    let phones: Vec<Value> = data
+        .get("businessPhones")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|n| {
+            facet(
+                derived("phone"),
+                json!({"number": n, "type": "business", "displayName": n}),
+            )
+        })
+        .collect();
+    let mut body = Map::new();
+    body.insert(
+        "@odata.context".into(),
+        json!(format!(
+            "{}/beta/$metadata#users('{}')/profile/$entity",
+            origin.0, row.id
+        )),
+    );
+    body.insert("id".into(), json!(row.id));
+    for empty in [
+        "accounts",
+        "addresses",
+        "anniversaries",
+        "awards",
+        "certifications",
+        "educationalActivities",
+        "interests",
+        "languages",
+        "notes",
+        "patents",
+        "projects",
+        "publications",
+        "responsibilities",
+        "skills",
+        "websites",
+    ] {
+        body.insert(empty.into(), json!([]));
+    }
+    body.insert("emails".into(), json!(emails));
+    body.insert("names".into(), json!(names));
+    body.insert("phones".into(), json!(phones));
+    body.insert("positions".into(), json!(positions));
+    body.insert("webAccounts".into(), json!(web_accounts));
+    Ok(GraphJson(StatusCode::OK, Value::Object(body)))
+}
+
+/// GET /beta/users/{id | upn}/profile (beta only). Permissions: `permissions::USERS_READ`.
+// Divergence: a hidden LinkedIn profile (the person's own visibility setting) is left out of
+// webAccounts, as Microsoft apps do not show it.
+async fn get_profile(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    Path(key): Path<String>,
+) -> Result<GraphJson> {
+    if version == ApiVersion::V1 {
+        return Err(GraphError::unknown_segment("profile"));
+    }
+    caller.require(&permissions::USERS_READ)?;
+    profile(&state, &caller.tenant, &key, &origin).await
+}
+
+/// GET /beta/me/profile. Permissions: `permissions::ME_READ`.
+async fn get_my_profile(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+) -> Result<GraphJson> {
+    if version == ApiVersion::V1 {
+        return Err(GraphError::unknown_segment("profile"));
+    }
+    let me = super::users::me(&caller)?.to_owned();
+    caller.require(&permissions::ME_READ)?;
+    profile(&state, &caller.tenant, &me, &origin).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::allowed_name;
+
+    #[test]
+    fn directory_property_names_are_graphs_and_case_insensitive() {
+        assert_eq!(
+            allowed_name("customattribute1").as_deref(),
+            Some("CustomAttribute1")
+        );
+        assert_eq!(allowed_name("ALIAS").as_deref(), Some("Alias"));
+        assert_eq!(
+            allowed_name("CustomAttribute15").as_deref(),
+            Some("CustomAttribute15")
+        );
+        assert!(allowed_name("CustomAttribute16").is_none());
+        assert!(allowed_name("jobTitle").is_none());
+    }
+}
