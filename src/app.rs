@@ -31,6 +31,17 @@ pub struct Settings {
     pub remove_missing_member_404: bool,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+    /// Bearer key that protects `/_tenantsim/` (`--admin-key`); without one the control API is
+    /// open, which `serve` allows only on loopback.
+    pub admin_key: Option<String>,
+    /// Strip a leading `/v1.0` or `/beta` from `$batch` item urls instead of Graph's 400 (D9).
+    pub lenient_batch_urls: bool,
+    /// Age (by the simulated clock) after which a delta token answers 410 `syncStateNotFound` (D12).
+    pub delta_token_max_age_seconds: i64,
+    /// Entries the request journal keeps (oldest dropped first).
+    pub journal_capacity: usize,
+    /// Keep request bodies in the journal (capped, secrets removed).
+    pub journal_bodies: bool,
 }
 
 impl Default for Settings {
@@ -40,6 +51,11 @@ impl Default for Settings {
             public_url: None,
             remove_missing_member_404: false,
             body_limit: 4 * 1024 * 1024,
+            admin_key: None,
+            lenient_batch_urls: false,
+            delta_token_max_age_seconds: 7 * 24 * 3600,
+            journal_capacity: 1_000,
+            journal_bodies: false,
         }
     }
 }
@@ -56,10 +72,23 @@ pub struct AppState {
     pub ready: Arc<AtomicBool>,
     /// Authorization codes and device-code flows in progress.
     pub flows: Arc<crate::sts::flows::Flows>,
+    /// What each tenant resets to (its fixture or template seed), and which tenants exist at
+    /// start-up (what a full reset restores).
+    pub seeds: Arc<crate::admin::tenants::Seeds>,
+    /// The request journal (`/_tenantsim/requests`).
+    pub journal: Arc<crate::control::journal::Journal>,
+    /// Armed fault rules (`/_tenantsim/faults`).
+    pub faults: Arc<crate::control::faults::Faults>,
+    /// The throttling mode (`/_tenantsim/throttling`).
+    pub throttle: Arc<crate::control::throttle::Throttle>,
 }
 
 impl AppState {
     pub fn new(db: Db, keys: Arc<SigningKeys>, settings: Settings) -> Self {
+        let journal = crate::control::journal::Journal::new(
+            settings.journal_capacity,
+            settings.journal_bodies,
+        );
         Self {
             db,
             keys,
@@ -68,6 +97,10 @@ impl AppState {
             verified_tokens: Arc::new(VerifiedTokens::default()),
             ready: Arc::new(AtomicBool::new(false)),
             flows: Arc::default(),
+            seeds: Arc::default(),
+            journal: Arc::new(journal),
+            faults: Arc::default(),
+            throttle: Arc::default(),
         }
     }
 }
@@ -98,22 +131,39 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
-    Router::new()
+    let app = Router::new()
         .merge(graph::router())
         .merge(crate::sts::router())
         .merge(crate::portal::router())
-        .merge(crate::admin::router())
+        .merge(crate::admin::router(state.clone()))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .fallback(unknown_path)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            crate::control::throttle::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::control::faults::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::control::journal::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             request_context::layer,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    // `$batch` sends each item through this same router (auth, permissions, errors, every
+    // layer). Every request carries a clone of it as an extension; keeping it in `AppState`
+    // instead would make a Router → state → Router cycle that never frees a test's database.
+    app.clone()
+        .layer(axum::Extension(graph::batch::Dispatch(app)))
 }
 
 /// Serves `router` on `listener` (plain HTTP) until `shutdown` completes, then drains.

@@ -108,6 +108,18 @@ pub struct ServeArgs {
     pub remove_missing_member_404: bool,
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Bearer key for the `/_tenantsim/` control API. Required when --bind is not loopback.
+    #[arg(long, env = "TENANTSIM_ADMIN_KEY")]
+    pub admin_key: Option<String>,
+    /// Create this many student tenants (student01, student02, …) from --template at start.
+    #[arg(long, env = "TENANTSIM_LAB", default_value_t = 0)]
+    pub lab: usize,
+    /// The tenant lab tenants copy: an id, a domain, or the name before .onmicrosoft.com.
+    #[arg(long, env = "TENANTSIM_TEMPLATE", default_value = "contoso")]
+    pub template: String,
+    /// Strip a `/v1.0` or `/beta` prefix from `$batch` item urls instead of Graph's 400.
+    #[arg(long, env = "TENANTSIM_LENIENT_BATCH_URLS")]
+    pub lenient_batch_urls: bool,
 }
 
 /// The HTTPS listener.
@@ -249,7 +261,7 @@ pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Resu
             .context("loading fixtures")?;
     }
     let state = AppState::new(db, Arc::new(keys), settings);
-    state.ready.store(true, Ordering::Release);
+    state.seeds.set_startup(&seeds);
     Ok(state)
 }
 
@@ -261,9 +273,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         page_size: args.page_size,
         public_url: args.public_url.clone(),
         remove_missing_member_404: args.remove_missing_member_404,
+        admin_key: args.admin_key.clone(),
+        lenient_batch_urls: args.lenient_batch_urls,
         ..Settings::default()
     };
+    if !args.bind.is_loopback() && args.admin_key.is_none() {
+        anyhow::bail!(
+            "refusing to listen on {} without --admin-key: the /_tenantsim/ control API (reset, tenants, token forge) would be open to the network",
+            args.bind
+        );
+    }
     let state = prepare(&args.store, settings).await?;
+    if args.lab > 0 {
+        let created = crate::admin::tenants::create_lab(&state, &args.template, args.lab).await?;
+        tracing::info!(
+            "lab: {} student tenants from {} (GET /_tenantsim/tenants lists them)",
+            created.len(),
+            args.template
+        );
+    }
+    state.ready.store(true, Ordering::Release);
     let https = if args.tls.no_https {
         None
     } else {

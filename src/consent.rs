@@ -48,35 +48,17 @@ pub async fn granted_scopes(
     Ok(scopes_of(&grants))
 }
 
-/// The permission-grant policies assigned to the default user role: the stored list, or the
-/// one the fixture's `userConsent` choice maps to.
+/// The permission-grant policies assigned to the default user role: the stored
+/// authorization policy (`PATCH /policies/authorizationPolicy`) first, then the one the
+/// fixture's `userConsent` choice maps to (see [`crate::policy::assigned`]).
 pub fn permission_grant_policies(settings: &Value) -> Vec<String> {
-    if let Some(list) = settings
-        .get("permissionGrantPoliciesAssigned")
-        .and_then(Value::as_array)
-    {
-        return list
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect();
-    }
-    match settings.get("userConsent").and_then(Value::as_str) {
-        Some("doNotAllow") => Vec::new(),
-        Some("allowUserConsentLowRisk") => {
-            vec!["ManagePermissionGrantsForSelf.microsoft-user-default-low".to_owned()]
-        }
-        _ => vec!["ManagePermissionGrantsForSelf.microsoft-user-default-legacy".to_owned()],
-    }
+    crate::policy::assigned(settings)
 }
 
 /// Whether users may consent for themselves: some `ManagePermissionGrantsForSelf.*` policy is
 /// assigned (compared case-insensitively, as the docs mix the casing).
 pub fn users_may_consent(settings: &Value) -> bool {
-    permission_grant_policies(settings).iter().any(|p| {
-        p.to_ascii_lowercase()
-            .starts_with("managepermissiongrantsforself.")
-    })
+    crate::policy::allows_user_consent(&permission_grant_policies(settings))
 }
 
 /// The permissions `ManagePermissionGrantsForSelf.microsoft-user-default-low` lets users
@@ -130,6 +112,24 @@ pub fn user_may_consent_to(
                     .iter()
                     .any(|s| s.eq_ignore_ascii_case(value)))
     })
+}
+
+/// For an app from a verified publisher: any self-consent policy lets users consent to its
+/// permissions that need no admin (the `-low` policy's "verified publishers" clause).
+pub fn user_may_consent_to_verified(
+    settings: &Value,
+    permissions: &[String],
+    resource_is_graph: bool,
+) -> bool {
+    users_may_consent(settings)
+        && permissions.iter().all(|value| {
+            crate::sts::scopes::OIDC_SCOPES
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(value))
+                || (resource_is_graph
+                    && crate::graph_permissions::delegated(value)
+                        .is_some_and(|p| !p.admin_consent_required))
+        })
 }
 
 /// Creates or extends the user's `Principal` grant so it holds `scopes`. Returns the grant.
@@ -204,5 +204,14 @@ mod tests {
         assert!(!users_may_consent(
             &json!({"permissionGrantPoliciesAssigned": ["ManagePermissionGrantsForOwnedResource.DeveloperConsent"]})
         ));
+        // The stored authorization policy wins over the fixture's choice.
+        let stored = |list: Value| {
+            json!({"userConsent": "allowUserConsentForApps",
+                   "authorizationPolicy": {"defaultUserRolePermissions": {"permissionGrantPoliciesAssigned": list}}})
+        };
+        assert!(!users_may_consent(&stored(json!([]))));
+        assert!(users_may_consent(&stored(json!([
+            "MANAGEPERMISSIONGRANTSFORSELF.microsoft-user-default-low"
+        ]))));
     }
 }

@@ -37,6 +37,10 @@ pub enum ErrorCode {
     RequestEntityTooLarge,
     /// 415.
     UnsupportedMediaType,
+    /// 410, a delta token that is too old or predates a tenant reset (graph-contract D12).
+    SyncStateNotFound,
+    /// 424, a `$batch` item whose `dependsOn` prerequisite failed.
+    FailedDependency,
     /// 429.
     TooManyRequests,
     /// 500.
@@ -62,6 +66,9 @@ impl ErrorCode {
             // the HTTP reason phrase.
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::SyncStateNotFound => "syncStateNotFound",
+            // Divergence: Graph's body for a 424 batch item is not captured; the code names the status.
+            Self::FailedDependency => "FailedDependency",
             Self::TooManyRequests => "TooManyRequests",
             Self::InternalServerError => "InternalServerError",
             Self::NotImplemented => "NotImplemented",
@@ -81,6 +88,8 @@ impl ErrorCode {
             Self::RequestMultipleObjectsWithSameKeyValue => StatusCode::CONFLICT,
             Self::RequestEntityTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::SyncStateNotFound => StatusCode::GONE,
+            Self::FailedDependency => StatusCode::FAILED_DEPENDENCY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotImplemented => StatusCode::NOT_IMPLEMENTED,

@@ -164,6 +164,142 @@ pub const PEOPLE_SETTINGS_WRITE: Permission = Permission {
     delegated_roles: &[crate::roles::GLOBAL_ADMINISTRATOR],
 };
 
+pub const SERVICE_PRINCIPALS_READ: Permission = Permission {
+    operation: "List/get servicePrincipals",
+    application: &[
+        "Application.Read.All",
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const APP_ROLE_ASSIGNMENTS_READ: Permission = Permission {
+    operation: "servicePrincipal appRoleAssignedTo, appRoleAssignments",
+    application: &[
+        "Application.Read.All",
+        "AppRoleAssignment.ReadWrite.All",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "Application.Read.All",
+        "AppRoleAssignment.ReadWrite.All",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const GRANTS_READ: Permission = Permission {
+    operation: "List/get oauth2PermissionGrants (all, of a user, /me)",
+    application: &[
+        "DelegatedPermissionGrant.Read.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "DelegatedPermissionGrant.Read.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const SERVICE_PRINCIPAL_GRANTS_READ: Permission = Permission {
+    operation: "List a servicePrincipal's oauth2PermissionGrants",
+    application: &[
+        "Application.Read.All",
+        "DelegatedPermissionGrant.Read.All",
+        "Application.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "Application.Read.All",
+        "DelegatedPermissionGrant.Read.All",
+        "Application.ReadWrite.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const GRANTS_WRITE: Permission = Permission {
+    operation: "Create/update/delete oauth2PermissionGrants",
+    application: &[
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated: &[
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    // oauth2permissiongrant-post: a delegated caller also needs one of these roles.
+    delegated_roles: &[
+        crate::roles::GLOBAL_ADMINISTRATOR,
+        crate::roles::APPLICATION_ADMINISTRATOR,
+        crate::roles::CLOUD_APPLICATION_ADMINISTRATOR,
+        crate::roles::APPLICATION_DEVELOPER,
+        crate::roles::DIRECTORY_WRITERS,
+        crate::roles::PRIVILEGED_ROLE_ADMINISTRATOR,
+        crate::roles::USER_ADMINISTRATOR,
+    ],
+};
+
+pub const AUTHORIZATION_POLICY_READ: Permission = Permission {
+    operation: "Get authorizationPolicy",
+    application: &["Policy.Read.All", "Policy.ReadWrite.Authorization"],
+    delegated: &["Policy.Read.All", "Policy.ReadWrite.Authorization"],
+    delegated_roles: &[],
+};
+
+pub const AUTHORIZATION_POLICY_WRITE: Permission = Permission {
+    operation: "Update authorizationPolicy",
+    application: &["Policy.ReadWrite.Authorization"],
+    delegated: &["Policy.ReadWrite.Authorization"],
+    // authorizationpolicy-update: a delegated caller also needs Privileged Role Administrator
+    // (Global Administrator holds every permission of that role).
+    delegated_roles: &[
+        crate::roles::PRIVILEGED_ROLE_ADMINISTRATOR,
+        crate::roles::GLOBAL_ADMINISTRATOR,
+    ],
+};
+
+pub const PERMISSION_GRANT_POLICIES_READ: Permission = Permission {
+    operation: "List/get permissionGrantPolicies",
+    application: &[
+        "Policy.Read.PermissionGrant",
+        "Policy.Read.All",
+        "Policy.ReadWrite.PermissionGrant",
+    ],
+    delegated: &[
+        "Policy.Read.PermissionGrant",
+        "Policy.Read.All",
+        "Policy.ReadWrite.PermissionGrant",
+    ],
+    delegated_roles: &[],
+};
+
 /// Every operation, in README order.
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -176,6 +312,14 @@ pub const ALL: &[&Permission] = &[
     &MEMBERSHIP_READ,
     &PEOPLE_SETTINGS_READ,
     &PEOPLE_SETTINGS_WRITE,
+    &SERVICE_PRINCIPALS_READ,
+    &APP_ROLE_ASSIGNMENTS_READ,
+    &GRANTS_READ,
+    &SERVICE_PRINCIPAL_GRANTS_READ,
+    &GRANTS_WRITE,
+    &AUTHORIZATION_POLICY_READ,
+    &AUTHORIZATION_POLICY_WRITE,
+    &PERMISSION_GRANT_POLICIES_READ,
 ];
 
 /// The README's permission table, rendered from `ALL`.

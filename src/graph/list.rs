@@ -42,16 +42,7 @@ pub fn render_row(
     let fields = match row.kind() {
         Kind::User => super::users::render(&row.id, &row.data, select, version),
         Kind::Group => super::groups::render(&row.id, &row.data, select, version),
-        Kind::ServicePrincipal => {
-            let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
-            wire::project(
-                &row.id,
-                &data,
-                select,
-                &["id", "appId", "displayName"],
-                true,
-            )
-        }
+        Kind::ServicePrincipal => super::service_principals::render(&row.id, &row.data, select),
     };
     if !polymorphic {
         return fields;

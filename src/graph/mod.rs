@@ -2,12 +2,18 @@
 //! `router()`, merged here; unknown paths and methods answer Graph-shaped errors.
 //! See <https://learn.microsoft.com/graph/overview>.
 
+pub mod authorization_policy;
+pub mod batch;
 pub mod checks;
+pub mod delta;
 pub mod groups;
 pub mod list;
 pub mod members;
+pub mod oauth2_permission_grants;
 pub mod people;
+pub mod permission_grant_policies;
 pub mod request;
+pub mod service_principals;
 pub mod users;
 pub mod wire;
 
@@ -19,15 +25,30 @@ use crate::error::{ErrorCode, GraphError};
 use wire::ApiVersion;
 
 /// Entity sets tenantsim serves; an unknown path below one of them names its last segment.
-const KNOWN_SETS: &[&str] = &["users", "groups", "me", "directoryObjects", "admin"];
+const KNOWN_SETS: &[&str] = &[
+    "users",
+    "groups",
+    "me",
+    "directoryObjects",
+    "admin",
+    "servicePrincipals",
+    "oauth2PermissionGrants",
+    "policies",
+];
 
 fn api(version: ApiVersion) -> Router<AppState> {
     Router::new()
         .merge(users::router())
         .merge(groups::router())
+        .merge(batch::router())
+        .merge(delta::router())
         .merge(members::router())
         .merge(checks::router())
         .merge(people::router())
+        .merge(service_principals::router())
+        .merge(oauth2_permission_grants::router())
+        .merge(authorization_policy::router())
+        .merge(permission_grant_policies::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .layer(Extension(version))

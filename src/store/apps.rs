@@ -1,6 +1,10 @@
 //! Applications, their credentials, app-role assignments and oauth2PermissionGrants.
 
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
+
+use super::filter_sql;
+use super::objects::{ListError, ObjectRow};
+use crate::odata::Filter;
 
 /// A client application as the token endpoint sees it.
 #[derive(Debug, Clone, FromRow)]
@@ -253,5 +257,190 @@ pub async fn grants_for(
     .bind(resource)
     .bind(user)
     .fetch_all(conn)
+    .await
+}
+
+/// Every application of a tenant, in service-principal creation order.
+pub async fn list_applications(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+) -> sqlx::Result<Vec<ApplicationRow>> {
+    sqlx::query_as(
+        "select a.app_id, a.service_principal_id, a.public_client, a.redirect_uris, o.display_name
+         from applications a join directory_objects o on o.tenant_id = a.tenant_id and o.id = a.service_principal_id
+         where a.tenant_id = ? order by o.seq",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+/// Every delegated grant of a tenant, in creation order.
+pub async fn all_grants(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<Vec<GrantRow>> {
+    sqlx::query_as(
+        "select id, client_id, consent_type, principal_id, resource_id, scope
+         from oauth2_permission_grants where tenant_id = ? order by seq",
+    )
+    .bind(tenant)
+    .fetch_all(conn)
+    .await
+}
+
+/// Which grants a list reads.
+#[derive(Debug, Clone, Copy)]
+pub enum GrantScope<'a> {
+    /// Every grant of the tenant (`GET /oauth2PermissionGrants`).
+    All,
+    /// Grants whose client is this service principal.
+    Client(&'a str),
+    /// This user's own `Principal` grants (`AllPrincipals` grants are left out, as in Graph).
+    Principal(&'a str),
+}
+
+/// One page request over grants, in creation order.
+pub struct GrantQuery<'a> {
+    pub scope: GrantScope<'a>,
+    pub filter: Option<&'a Filter>,
+    /// The `seq` of the last grant of the previous page.
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, FromRow)]
+struct ListedGrant {
+    #[sqlx(flatten)]
+    grant: GrantRow,
+    seq: i64,
+}
+
+/// Maps an oauth2PermissionGrant property to its column (the OData model whitelists them).
+fn grant_column(property: &str) -> Option<String> {
+    Some(
+        match property {
+            "id" => "g.id",
+            "clientId" => "g.client_id",
+            "consentType" => "g.consent_type",
+            "principalId" => "g.principal_id",
+            "resourceId" => "g.resource_id",
+            "scope" => "g.scope",
+            _ => return None,
+        }
+        .to_owned(),
+    )
+}
+
+fn push_grant_conditions(
+    builder: &mut QueryBuilder<Sqlite>,
+    tenant: &str,
+    query: &GrantQuery<'_>,
+) -> Result<(), String> {
+    builder.push(" from oauth2_permission_grants g where g.tenant_id = ");
+    builder.push_bind(tenant.to_owned());
+    match query.scope {
+        GrantScope::All => {}
+        GrantScope::Client(client) => {
+            builder.push(" and g.client_id = ");
+            builder.push_bind(client.to_ascii_lowercase());
+        }
+        GrantScope::Principal(user) => {
+            builder.push(" and g.consent_type = 'Principal' and g.principal_id = ");
+            builder.push_bind(user.to_ascii_lowercase());
+        }
+    }
+    if let Some(filter) = query.filter {
+        let fragment = filter_sql::filter_to_sql(filter, &grant_column)?;
+        builder.push(" and (");
+        super::objects::push_binds(builder, &fragment.sql, fragment.binds);
+        builder.push(")");
+    }
+    Ok(())
+}
+
+/// One page of grants and the `seq` to continue after when more may follow.
+pub async fn list_grants(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    query: &GrantQuery<'_>,
+) -> Result<(Vec<GrantRow>, Option<i64>), ListError> {
+    let mut builder = QueryBuilder::<Sqlite>::new(
+        "select g.id, g.client_id, g.consent_type, g.principal_id, g.resource_id, g.scope, g.seq",
+    );
+    push_grant_conditions(&mut builder, tenant, query).map_err(ListError::Query)?;
+    if let Some(after) = query.after {
+        builder.push(" and g.seq > ");
+        builder.push_bind(after);
+    }
+    builder.push(" order by g.seq limit ");
+    builder.push_bind(i64::from(query.limit) + 1);
+    let mut rows: Vec<ListedGrant> = builder.build_query_as().fetch_all(conn).await?;
+    let more = rows.len() > query.limit as usize;
+    rows.truncate(query.limit as usize);
+    let next = rows.last().filter(|_| more).map(|last| last.seq);
+    Ok((rows.into_iter().map(|r| r.grant).collect(), next))
+}
+
+/// How many grants the list would return over all its pages.
+pub async fn count_grants(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    query: &GrantQuery<'_>,
+) -> Result<i64, ListError> {
+    let mut builder = QueryBuilder::<Sqlite>::new("select count(*)");
+    push_grant_conditions(&mut builder, tenant, query).map_err(ListError::Query)?;
+    Ok(builder.build_query_scalar().fetch_one(conn).await?)
+}
+
+/// An app-role assignment with the display names Graph returns alongside it.
+#[derive(Debug, Clone, FromRow)]
+pub struct AssignmentRow {
+    pub id: String,
+    pub app_role_id: String,
+    pub created_date_time: String,
+    pub principal_id: String,
+    pub principal_display_name: Option<String>,
+    pub principal_kind: Option<String>,
+    pub resource_id: String,
+    pub resource_display_name: Option<String>,
+}
+
+/// Assignments where `object` is the resource (`appRoleAssignedTo`) or the principal
+/// (`appRoleAssignments`).
+pub async fn app_role_assignments(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    object: &str,
+    as_resource: bool,
+) -> sqlx::Result<Vec<AssignmentRow>> {
+    sqlx::query_as(
+        "select a.id, a.app_role_id, a.created_date_time, a.principal_id,
+                p.display_name as principal_display_name, p.kind as principal_kind,
+                a.resource_id, r.display_name as resource_display_name
+         from app_role_assignments a
+         left join directory_objects p on p.tenant_id = a.tenant_id and p.id = a.principal_id
+         left join directory_objects r on r.tenant_id = a.tenant_id and r.id = a.resource_id
+         where a.tenant_id = ?1 and (case when ?3 then a.resource_id else a.principal_id end) = lower(?2)
+         order by a.created_date_time, a.id",
+    )
+    .bind(tenant)
+    .bind(object)
+    .bind(as_resource)
+    .fetch_all(conn)
+    .await
+}
+
+/// A service principal of `tenant` by its application id (any case).
+pub async fn service_principal_by_app_id(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    app_id: &str,
+) -> sqlx::Result<Option<ObjectRow>> {
+    sqlx::query_as(
+        "select o.id, o.kind, o.display_name, o.user_principal_name, o.app_id, o.data, o.seq
+         from directory_objects o
+         where o.tenant_id = ? and o.kind = 'servicePrincipal' and lower(o.app_id) = lower(?)",
+    )
+    .bind(tenant)
+    .bind(app_id)
+    .fetch_optional(conn)
     .await
 }

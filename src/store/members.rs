@@ -2,6 +2,8 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::changes::{self, Change};
+
 /// Adds a direct member; `false` when it already was one.
 pub async fn add_member(
     conn: &mut SqliteConnection,
@@ -17,9 +19,13 @@ pub async fn add_member(
     .bind(tenant)
     .bind(group)
     .bind(member)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() > 0)
+    let added = done.rows_affected() > 0;
+    if added {
+        changes::record_member(conn, tenant, group, member, Change::MemberAdded).await?;
+    }
+    Ok(added)
 }
 
 /// Removes a direct member; `false` when it was not one.
@@ -35,9 +41,13 @@ pub async fn remove_member(
     .bind(tenant)
     .bind(group)
     .bind(member)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() > 0)
+    let removed = done.rows_affected() > 0;
+    if removed {
+        changes::record_member(conn, tenant, group, member, Change::MemberRemoved).await?;
+    }
+    Ok(removed)
 }
 
 pub async fn direct_member_count(
@@ -177,6 +187,21 @@ pub async fn roles_of(
     )
     .bind(tenant)
     .bind(member)
+    .fetch_all(conn)
+    .await
+}
+
+/// Direct member ids of a group, in the order they were added.
+pub async fn member_ids(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    group: &str,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select member_id from memberships where tenant_id = ? and group_id = ? order by seq",
+    )
+    .bind(tenant)
+    .bind(group)
     .fetch_all(conn)
     .await
 }

@@ -3,6 +3,7 @@
 //! WAL mode with `--db`.
 
 pub mod apps;
+pub mod changes;
 pub mod filter_sql;
 pub mod linkedin;
 pub mod members;

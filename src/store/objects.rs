@@ -2,6 +2,7 @@
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
+use super::changes::Change;
 use super::filter_sql::{self, Bind};
 use crate::odata::{Filter, Search};
 
@@ -83,8 +84,11 @@ pub async fn insert_object(
     .bind(object.app_id)
     .bind(object.data)
     .bind(secret)
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
+    if object.kind == Kind::Group {
+        super::changes::record(conn, tenant, object.id, "group", Change::Created).await?;
+    }
     Ok(())
 }
 
@@ -105,9 +109,13 @@ pub async fn update_object(
     .bind(tenant)
     .bind(object.id)
     .bind(object.kind.as_str())
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() > 0)
+    let updated = done.rows_affected() > 0;
+    if updated && object.kind == Kind::Group {
+        super::changes::record(conn, tenant, object.id, "group", Change::Updated).await?;
+    }
+    Ok(updated)
 }
 
 pub async fn set_secret(
@@ -145,6 +153,8 @@ pub async fn delete_object(
     id: &str,
     kind: Kind,
 ) -> sqlx::Result<bool> {
+    // The delta log sees the object leave every group it was in.
+    super::changes::record_member_everywhere_removed(conn, tenant, id).await?;
     sqlx::query(
         "delete from memberships where tenant_id = ?1 and (group_id = ?2 or member_id = ?2)",
     )
@@ -170,9 +180,13 @@ pub async fn delete_object(
             .bind(tenant)
             .bind(id)
             .bind(kind.as_str())
-            .execute(conn)
+            .execute(&mut *conn)
             .await?;
-    Ok(done.rows_affected() > 0)
+    let deleted = done.rows_affected() > 0;
+    if deleted && kind == Kind::Group {
+        super::changes::record(conn, tenant, id, "group", Change::Deleted).await?;
+    }
+    Ok(deleted)
 }
 
 /// Any directory object by id, whatever its kind.
@@ -301,7 +315,7 @@ fn column(property: &str) -> Option<String> {
     })
 }
 
-fn push_binds(builder: &mut QueryBuilder<Sqlite>, sql: &str, binds: Vec<Bind>) {
+pub(super) fn push_binds(builder: &mut QueryBuilder<Sqlite>, sql: &str, binds: Vec<Bind>) {
     // `sql` uses `?` placeholders in bind order; QueryBuilder numbers its own, so splice them in.
     let mut binds = binds.into_iter();
     let mut rest = sql;

@@ -126,6 +126,8 @@ pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::R
         .bind(tenant)
         .execute(&mut *conn)
         .await?;
+    // Delta tokens issued before this point must not be answered from a log that lost its past.
+    super::changes::reset_tenant(conn, tenant).await?;
     Ok(done.rows_affected() > 0)
 }
 

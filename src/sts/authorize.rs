@@ -352,7 +352,11 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             &mut conn,
             pending,
             remembered,
-            session.is_some(),
+            // Several accounts in this browser and nothing to choose between them.
+            matches!(segment, TenantSegment::Common(_))
+                && session
+                    .as_deref()
+                    .is_some_and(|s| state.flows.session_users(s, state.clock.unix()).len() > 1),
             &reply,
         )
         .await;

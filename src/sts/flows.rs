@@ -289,10 +289,24 @@ impl Flows {
 
     /// Polls a device flow; an approved flow is handed out once.
     pub fn poll_device(&self, device_code: &str, now: i64) -> Redeem<DeviceFlow> {
+        self.poll_device_for(device_code, None, now)
+    }
+
+    /// Polls a device flow as `client_id`: another client's poll finds nothing and leaves the
+    /// flow alone, so it cannot take the approved flow away from its own client.
+    pub fn poll_device_for(
+        &self,
+        device_code: &str,
+        client_id: Option<&str>,
+        now: i64,
+    ) -> Redeem<DeviceFlow> {
         let mut devices = self.devices.lock().unwrap_or_else(|p| p.into_inner());
         let Some(flow) = devices.get(device_code) else {
             return Redeem::Unknown;
         };
+        if client_id.is_some_and(|c| !c.eq_ignore_ascii_case(&flow.client_app_id)) {
+            return Redeem::Unknown;
+        }
         if flow.expires_at <= now {
             return Redeem::Expired;
         }

@@ -143,11 +143,11 @@ pub async fn silent(
     conn: &mut SqliteConnection,
     mut pending: PendingSignIn,
     remembered: Option<(String, String)>,
-    had_session: bool,
+    ambiguous: bool,
     reply: &Reply,
 ) -> Response {
     let Some(signed_in) = remembered else {
-        return if had_session && pending.login_hint.is_none() {
+        return if ambiguous {
             reply.error("interaction_required", 16000, "Either multiple user identities are available for the current request or selected account is not supported for the scenario.")
         } else {
             reply.error(
@@ -290,16 +290,19 @@ fn describe(value: &str, graph: bool) -> pages::PermissionLine {
         .filter(|p| p.display_name != p.value)
     {
         return pages::PermissionLine {
-            display_name: p.display_name.to_owned(),
-            description: p.description.to_owned(),
+            value: value.to_owned(),
+            display_name: p.display_name.trim().to_owned(),
+            description: p.description.trim().to_owned(),
         };
     }
     match oidc {
         Some((name, description)) => pages::PermissionLine {
+            value: value.to_owned(),
             display_name: name.to_owned(),
             description: description.to_owned(),
         },
         None => pages::PermissionLine {
+            value: value.to_owned(),
             display_name: value.to_owned(),
             description: value.to_owned(),
         },

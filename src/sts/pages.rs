@@ -152,6 +152,8 @@ pub fn sign_in(view: &SignIn<'_>) -> Response {
 
 /// One permission on the consent page.
 pub struct PermissionLine {
+    /// The scope value (`User.Read`).
+    pub value: String,
     pub display_name: String,
     pub description: String,
 }
@@ -168,8 +170,9 @@ pub fn consent(
         .iter()
         .map(|p| {
             format!(
-                "<li><strong>{}</strong><br><span class=\"small\">{}</span></li>",
+                "<li><strong>{}</strong> <span class=\"small\">({})</span><br><span class=\"small\">{}</span></li>",
                 escape(&p.display_name),
+                escape(&p.value),
                 escape(&p.description)
             )
         })

@@ -271,7 +271,14 @@ async fn accept_step(
             .scopes
             .resource_app_id
             .eq_ignore_ascii_case(builtin::GRAPH_APP_ID);
-        let allowed = admin || consent::user_may_consent_to(&settings, &needs.missing, graph);
+        // Divergence: under the "-low" policy the LinkedIn app counts as a verified publisher
+        // whose scopes are low impact (graph-contract D18).
+        let linkedin = crate::linkedin::LinkedInSettings::from_tenant(&tenant);
+        let verified_publisher = app.app_id.eq_ignore_ascii_case(linkedin.app_id());
+        let allowed = admin
+            || consent::user_may_consent_to(&settings, &needs.missing, graph)
+            || (verified_publisher
+                && consent::user_may_consent_to_verified(&settings, &needs.missing, graph));
         if allowed {
             // Entra keeps the OpenID scopes in the user's grant too.
             let mut record = needs.missing.clone();

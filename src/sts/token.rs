@@ -457,7 +457,12 @@ async fn device_code(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<
         .get("device_code")
         .or(call.form.get("code"))
         .ok_or_else(|| AadError::missing("device_code"))?;
-    let flow = match call.state.flows.poll_device(value, call.now()) {
+    let client_id = clients::client_id(call.form, call.headers);
+    let flow = match call
+        .state
+        .flows
+        .poll_device_for(value, client_id.as_deref(), call.now())
+    {
         Redeem::Ready(flow) => flow,
         Redeem::Pending => {
             return Err(AadError::new(

@@ -310,3 +310,56 @@ fn fixtures_check_accepts_the_embedded_fixtures_and_names_each_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("favouriteColour: unknown property"));
 }
+
+#[test]
+fn a_non_loopback_bind_without_an_admin_key_refuses_to_start() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(BIN)
+        .args([
+            "serve",
+            "--bind",
+            "0.0.0.0",
+            "--http-port",
+            "0",
+            "--https-port",
+            "0",
+            "--data-dir",
+        ])
+        .arg(data.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0 without --admin-key"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn lab_mode_creates_student_tenants_listed_with_their_credentials() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(&[
+        "--data-dir",
+        data.path().to_str().expect("path"),
+        "--lab",
+        "3",
+        "--template",
+        "contoso",
+    ]);
+    let (status, text) = server.request("GET", "/_tenantsim/tenants", None, None);
+    assert_eq!(status, 200, "{text}");
+    for n in 1..=3 {
+        assert!(
+            text.contains(&format!("\"admin@student0{n}.onmicrosoft.com\"")),
+            "student0{n} in {text}"
+        );
+    }
+    assert!(text.contains("\"password\":\"Passw0rd!\""));
+    // A full reset keeps the lab tenants (they are part of the start-up state).
+    let (status, _) = server.request("POST", "/_tenantsim/reset", None, None);
+    assert_eq!(status, 200);
+    let (_, text) = server.request("GET", "/_tenantsim/tenants", None, None);
+    assert!(text.contains("student03.onmicrosoft.com"), "{text}");
+    assert!(server.terminate().success());
+}

@@ -1,13 +1,21 @@
 //! tenantsim's integration tests: one binary, in-process requests, a fresh database per test.
 
 mod auth;
+mod authorization_policy;
+mod batch;
 mod binary;
 mod common;
+mod control;
+mod delta;
 mod errors;
+mod grants;
 mod groups;
 mod identity;
 mod isolation;
+mod linkedin;
 mod members;
 mod odata;
 mod readme;
+mod service_principals;
+mod tenants_admin;
 mod users;

@@ -97,12 +97,14 @@ impl TestApp {
 
     /// An app over an existing database; `seed` loads the embedded fixtures first.
     pub async fn on_db(db: Db, settings: Settings, seed: bool) -> Self {
-        if seed {
-            let seeds =
-                fixtures::parse_all(&FixtureSource::embedded_all()).expect("fixtures parse");
-            fixtures::load(&db, &seeds).await.expect("fixtures load");
-        }
+        let seeds = if seed {
+            fixtures::parse_all(&FixtureSource::embedded_all()).expect("fixtures parse")
+        } else {
+            Vec::new()
+        };
+        fixtures::load(&db, &seeds).await.expect("fixtures load");
         let state = AppState::new(db, keys(), settings);
+        state.seeds.set_startup(&seeds);
         state
             .ready
             .store(true, std::sync::atomic::Ordering::Release);

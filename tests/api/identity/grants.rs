@@ -346,6 +346,19 @@ async fn device_code_is_pending_until_approved_then_redeemed_once() {
         "{}",
         done.text
     );
+    // Another client cannot redeem it, nor take it away from the Graph CLI.
+    let other = token(
+        &app,
+        CONTOSO,
+        &[
+            ("grant_type", "device_code"),
+            ("client_id", MOBILE),
+            ("device_code", &device_code),
+        ],
+    )
+    .await;
+    assert_eq!(other.status, 400, "{}", other.text);
+    assert_eq!(other.json["error"], "invalid_grant");
     let response = poll(&app, CONTOSO, &device_code).await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(

@@ -1,0 +1,55 @@
+//! `/_tenantsim/faults`: fault rules (see `control::faults` for how they apply).
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{delete, get};
+use serde_json::json;
+
+use crate::app::AppState;
+use crate::control::faults::NewRule;
+use crate::error::{GraphError, Result};
+use crate::graph::request::JsonObject;
+use crate::graph::wire::{GraphJson, no_content};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/_tenantsim/faults", get(list).post(create).delete(clear))
+        .route("/_tenantsim/faults/{id}", delete(remove))
+}
+
+/// POST /_tenantsim/faults — arms a rule; 201 with it (and its `id`). Body:
+/// `{"match":{"method"?, "path"? (glob with * or prefix), "tenant"?, "clientApp"?},
+///   "action": {"throttle":{"retryAfter"?}} | {"error":{"status" (5xx), "code"?, "message"?,
+///   "retryAfter"?}} | {"latency":{"ms"} | {"minMs","maxMs"}} | {"tokenError":{"error",
+///   "code", "message", "status"?}},
+///   "fire"?: {"always":true} (default) | {"times":N} | {"probability":p, "seed"?}}`.
+async fn create(State(state): State<AppState>, JsonObject(body): JsonObject) -> Result<GraphJson> {
+    let mut rule: NewRule = serde_json::from_value(body.into())
+        .map_err(|err| GraphError::request_bad_request(format!("Invalid fault rule: {err}")))?;
+    rule.validate()
+        .map_err(|err| GraphError::request_bad_request(format!("Invalid fault rule: {err}")))?;
+    Ok(GraphJson(StatusCode::CREATED, state.faults.add(rule)))
+}
+
+/// GET /_tenantsim/faults — `{"value":[rule]}`, each with `matched`, `fired` and `remaining`
+/// (for `times` rules).
+async fn list(State(state): State<AppState>) -> GraphJson {
+    GraphJson(StatusCode::OK, json!({ "value": state.faults.list() }))
+}
+
+/// DELETE /_tenantsim/faults/{id} — disarms one rule; 204, or 404.
+async fn remove(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response> {
+    if state.faults.remove(&id) {
+        Ok(no_content())
+    } else {
+        Err(GraphError::not_found(id))
+    }
+}
+
+/// DELETE /_tenantsim/faults — disarms every rule; 204.
+async fn clear(State(state): State<AppState>) -> Response {
+    state.faults.clear();
+    no_content()
+}

@@ -1,0 +1,548 @@
+//! Tenants for test suites and labs: reset (to the fixtures or to empty), create from a
+//! fixture or from another tenant as a template, list, delete, and snapshots (export a tenant
+//! as a fixture document, import one back).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+use crate::error::{GraphError, Result};
+use crate::fixtures::{self, FixtureSource, TenantSeed, export};
+use crate::graph::request::{JsonObject, typed};
+use crate::graph::wire::GraphJson;
+use crate::linkedin::LinkedInSettings;
+use crate::store::{self, tenants::TenantRow};
+
+/// What each tenant resets to, and which tenants a full reset restores.
+#[derive(Debug, Default)]
+pub struct Seeds {
+    inner: RwLock<SeedsInner>,
+}
+
+#[derive(Debug, Default)]
+struct SeedsInner {
+    by_tenant: HashMap<String, TenantSeed>,
+    /// Tenants present at start-up, in order.
+    startup: Vec<String>,
+}
+
+impl Seeds {
+    /// Records the tenants loaded at start-up.
+    pub fn set_startup(&self, seeds: &[TenantSeed]) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        inner.startup = seeds.iter().map(|s| s.id.clone()).collect();
+        for seed in seeds {
+            inner.by_tenant.insert(seed.id.clone(), seed.clone());
+        }
+    }
+
+    fn remember(&self, seed: &TenantSeed) {
+        self.inner
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_tenant
+            .insert(seed.id.clone(), seed.clone());
+    }
+
+    fn get(&self, tenant: &str) -> Option<TenantSeed> {
+        self.inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_tenant
+            .get(tenant)
+            .cloned()
+    }
+
+    fn startup(&self) -> Vec<TenantSeed> {
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        inner
+            .startup
+            .iter()
+            .filter_map(|id| inner.by_tenant.get(id).cloned())
+            .collect()
+    }
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/_tenantsim/reset", post(reset_all))
+        .route("/_tenantsim/tenants", get(list_tenants).post(create_tenant))
+        .route(
+            "/_tenantsim/tenants/{tenant}",
+            get(get_tenant).delete(delete_tenant),
+        )
+        .route("/_tenantsim/tenants/{tenant}/reset", post(reset_tenant))
+        .route("/_tenantsim/tenants/{tenant}/snapshot", get(export_one))
+        .route("/_tenantsim/snapshot", get(export_all).post(import))
+}
+
+/// A tenant by id, verified domain, or the first label of its `*.onmicrosoft.com` domain
+/// (`contoso`).
+pub async fn resolve(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<TenantRow> {
+    if let Some(tenant) = store::tenants::resolve_tenant(conn, key).await? {
+        return Ok(tenant);
+    }
+    if !key.contains('.') {
+        let initial = format!("{key}.onmicrosoft.com");
+        if let Some(tenant) = store::tenants::resolve_tenant(conn, &initial).await? {
+            return Ok(tenant);
+        }
+    }
+    Err(GraphError::not_found(key))
+}
+
+/// The summary `GET /_tenantsim/tenants` lists, with sign-in credentials where the seed has
+/// them in clear (fixture passwords are demo values).
+async fn summary(
+    conn: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    tenant: &TenantRow,
+) -> Result<Value> {
+    let domains = store::tenants::tenant_domains(conn, &tenant.id).await?;
+    let linked_in = LinkedInSettings::from_tenant(tenant);
+    let seed = state.seeds.get(&tenant.id);
+    let admins: Vec<Value> = seed
+        .iter()
+        .flat_map(|s| s.users.iter())
+        .filter(|u| u.roles.contains(&crate::roles::GLOBAL_ADMINISTRATOR))
+        .map(|u| json!({"userPrincipalName": u.user.user_principal_name, "password": u.password}))
+        .collect();
+    let apps: Vec<Value> = seed
+        .iter()
+        .flat_map(|s| s.applications.iter())
+        .filter(|a| !a.secrets.is_empty())
+        .map(|a| json!({"displayName": a.display_name, "clientId": a.app_id, "clientSecret": a.secrets.first()}))
+        .collect();
+    Ok(json!({
+        "id": tenant.id,
+        "displayName": tenant.display_name,
+        "domains": domains,
+        "cloud": tenant.cloud,
+        "country": tenant.country,
+        "linkedIn": {"enableLinkedInAppFamily": linked_in.effective(tenant), "selectedGroupId": linked_in.selected_group_id},
+        "credentials": {"globalAdministrators": admins, "applications": apps},
+    }))
+}
+
+/// GET /_tenantsim/tenants
+async fn list_tenants(State(state): State<AppState>) -> Result<GraphJson> {
+    let mut conn = state.db.pool.acquire().await?;
+    let mut out = Vec::new();
+    for tenant in store::tenants::list_tenants(&mut conn).await? {
+        out.push(summary(&mut conn, &state, &tenant).await?);
+    }
+    Ok(GraphJson(StatusCode::OK, json!({ "value": out })))
+}
+
+/// GET /_tenantsim/tenants/{tenant}
+async fn get_tenant(State(state): State<AppState>, Path(key): Path<String>) -> Result<GraphJson> {
+    let mut conn = state.db.pool.acquire().await?;
+    let tenant = resolve(&mut conn, &key).await?;
+    Ok(GraphJson(
+        StatusCode::OK,
+        summary(&mut conn, &state, &tenant).await?,
+    ))
+}
+
+/// Replaces (or creates) tenants from seeds in one transaction: all or nothing.
+pub async fn replace_tenants(state: &AppState, seeds: &[TenantSeed]) -> anyhow::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    for seed in seeds {
+        store::tenants::delete_tenant(&mut tx, &seed.id).await?;
+        fixtures::insert_tenant(&mut tx, seed).await?;
+    }
+    tx.commit().await?;
+    state.verified_tokens.clear();
+    Ok(())
+}
+
+/// An empty copy of a seed: the tenant, its settings and domains, no objects.
+fn emptied(seed: &TenantSeed) -> TenantSeed {
+    TenantSeed {
+        users: Vec::new(),
+        groups: Vec::new(),
+        applications: Vec::new(),
+        grants: Vec::new(),
+        extras: Default::default(),
+        ..seed.clone()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResetRequest {
+    /// `fixtures` (default) or `empty`.
+    #[serde(default)]
+    to: Option<String>,
+}
+
+/// An optional JSON body: empty means the defaults.
+fn reset_target(body: &[u8]) -> Result<bool> {
+    let request: ResetRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ResetRequest::default()
+    } else {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|_| GraphError::bad_request(crate::graph::request::UNREADABLE_BODY))?;
+        typed(value, "reset")?
+    };
+    match request.to.as_deref() {
+        None | Some("fixtures") => Ok(false),
+        Some("empty") => Ok(true),
+        Some(other) => Err(GraphError::request_bad_request(format!(
+            "'to' must be 'fixtures' or 'empty', not '{other}'."
+        ))),
+    }
+}
+
+/// POST /_tenantsim/reset — every tenant back to its start-up state (tenants created since are
+/// deleted), atomically. Body (optional): `{"to":"fixtures"|"empty"}`.
+async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Result<GraphJson> {
+    let empty = reset_target(&body)?;
+    let started = Instant::now();
+    let seeds: Vec<TenantSeed> = state
+        .seeds
+        .startup()
+        .iter()
+        .map(|s| if empty { emptied(s) } else { s.clone() })
+        .collect();
+    let mut tx = state.db.begin_write().await?;
+    for tenant in store::tenants::list_tenants(&mut tx).await? {
+        store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
+    }
+    for seed in &seeds {
+        fixtures::insert_tenant(&mut tx, seed)
+            .await
+            .map_err(GraphError::internal)?;
+    }
+    tx.commit().await?;
+    state.verified_tokens.clear();
+    Ok(GraphJson(
+        StatusCode::OK,
+        json!({"tenants": seeds.len(), "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
+    ))
+}
+
+/// POST /_tenantsim/tenants/{tenant}/reset — one tenant back to its seed (or empty).
+async fn reset_tenant(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<GraphJson> {
+    let empty = reset_target(&body)?;
+    let started = Instant::now();
+    let tenant = resolve(&mut *state.db.pool.acquire().await?, &key).await?;
+    let seed = state.seeds.get(&tenant.id).ok_or_else(|| {
+        GraphError::request_bad_request(format!("Tenant {} has no seed to reset to.", tenant.id))
+    })?;
+    let seed = if empty { emptied(&seed) } else { seed };
+    replace_tenants(&state, std::slice::from_ref(&seed))
+        .await
+        .map_err(GraphError::internal)?;
+    Ok(GraphJson(
+        StatusCode::OK,
+        json!({"tenant": tenant.id, "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
+    ))
+}
+
+/// DELETE /_tenantsim/tenants/{tenant}
+async fn delete_tenant(State(state): State<AppState>, Path(key): Path<String>) -> Result<Response> {
+    let mut tx = state.db.begin_write().await?;
+    let tenant = resolve(&mut tx, &key).await?;
+    store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
+    tx.commit().await?;
+    // Tokens of the deleted tenant must stop working at once.
+    state.verified_tokens.clear();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateTenant {
+    /// A fixture document (`{"tenants":[…]}`) or one tenant object of that format.
+    fixture: Option<Value>,
+    /// An existing tenant (id or domain) to copy.
+    template: Option<String>,
+    /// With `template`: a short name (`student01`) that names the domains of the copy.
+    name: Option<String>,
+    /// With `template`: the new tenant id (default: derived from template and name).
+    id: Option<String>,
+    display_name: Option<String>,
+    /// With `template`: object ids to use instead of derived ones (`{"old": "new"}`).
+    #[serde(default)]
+    id_map: HashMap<String, String>,
+}
+
+fn fixture_seeds(value: Value, name: &str) -> Result<Vec<TenantSeed>> {
+    let document = if value.get("tenants").is_some() {
+        value
+    } else {
+        json!({ "tenants": [value] })
+    };
+    let source = FixtureSource {
+        name: name.to_owned(),
+        text: document.to_string(),
+    };
+    fixtures::parse(&source).map_err(|errors| {
+        GraphError::request_bad_request(format!(
+            "The fixture is invalid: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+    })
+}
+
+/// POST /_tenantsim/tenants — `{"fixture": …}` or `{"template": "contoso.onmicrosoft.com",
+/// "name": "student01", "id"?: …, "idMap"?: {…}}`. 201 with the tenant summary.
+async fn create_tenant(
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Result<Response> {
+    let request: CreateTenant = typed(Value::Object(body), "tenant")?;
+    let seeds = match (request.fixture, request.template) {
+        (Some(fixture), None) => fixture_seeds(fixture, "request body")?,
+        (None, Some(template)) => {
+            let name = request.name.ok_or_else(|| {
+                GraphError::request_bad_request("'name' is required with 'template'.")
+            })?;
+            let mut conn = state.db.pool.acquire().await?;
+            let source = resolve(&mut conn, &template).await?;
+            let mut exported = export::export_tenant(&mut conn, &source)
+                .await
+                .map_err(GraphError::internal)?;
+            drop(conn);
+            if let Some(seed) = state.seeds.get(&source.id) {
+                restore_clear_secrets(&mut exported, &seed);
+            }
+            let copy = super::template::copy(
+                &exported,
+                &name,
+                request.id.as_deref(),
+                request.display_name.as_deref(),
+                &request.id_map,
+            )?;
+            fixture_seeds(copy, &format!("template {template}"))?
+        }
+        _ => {
+            return Err(GraphError::request_bad_request(
+                "Give either 'fixture' or 'template'.",
+            ));
+        }
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    for seed in &seeds {
+        if store::tenants::tenant_exists(&mut conn, &seed.id).await? {
+            return Err(GraphError::new(
+                crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
+                format!("Tenant {} already exists.", seed.id),
+            ));
+        }
+        for domain in &seed.domains {
+            if store::tenants::resolve_tenant(&mut conn, domain)
+                .await?
+                .is_some()
+            {
+                return Err(GraphError::new(
+                    crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
+                    format!("The domain {domain} belongs to another tenant."),
+                ));
+            }
+        }
+    }
+    drop(conn);
+    replace_tenants(&state, &seeds)
+        .await
+        .map_err(GraphError::internal)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let mut created = Vec::new();
+    for seed in &seeds {
+        state.seeds.remember(seed);
+        let tenant = resolve(&mut conn, &seed.id).await?;
+        created.push(summary(&mut conn, &state, &tenant).await?);
+    }
+    let body = if created.len() == 1 {
+        created.remove(0)
+    } else {
+        json!({ "value": created })
+    };
+    Ok(GraphJson(StatusCode::CREATED, body).into_response())
+}
+
+/// GET /_tenantsim/tenants/{tenant}/snapshot — the tenant as a fixture document.
+async fn export_one(State(state): State<AppState>, Path(key): Path<String>) -> Result<GraphJson> {
+    let mut conn = state.db.pool.acquire().await?;
+    let tenant = resolve(&mut conn, &key).await?;
+    let document = export::export(&mut conn, &[tenant])
+        .await
+        .map_err(GraphError::internal)?;
+    Ok(GraphJson(StatusCode::OK, document))
+}
+
+#[derive(Debug, Deserialize)]
+struct SnapshotQuery {
+    tenant: Option<String>,
+}
+
+/// GET /_tenantsim/snapshot[?tenant=] — every tenant (or one) as a fixture document.
+async fn export_all(
+    State(state): State<AppState>,
+    Query(query): Query<SnapshotQuery>,
+) -> Result<GraphJson> {
+    let mut conn = state.db.pool.acquire().await?;
+    let tenants = match query.tenant {
+        Some(key) => vec![resolve(&mut conn, &key).await?],
+        None => store::tenants::list_tenants(&mut conn).await?,
+    };
+    let document = export::export(&mut conn, &tenants)
+        .await
+        .map_err(GraphError::internal)?;
+    Ok(GraphJson(StatusCode::OK, document))
+}
+
+/// POST /_tenantsim/snapshot — imports a fixture document: each tenant in it replaces the
+/// tenant with the same id (or is created), atomically; it also becomes that tenant's seed.
+async fn import(State(state): State<AppState>, JsonObject(body): JsonObject) -> Result<GraphJson> {
+    let seeds = fixture_seeds(Value::Object(body), "snapshot")?;
+    replace_tenants(&state, &seeds)
+        .await
+        .map_err(GraphError::internal)?;
+    for seed in &seeds {
+        state.seeds.remember(seed);
+    }
+    Ok(GraphJson(
+        StatusCode::OK,
+        json!({"imported": seeds.iter().map(|s| s.id.clone()).collect::<Vec<_>>()}),
+    ))
+}
+
+/// Loads fixture sources at start-up through the same path, for `serve` and test harnesses.
+pub fn parse_sources(sources: &[FixtureSource]) -> anyhow::Result<Vec<TenantSeed>> {
+    fixtures::parse_all(sources).map_err(|errors| {
+        anyhow::anyhow!(
+            "fixtures are invalid:\n{}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
+}
+
+impl Seeds {
+    /// Adds tenants to what a full reset restores.
+    fn add_startup(&self, seeds: &[TenantSeed]) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        for seed in seeds {
+            if !inner.startup.contains(&seed.id) {
+                inner.startup.push(seed.id.clone());
+            }
+            inner.by_tenant.insert(seed.id.clone(), seed.clone());
+        }
+    }
+}
+
+/// `serve --lab N --template T`: N student tenants `student01`…, copied from `template`, with
+/// predictable ids and domains; they are part of the start-up state a full reset restores.
+/// Existing student tenants (a file database) are kept.
+pub async fn create_lab(
+    state: &AppState,
+    template: &str,
+    count: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let source = resolve(&mut conn, template)
+        .await
+        .map_err(|e| anyhow::anyhow!("lab template '{template}': {}", e.message))?;
+    let mut exported = export::export_tenant(&mut conn, &source).await?;
+    drop(conn);
+    if let Some(seed) = state.seeds.get(&source.id) {
+        restore_clear_secrets(&mut exported, &seed);
+    }
+    let mut seeds = Vec::new();
+    for n in 1..=count {
+        let name = format!("student{n:02}");
+        let copy = super::template::copy(&exported, &name, None, None, &HashMap::new())
+            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        seeds.extend(fixture_seeds(copy, &name).map_err(|e| anyhow::anyhow!("{}", e.message))?);
+    }
+    let mut missing = Vec::new();
+    let mut conn = state.db.pool.acquire().await?;
+    for seed in &seeds {
+        if !store::tenants::tenant_exists(&mut conn, &seed.id).await? {
+            missing.push(seed.clone());
+        }
+    }
+    drop(conn);
+    replace_tenants(state, &missing).await?;
+    state.seeds.add_startup(&seeds);
+    Ok(seeds.iter().map(|s| s.id.clone()).collect())
+}
+
+/// A copy keeps the template's demo passwords and client secrets in clear where they are still
+/// the seed's, so `GET /_tenantsim/tenants` can list a student tenant's credentials.
+fn restore_clear_secrets(exported: &mut Value, seed: &TenantSeed) {
+    for user in exported["users"].as_array_mut().into_iter().flatten() {
+        let id = user["id"].as_str().unwrap_or_default().to_owned();
+        let clear = seed
+            .users
+            .iter()
+            .find(|u| u.id == id)
+            .and_then(|u| u.password.clone());
+        if let (Some(clear), Some(map)) = (clear, user.as_object_mut())
+            && map.get("passwordSha256").and_then(Value::as_str)
+                == Some(fixtures::password_digest(&clear).as_str())
+        {
+            map.remove("passwordSha256");
+            map.insert("password".into(), json!(clear));
+        }
+    }
+    for app in exported["applications"]
+        .as_array_mut()
+        .into_iter()
+        .flatten()
+    {
+        let id = app["appId"].as_str().unwrap_or_default().to_owned();
+        let Some(seed_app) = seed
+            .applications
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(&id))
+        else {
+            continue;
+        };
+        let digests: Vec<String> = app["secretSha256"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        let clear: Vec<&String> = seed_app
+            .secrets
+            .iter()
+            .filter(|s| digests.contains(&fixtures::password_digest(s)))
+            .collect();
+        let kept: Vec<&String> = digests
+            .iter()
+            .filter(|d| {
+                !seed_app
+                    .secrets
+                    .iter()
+                    .any(|s| &fixtures::password_digest(s) == *d)
+            })
+            .collect();
+        app["secrets"] = json!(clear);
+        app["secretSha256"] = json!(kept);
+    }
+}

@@ -1,0 +1,425 @@
+//! The request journal: a capped ring buffer of every request tenantsim answered (oldest
+//! dropped first), queried through `GET /_tenantsim/requests`. Control routes (`/_tenantsim/`,
+//! `/health`, `/ready`) are not recorded. Request bodies are kept only when
+//! `Settings::journal_bodies` is on, cut to `BODY_CAP` bytes, with a token request's secrets
+//! (`client_secret`, `password`, `client_assertion`, `refresh_token`) replaced; headers
+//! (and so `Authorization`) are never kept.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{Identity, Surface};
+use crate::app::AppState;
+use crate::error::{ErrorCode, GraphError};
+use crate::request_context;
+
+/// Largest request body kept in an entry, in bytes.
+pub const BODY_CAP: usize = 4 * 1024;
+
+/// Form fields of token requests that are never recorded.
+const SECRET_FIELDS: &[&str] = &[
+    "client_secret",
+    "password",
+    "client_assertion",
+    "refresh_token",
+];
+
+/// Form-encoding of recorded bodies: unreserved characters stay readable.
+const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'*');
+
+/// One answered request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Entry {
+    /// Position since start (or the last clear), for ordering.
+    pub seq: u64,
+    pub request_id: String,
+    /// When the request arrived, on the simulated clock (RFC 3339).
+    pub time: String,
+    #[serde(skip)]
+    pub at: OffsetDateTime,
+    pub method: String,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The token's `tid` (when the token was accepted) or an identity route's `{tenant}`.
+    pub tenant: Option<String>,
+    /// The token's `appid`, or a token request's `client_id`.
+    pub client_app: Option<String>,
+    pub status: u16,
+    pub duration_micros: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Ring {
+    entries: VecDeque<Entry>,
+    next_seq: u64,
+    /// Entries dropped because the journal was full.
+    dropped: u64,
+}
+
+/// The journal itself; a `Mutex` held only to push or copy.
+#[derive(Debug)]
+pub struct Journal {
+    capacity: usize,
+    bodies: bool,
+    ring: Mutex<Ring>,
+}
+
+/// What `GET /_tenantsim/requests` can filter on.
+#[derive(Debug, Default, Clone)]
+pub struct Filter {
+    pub tenant: Option<String>,
+    /// `429`, or a class such as `5xx`.
+    pub status: Option<String>,
+    pub method: Option<String>,
+    /// A path prefix, compared case-insensitively.
+    pub path: Option<String>,
+    /// A request id (entries after it) or an RFC 3339 time (entries at or after it).
+    pub since: Option<String>,
+    /// Keep only the newest `limit` matches.
+    pub limit: Option<usize>,
+}
+
+impl Journal {
+    pub fn new(capacity: usize, bodies: bool) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            bodies,
+            ring: Mutex::default(),
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    pub fn records_bodies(&self) -> bool {
+        self.bodies
+    }
+
+    fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn push(&self, mut entry: Entry) {
+        let mut ring = self.ring();
+        entry.seq = ring.next_seq;
+        ring.next_seq += 1;
+        while ring.entries.len() >= self.capacity {
+            ring.entries.pop_front();
+            ring.dropped += 1;
+        }
+        ring.entries.push_back(entry);
+    }
+
+    pub fn clear(&self) {
+        *self.ring() = Ring::default();
+    }
+
+    /// `(entries kept, entries dropped since the last clear)`.
+    pub fn counts(&self) -> (usize, u64) {
+        let ring = self.ring();
+        (ring.entries.len(), ring.dropped)
+    }
+
+    /// Matching entries, oldest first (newest last).
+    pub fn query(&self, filter: &Filter) -> Vec<Entry> {
+        let since_time = filter
+            .since
+            .as_deref()
+            .and_then(crate::clock::parse_timestamp);
+        let ring = self.ring();
+        let after_seq = match (&filter.since, since_time) {
+            (Some(id), None) => ring
+                .entries
+                .iter()
+                .find(|e| e.request_id.eq_ignore_ascii_case(id))
+                .map(|e| e.seq),
+            _ => None,
+        };
+        let mut out: Vec<Entry> = ring
+            .entries
+            .iter()
+            .filter(|e| after_seq.is_none_or(|seq| e.seq > seq))
+            .filter(|e| since_time.is_none_or(|at| e.at >= at))
+            .filter(|e| filter.matches(e))
+            .cloned()
+            .collect();
+        drop(ring);
+        if let Some(limit) = filter.limit
+            && out.len() > limit
+        {
+            out.drain(..out.len() - limit);
+        }
+        out
+    }
+}
+
+impl Filter {
+    fn matches(&self, entry: &Entry) -> bool {
+        let eq = |want: &Option<String>, have: Option<&str>| {
+            want.as_deref()
+                .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
+        };
+        eq(&self.tenant, entry.tenant.as_deref())
+            && eq(&self.method, Some(&entry.method))
+            && self.path.as_deref().is_none_or(|prefix| {
+                entry
+                    .path
+                    .to_ascii_lowercase()
+                    .starts_with(&prefix.to_ascii_lowercase())
+            })
+            && self
+                .status
+                .as_deref()
+                .is_none_or(|s| status_matches(s, entry.status))
+    }
+}
+
+/// `404` matches exactly; `4xx` (any case) matches the class.
+fn status_matches(pattern: &str, status: u16) -> bool {
+    let pattern = pattern.trim().to_ascii_lowercase();
+    match pattern.strip_suffix("xx") {
+        Some(class) => class.parse::<u16>().is_ok_and(|c| status / 100 == c),
+        None => pattern.parse::<u16>().is_ok_and(|p| p == status),
+    }
+}
+
+/// A recorded body: UTF-8 (lossy), secrets of a form removed, at most `BODY_CAP` bytes.
+fn recorded_body(bytes: &[u8], form: Option<&[(String, String)]>) -> Option<String> {
+    if bytes.is_empty() {
+        return None;
+    }
+    let mut text = match form {
+        Some(pairs) => pairs
+            .iter()
+            .map(|(k, v)| {
+                let v = if SECRET_FIELDS.contains(&k.as_str()) {
+                    "[redacted]"
+                } else {
+                    v.as_str()
+                };
+                format!(
+                    "{}={}",
+                    percent_encoding::utf8_percent_encode(k, FORM),
+                    percent_encoding::utf8_percent_encode(v, FORM)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("&"),
+        None => String::from_utf8_lossy(bytes).into_owned(),
+    };
+    if text.len() > BODY_CAP {
+        let mut cut = BODY_CAP;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    Some(text)
+}
+
+/// Middleware (inside the request context): identifies the caller for the fault and throttle
+/// layers, runs the request and records it.
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let path = request.uri().path().to_owned();
+    let surface = Surface::of(&path);
+    if surface == Surface::Control {
+        return next.run(request).await;
+    }
+    let time = state.clock.now();
+    let (mut parts, body) = request.into_parts();
+    let query = parts.uri.query().map(str::to_owned);
+    // Token requests are read here (small forms) for their `client_id`; other bodies only
+    // when the journal keeps them.
+    let form_post = surface == Surface::Oauth2 && super::is_form(&parts.headers);
+    let (body, bytes) = if form_post || state.journal.records_bodies() {
+        match axum::body::to_bytes(body, state.settings.body_limit).await {
+            Ok(bytes) => (Body::from(bytes.clone()), bytes),
+            Err(_) => {
+                let response = GraphError::new(
+                    ErrorCode::RequestEntityTooLarge,
+                    "The request body is too large.",
+                )
+                .into_response();
+                record(&state, &parts, query, time, None, None, &response, started);
+                return response;
+            }
+        }
+    } else {
+        (body, Bytes::new())
+    };
+    let form = form_post
+        .then(|| crate::graph::request::parse_pairs(std::str::from_utf8(&bytes).ok()))
+        .and_then(|pairs| pairs.ok());
+    let identity = Identity::of(
+        surface,
+        &path,
+        &parts.headers,
+        query.as_deref(),
+        form.as_deref(),
+    );
+    let recorded = state
+        .journal
+        .records_bodies()
+        .then(|| recorded_body(&bytes, form.as_deref()))
+        .flatten();
+    parts.extensions.insert(identity.clone());
+    let method = parts.method.clone();
+    let response = next.run(Request::from_parts(parts, body)).await;
+    let entry_identity = Identity {
+        // A token's tenant counts once the token was accepted (anything but a 401).
+        tenant: identity
+            .tenant
+            .filter(|_| !identity.from_token || response.status().as_u16() != 401),
+        ..identity
+    };
+    push(
+        &state,
+        method.as_str(),
+        path,
+        query,
+        time,
+        Some(entry_identity),
+        recorded,
+        response.status().as_u16(),
+        started,
+    );
+    response
+}
+
+#[allow(clippy::too_many_arguments)]
+fn record(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    query: Option<String>,
+    time: OffsetDateTime,
+    identity: Option<Identity>,
+    body: Option<String>,
+    response: &Response,
+    started: Instant,
+) {
+    push(
+        state,
+        parts.method.as_str(),
+        parts.uri.path().to_owned(),
+        query,
+        time,
+        identity,
+        body,
+        response.status().as_u16(),
+        started,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn push(
+    state: &AppState,
+    method: &str,
+    path: String,
+    query: Option<String>,
+    time: OffsetDateTime,
+    identity: Option<Identity>,
+    request_body: Option<String>,
+    status: u16,
+    started: Instant,
+) {
+    let identity = identity.unwrap_or_default();
+    state.journal.push(Entry {
+        seq: 0,
+        request_id: request_context::current().request_id,
+        time: format_time(time),
+        at: time,
+        method: method.to_owned(),
+        path,
+        query,
+        tenant: identity.tenant,
+        client_app: identity.app_id,
+        status,
+        duration_micros: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        request_body,
+    });
+}
+
+/// RFC 3339 with the fraction, as entries render their time.
+pub fn format_time(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(path: &str, status: u16) -> Entry {
+        Entry {
+            seq: 0,
+            request_id: format!("id-{path}"),
+            time: String::new(),
+            at: OffsetDateTime::UNIX_EPOCH,
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            tenant: None,
+            client_app: None,
+            status,
+            duration_micros: 1,
+            request_body: None,
+        }
+    }
+
+    #[test]
+    fn the_ring_drops_the_oldest_and_filters() {
+        let journal = Journal::new(2, false);
+        journal.push(entry("/a", 200));
+        journal.push(entry("/b", 404));
+        journal.push(entry("/c", 503));
+        let all = journal.query(&Filter::default());
+        assert_eq!(
+            all.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["/b", "/c"]
+        );
+        assert_eq!(journal.counts(), (2, 1));
+        let five = Filter {
+            status: Some("5xx".into()),
+            ..Filter::default()
+        };
+        assert_eq!(journal.query(&five).len(), 1);
+        let since = Filter {
+            since: Some("id-/b".into()),
+            ..Filter::default()
+        };
+        assert_eq!(journal.query(&since)[0].path, "/c");
+    }
+
+    #[test]
+    fn secrets_are_not_recorded_and_bodies_are_capped() {
+        let form = vec![
+            ("client_id".to_owned(), "app".to_owned()),
+            ("client_secret".to_owned(), "s3cret".to_owned()),
+        ];
+        let text = recorded_body(b"x", Some(&form)).expect("body");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert!(text.contains("client_id=app"));
+        let big = "é".repeat(BODY_CAP);
+        assert!(recorded_body(big.as_bytes(), None).expect("body").len() <= BODY_CAP + 3);
+    }
+}

@@ -1,0 +1,297 @@
+//! Service principals: list, get (by object id or by `appId`), and the grants and app-role
+//! assignments around one. See <https://learn.microsoft.com/graph/api/resources/serviceprincipal>,
+//! serviceprincipal-list, serviceprincipal-get, serviceprincipal-list-oauth2permissiongrants,
+//! serviceprincipal-list-approleassignedto and serviceprincipal-list-approleassignments.
+//!
+//! `GET /servicePrincipals(appId='{appId}')` keeps the key inside one path segment. axum
+//! (matchit) allows a parameter after static text in a segment, so the route is
+//! `/servicePrincipals(appId={key}` and the handler strips the quotes and the closing
+//! parenthesis. A client that percent-encodes `(` reaches the unknown-path fallback instead.
+
+use axum::Router;
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde_json::{Map, Value, json};
+
+use super::list::{self, ListSpec};
+use super::oauth2_permission_grants::{self as grants, GrantList};
+use super::request::GraphQuery;
+use super::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::app::AppState;
+use crate::auth::{Caller, permissions};
+use crate::error::{GraphError, Result};
+use crate::odata::model;
+use crate::store::{self, apps::GrantScope, objects::Kind, objects::ObjectRow, objects::Scope};
+
+/// Graph's default property set for service principals (serviceprincipal-get.md), with the
+/// value written when tenantsim stores none (`[]` for collections, otherwise `null`).
+const DEFAULT_PROPERTIES: &[(&str, bool)] = &[
+    ("id", false),
+    ("deletedDateTime", false),
+    ("accountEnabled", false),
+    ("addIns", true),
+    ("alternativeNames", true),
+    ("appDescription", false),
+    ("appDisplayName", false),
+    ("appId", false),
+    ("appOwnerOrganizationId", false),
+    ("appRoleAssignmentRequired", false),
+    ("appRoles", true),
+    ("applicationTemplateId", false),
+    ("description", false),
+    ("disabledByMicrosoftStatus", false),
+    ("displayName", false),
+    ("homepage", false),
+    ("info", false),
+    ("keyCredentials", true),
+    ("loginUrl", false),
+    ("logoutUrl", false),
+    ("notes", false),
+    ("notificationEmailAddresses", true),
+    ("oauth2PermissionScopes", true),
+    ("passwordCredentials", true),
+    ("preferredSingleSignOnMode", false),
+    ("publisherName", false),
+    ("replyUrls", true),
+    ("resourceSpecificApplicationPermissions", true),
+    ("servicePrincipalNames", true),
+    ("servicePrincipalType", false),
+    ("signInAudience", false),
+    ("tags", true),
+    ("tokenEncryptionKeyId", false),
+    ("verifiedPublisher", false),
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/servicePrincipals", get(list_service_principals))
+        .route("/servicePrincipals/{sp}", get(get_service_principal))
+        .route(
+            "/servicePrincipals(appId={key}",
+            get(get_service_principal_by_app_id),
+        )
+        .route(
+            "/servicePrincipals/{sp}/oauth2PermissionGrants",
+            get(list_sp_grants),
+        )
+        .route(
+            "/servicePrincipals/{sp}/appRoleAssignedTo",
+            get(list_app_role_assigned_to),
+        )
+        .route(
+            "/servicePrincipals/{sp}/appRoleAssignments",
+            get(list_app_role_assignments),
+        )
+}
+
+/// Renders a stored service principal: Graph's default set (missing values as `null` or
+/// `[]`) plus whatever else is stored, or exactly `$select`.
+pub fn render(id: &str, data: &str, select: Option<&[&str]>) -> Map<String, Value> {
+    let data: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
+    if select.is_some() {
+        return wire::project(id, &data, select, &[], false);
+    }
+    let mut out = Map::new();
+    for (name, collection) in DEFAULT_PROPERTIES {
+        let value = match *name {
+            "id" => Value::String(id.to_owned()),
+            _ => data.get(*name).cloned().unwrap_or(if *collection {
+                json!([])
+            } else {
+                Value::Null
+            }),
+        };
+        out.insert((*name).to_owned(), value);
+    }
+    for (name, value) in data {
+        out.entry(name).or_insert(value);
+    }
+    out
+}
+
+/// GET /servicePrincipals — serviceprincipal-list. `$filter` on `appId`, `displayName`
+/// (`eq`, `startsWith`) and the other whitelisted properties.
+/// Permissions: `permissions::SERVICE_PRINCIPALS_READ`.
+async fn list_service_principals(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+) -> Result<GraphJson> {
+    caller.require(&permissions::SERVICE_PRINCIPALS_READ)?;
+    let spec = ListSpec {
+        scope: Scope::All(Kind::ServicePrincipal),
+        kind: None,
+        model: &model::SERVICE_PRINCIPAL,
+        context_path: "servicePrincipals",
+        polymorphic: false,
+    };
+    list::list(&state, &caller.tenant, version, &origin, &query, &spec).await
+}
+
+/// GET /servicePrincipals/{id} — serviceprincipal-get.
+/// Permissions: `permissions::SERVICE_PRINCIPALS_READ`.
+async fn get_service_principal(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path(sp): Path<String>,
+) -> Result<GraphJson> {
+    caller.require(&permissions::SERVICE_PRINCIPALS_READ)?;
+    let options = query.entity_options(&model::SERVICE_PRINCIPAL)?;
+    let row = load(&state, &caller.tenant, &sp).await?;
+    entity(&origin, version, &row, options.select.as_deref())
+}
+
+/// GET /servicePrincipals(appId='{appId}') — serviceprincipal-get by application id.
+/// Permissions: `permissions::SERVICE_PRINCIPALS_READ`.
+async fn get_service_principal_by_app_id(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path(key): Path<String>,
+) -> Result<GraphJson> {
+    caller.require(&permissions::SERVICE_PRINCIPALS_READ)?;
+    let options = query.entity_options(&model::SERVICE_PRINCIPAL)?;
+    // `key` is `'{appId}')`: quotes and the closing parenthesis are part of the segment.
+    let app_id = key
+        .strip_suffix(')')
+        .and_then(|k| k.strip_prefix('\''))
+        .and_then(|k| k.strip_suffix('\''))
+        .ok_or_else(|| GraphError::unknown_segment(&format!("servicePrincipals(appId={key}")))?;
+    let mut conn = state.db.pool.acquire().await?;
+    let row = store::apps::service_principal_by_app_id(&mut conn, &caller.tenant, app_id)
+        .await?
+        .ok_or_else(|| GraphError::not_found(app_id))?;
+    entity(&origin, version, &row, options.select.as_deref())
+}
+
+fn entity(
+    origin: &Origin,
+    version: ApiVersion,
+    row: &ObjectRow,
+    select: Option<&[&str]>,
+) -> Result<GraphJson> {
+    let context = wire::context_url(origin, version, "servicePrincipals", select, true);
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::entity(context, render(&row.id, &row.data, select)),
+    ))
+}
+
+/// A service principal of the caller's tenant, or Graph's 404.
+async fn load(state: &AppState, tenant: &str, id: &str) -> Result<ObjectRow> {
+    let mut conn = state.db.pool.acquire().await?;
+    store::objects::get_by_kind(&mut conn, tenant, Kind::ServicePrincipal, id)
+        .await?
+        .ok_or_else(|| GraphError::not_found(id))
+}
+
+/// GET /servicePrincipals/{id}/oauth2PermissionGrants — serviceprincipal-list-oauth2permissiongrants:
+/// the grants where this service principal is the client.
+/// Permissions: `permissions::SERVICE_PRINCIPAL_GRANTS_READ`.
+async fn list_sp_grants(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path(sp): Path<String>,
+) -> Result<GraphJson> {
+    caller.require(&permissions::SERVICE_PRINCIPAL_GRANTS_READ)?;
+    let row = load(&state, &caller.tenant, &sp).await?;
+    let list = GrantList {
+        scope: GrantScope::Client(&row.id),
+        context_path: "oauth2PermissionGrants",
+    };
+    grants::list(&state, &caller.tenant, version, &origin, &query, &list).await
+}
+
+/// GET /servicePrincipals/{id}/appRoleAssignedTo — serviceprincipal-list-approleassignedto:
+/// assignments where this service principal is the resource.
+/// Permissions: `permissions::APP_ROLE_ASSIGNMENTS_READ`.
+async fn list_app_role_assigned_to(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path(sp): Path<String>,
+) -> Result<GraphJson> {
+    assignments(caller, state, version, origin, query, sp, true).await
+}
+
+/// GET /servicePrincipals/{id}/appRoleAssignments — serviceprincipal-list-approleassignments:
+/// assignments where this service principal is the principal (its application permissions).
+/// Permissions: `permissions::APP_ROLE_ASSIGNMENTS_READ`.
+async fn list_app_role_assignments(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path(sp): Path<String>,
+) -> Result<GraphJson> {
+    assignments(caller, state, version, origin, query, sp, false).await
+}
+
+async fn assignments(
+    caller: Caller,
+    state: AppState,
+    version: ApiVersion,
+    origin: Origin,
+    query: GraphQuery,
+    sp: String,
+    as_resource: bool,
+) -> Result<GraphJson> {
+    caller.require(&permissions::APP_ROLE_ASSIGNMENTS_READ)?;
+    // Divergence: Graph pages these and accepts `$filter`, `$top`, `$count`; tenantsim returns
+    // every assignment in one page and refuses query options rather than ignoring them.
+    if let Some((key, _)) = query.pairs.iter().find(|(k, _)| k.starts_with('$')) {
+        return Err(GraphError::bad_request(format!(
+            "Query option '{key}' is not supported on this collection by tenantsim."
+        )));
+    }
+    let row = load(&state, &caller.tenant, &sp).await?;
+    let mut conn = state.db.pool.acquire().await?;
+    let rows =
+        store::apps::app_role_assignments(&mut conn, &caller.tenant, &row.id, as_resource).await?;
+    let value = rows
+        .into_iter()
+        .map(|a| {
+            let principal_type = match a.principal_kind.as_deref().and_then(Kind::parse) {
+                Some(Kind::User) => "User",
+                Some(Kind::Group) => "Group",
+                _ => "ServicePrincipal",
+            };
+            json!({
+                "id": a.id,
+                "deletedDateTime": null,
+                "appRoleId": a.app_role_id,
+                "createdDateTime": a.created_date_time,
+                "principalDisplayName": a.principal_display_name,
+                "principalId": a.principal_id,
+                "principalType": principal_type,
+                "resourceDisplayName": a.resource_display_name,
+                "resourceId": a.resource_id,
+            })
+        })
+        .collect();
+    let navigation = if as_resource {
+        "appRoleAssignedTo"
+    } else {
+        "appRoleAssignments"
+    };
+    let path = format!("servicePrincipals('{}')/{navigation}", row.id);
+    let context = wire::context_url(&origin, version, &path, None, false);
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::collection(context, None, None, value),
+    ))
+}

@@ -1,0 +1,342 @@
+//! The control API for tenants: reset, tenant per test, templates, snapshots, the admin key.
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+async fn snapshot(app: &TestApp, tenant: &str) -> String {
+    let response = app
+        .get(&format!("/_tenantsim/tenants/{tenant}/snapshot"))
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.text
+}
+
+#[tokio::test]
+async fn reset_restores_the_fixtures_exactly() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let before = snapshot(&app, CONTOSO).await;
+    // Change users, groups, membership and settings.
+    assert_eq!(
+        app.patch(&format!("/v1.0/users/{ADELE}"))
+            .token(&token)
+            .json(json!({"jobTitle": "Changed"}))
+            .send()
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/{ALEX}"))
+            .token(&token)
+            .send()
+            .await
+            .status,
+        204
+    );
+    let member = json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{LYNNE_NO_GROUPS}")});
+    assert_eq!(
+        app.post(&format!("/v1.0/groups/{LINKEDIN_PILOT}/members/$ref"))
+            .token(&token)
+            .json(member)
+            .send()
+            .await
+            .status,
+        204
+    );
+    assert_ne!(snapshot(&app, CONTOSO).await, before);
+
+    let reset = app
+        .post(&format!("/_tenantsim/tenants/{CONTOSO}/reset"))
+        .send()
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert!(reset.json["elapsedMs"].as_f64().is_some());
+    assert_eq!(snapshot(&app, CONTOSO).await, before);
+    // Tokens keep working after a reset: the tenant and the signing key are the same.
+    assert_eq!(
+        app.get(&format!("/v1.0/users/{ALEX}"))
+            .token(&token)
+            .send()
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn full_reset_removes_tenants_created_since_and_can_empty_tenants() {
+    let app = TestApp::new().await;
+    let created = app
+        .post("/_tenantsim/tenants")
+        .json(json!({"template": "contoso", "name": "scratch"}))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let scratch = created.json["id"].as_str().expect("id").to_owned();
+    assert_eq!(app.post("/_tenantsim/reset").send().await.status, 200);
+    assert_eq!(
+        app.get(&format!("/_tenantsim/tenants/{scratch}"))
+            .send()
+            .await
+            .status,
+        404
+    );
+    let tenants = app.get("/_tenantsim/tenants").send().await;
+    let ids: Vec<&str> = tenants.json["value"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|t| t["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![CONTOSO, FABRIKAM]);
+
+    let emptied = app
+        .post(&format!("/_tenantsim/tenants/{CONTOSO}/reset"))
+        .json(json!({"to": "empty"}))
+        .send()
+        .await;
+    assert_eq!(emptied.status, 200, "{}", emptied.text);
+    let users = app.get("/v1.0/users").token(&app.admin()).send().await;
+    assert_eq!(users.json["value"], json!([]));
+    let bad = app
+        .post("/_tenantsim/reset")
+        .json(json!({"to": "yesterday"}))
+        .send()
+        .await;
+    bad.assert_error(400, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn a_template_copy_is_a_separate_tenant_with_predictable_names() {
+    let app = TestApp::new().await;
+    let created = app
+        .post("/_tenantsim/tenants")
+        .json(json!({"template": "contoso.onmicrosoft.com", "name": "student07"}))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        created.json["domains"],
+        json!(["student07.onmicrosoft.com", "student07.contoso.com"])
+    );
+    let admins = &created.json["credentials"]["globalAdministrators"];
+    assert_eq!(
+        admins[0]["userPrincipalName"],
+        "admin@student07.onmicrosoft.com"
+    );
+    assert_eq!(admins[0]["password"], "Passw0rd!");
+
+    let token = app.app_token(&id, ALL_ROLES);
+    let users = app
+        .get("/v1.0/users?$top=999&$select=id,userPrincipalName")
+        .token(&token)
+        .send()
+        .await;
+    let upns: Vec<&str> = users.json["value"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .filter_map(|u| u["userPrincipalName"].as_str())
+        .collect();
+    assert_eq!(upns.len(), 20);
+    assert!(
+        upns.iter()
+            .all(|u| u.ends_with("@student07.onmicrosoft.com")),
+        "{upns:?}"
+    );
+    // The copy's writes never reach the template.
+    let copy_adele = users.json["value"][1]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_ne!(copy_adele, ADELE);
+    assert_eq!(
+        app.patch(&format!("/v1.0/users/{copy_adele}"))
+            .token(&token)
+            .json(json!({"jobTitle": "Student"}))
+            .send()
+            .await
+            .status,
+        204
+    );
+    let original = app
+        .get(&format!("/v1.0/users/{ADELE}"))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(original.json["jobTitle"], "Retail Manager");
+    // A Contoso token does not reach the copy, and vice versa.
+    app.get(&format!("/v1.0/users/{copy_adele}"))
+        .token(&app.admin())
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
+    // The same template and name again: the tenant exists.
+    let again = app
+        .post("/_tenantsim/tenants")
+        .json(json!({"template": "contoso", "name": "student07"}))
+        .send()
+        .await;
+    again.assert_error(409, "Request_MultipleObjectsWithSameKeyValue");
+}
+
+#[tokio::test]
+async fn tenants_per_test_stay_isolated_under_parallel_writes() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let mut tasks = Vec::new();
+    for n in 0..8 {
+        let app = app.clone();
+        tasks.push(tokio::spawn(async move {
+            let created = app.post("/_tenantsim/tenants").json(json!({"template": "contoso", "name": format!("parallel{n}")})).send().await;
+            assert_eq!(created.status, 201, "{}", created.text);
+            let tenant = created.json["id"].as_str().expect("id").to_owned();
+            let token = app.app_token(&tenant, ALL_ROLES);
+            for i in 0..5 {
+                let body = json!({"accountEnabled": true, "displayName": format!("P{n} U{i}"), "mailNickname": format!("p{n}u{i}"),
+                    "userPrincipalName": format!("p{n}u{i}@parallel{n}.onmicrosoft.com"), "passwordProfile": {"password": "Xx-123456789"}});
+                let response = app.post("/v1.0/users").token(&token).json(body).send().await;
+                assert_eq!(response.status, 201, "{}", response.text);
+            }
+            let count = app.get("/v1.0/users/$count").eventual().token(&token).send().await;
+            assert_eq!(count.text, "25", "tenant {n} sees only its own users");
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task");
+    }
+    let contoso = app
+        .get("/v1.0/users/$count")
+        .eventual()
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(contoso.text, "20");
+}
+
+#[tokio::test]
+async fn snapshot_export_import_export_is_byte_identical() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    // Some state a fixture does not start with: a new user and a new group with members.
+    let user = json!({"accountEnabled": true, "displayName": "Snap Shot", "mailNickname": "snap", "userPrincipalName": "snap@contoso.com", "passwordProfile": {"password": "Xx-123456789"}});
+    assert_eq!(
+        app.post("/v1.0/users")
+            .token(&token)
+            .json(user)
+            .send()
+            .await
+            .status,
+        201
+    );
+    let group = json!({"displayName": "Snapshot group", "mailEnabled": false, "mailNickname": "snapgroup", "securityEnabled": true,
+        "members@odata.bind": [format!("https://graph.microsoft.com/v1.0/users/{ADELE}")]});
+    assert_eq!(
+        app.post("/v1.0/groups")
+            .token(&token)
+            .json(group)
+            .send()
+            .await
+            .status,
+        201
+    );
+    let first = app.get("/_tenantsim/snapshot").send().await;
+    assert_eq!(first.status, 200);
+
+    let fresh = TestApp::on_db(
+        tenantsim::store::Db::open(None).await.expect("db"),
+        tenantsim::Settings::default(),
+        false,
+    )
+    .await;
+    let imported = fresh
+        .post("/_tenantsim/snapshot")
+        .json(first.json.clone())
+        .send()
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    let second = fresh.get("/_tenantsim/snapshot").send().await;
+    assert_eq!(first.text, second.text);
+    // The imported tenant works: the new user signs in to Graph data.
+    let users = fresh
+        .get("/v1.0/users/snap@contoso.com")
+        .token(&fresh.admin())
+        .send()
+        .await;
+    assert_eq!(users.status, 200, "{}", users.text);
+}
+
+#[tokio::test]
+async fn a_bad_fixture_creates_nothing_and_says_what_is_wrong() {
+    let app = TestApp::new().await;
+    let fixture = json!({"id": "1c3e0000-0000-4000-8000-000000000001", "displayName": "Bad", "domains": ["bad.example"],
+        "users": [{"id": "1c3e0000-0000-4000-8000-000000000101", "userPrincipalName": "a@elsewhere.example", "displayName": "A", "accountEnabled": true}]});
+    let response = app
+        .post("/_tenantsim/tenants")
+        .json(json!({"fixture": fixture}))
+        .send()
+        .await;
+    let message = response.assert_error(400, "Request_BadRequest");
+    assert!(message.contains("userPrincipalName"), "{message}");
+    assert_eq!(
+        app.get("/_tenantsim/tenants/1c3e0000-0000-4000-8000-000000000001")
+            .send()
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_tenant_makes_its_tokens_fail() {
+    let app = TestApp::new().await;
+    let token = app.app_token(FABRIKAM, ALL_ROLES);
+    assert_eq!(
+        app.get("/v1.0/users").token(&token).send().await.status,
+        200
+    );
+    assert_eq!(
+        app.delete(&format!("/_tenantsim/tenants/{FABRIKAM}"))
+            .send()
+            .await
+            .status,
+        204
+    );
+    app.get("/v1.0/users")
+        .token(&token)
+        .send()
+        .await
+        .assert_error(401, "InvalidAuthenticationToken");
+}
+
+#[tokio::test]
+async fn the_admin_key_protects_the_control_api() {
+    let settings = tenantsim::Settings {
+        admin_key: Some("s3cret-admin-key".to_owned()),
+        ..Default::default()
+    };
+    let app = TestApp::with_settings(settings).await;
+    app.get("/_tenantsim/tenants")
+        .send()
+        .await
+        .assert_error(401, "InvalidAuthenticationToken");
+    app.get("/_tenantsim/tenants")
+        .token("wrong")
+        .send()
+        .await
+        .assert_error(401, "InvalidAuthenticationToken");
+    let ok = app
+        .get("/_tenantsim/tenants")
+        .token("s3cret-admin-key")
+        .send()
+        .await;
+    assert_eq!(ok.status, 200);
+    assert!(
+        ok.json["value"]
+            .as_array()
+            .is_some_and(|v: &Vec<Value>| v.len() == 2)
+    );
+}
