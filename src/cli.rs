@@ -117,6 +117,12 @@ pub struct ServeArgs {
     /// The tenant lab tenants copy: an id, a domain, or the name before .onmicrosoft.com.
     #[arg(long, env = "TENANTSIM_TEMPLATE", default_value = "contoso")]
     pub template: String,
+    /// How many requests the journal (`GET /_tenantsim/requests`) keeps.
+    #[arg(long, env = "TENANTSIM_JOURNAL_CAPACITY", default_value_t = 1000)]
+    pub journal_capacity: usize,
+    /// Also keep request bodies (capped, secrets redacted) in the journal.
+    #[arg(long, env = "TENANTSIM_JOURNAL_BODIES")]
+    pub journal_bodies: bool,
     /// Strip a `/v1.0` or `/beta` prefix from `$batch` item urls instead of Graph's 400.
     #[arg(long, env = "TENANTSIM_LENIENT_BATCH_URLS")]
     pub lenient_batch_urls: bool,
@@ -275,6 +281,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         remove_missing_member_404: args.remove_missing_member_404,
         admin_key: args.admin_key.clone(),
         lenient_batch_urls: args.lenient_batch_urls,
+        journal_capacity: args.journal_capacity,
+        journal_bodies: args.journal_bodies,
         ..Settings::default()
     };
     if !args.bind.is_loopback() && args.admin_key.is_none() {

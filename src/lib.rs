@@ -22,6 +22,7 @@ pub mod roles;
 pub mod server;
 pub mod store;
 pub mod sts;
+pub mod testing;
 pub mod tls;
 
 pub use app::{AppState, Settings, build_router};

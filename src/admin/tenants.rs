@@ -62,6 +62,11 @@ impl Seeds {
             .cloned()
     }
 
+    /// The seeds of the start-up tenants.
+    pub fn startup_seeds(&self) -> Vec<TenantSeed> {
+        self.startup()
+    }
+
     fn startup(&self) -> Vec<TenantSeed> {
         let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
         inner
@@ -203,6 +208,20 @@ fn reset_target(body: &[u8]) -> Result<bool> {
     }
 }
 
+/// Deletes every tenant and loads `seeds`, atomically (what a full reset does).
+pub async fn replace_all(state: &AppState, seeds: &[TenantSeed]) -> anyhow::Result<()> {
+    let mut tx = state.db.begin_write().await?;
+    for tenant in store::tenants::list_tenants(&mut tx).await? {
+        store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
+    }
+    for seed in seeds {
+        fixtures::insert_tenant(&mut tx, seed).await?;
+    }
+    tx.commit().await?;
+    state.verified_tokens.clear();
+    Ok(())
+}
+
 /// POST /_tenantsim/reset — every tenant back to its start-up state (tenants created since are
 /// deleted), atomically. Body (optional): `{"to":"fixtures"|"empty"}`.
 async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Result<GraphJson> {
@@ -214,17 +233,9 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
         .iter()
         .map(|s| if empty { emptied(s) } else { s.clone() })
         .collect();
-    let mut tx = state.db.begin_write().await?;
-    for tenant in store::tenants::list_tenants(&mut tx).await? {
-        store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
-    }
-    for seed in &seeds {
-        fixtures::insert_tenant(&mut tx, seed)
-            .await
-            .map_err(GraphError::internal)?;
-    }
-    tx.commit().await?;
-    state.verified_tokens.clear();
+    replace_all(&state, &seeds)
+        .await
+        .map_err(GraphError::internal)?;
     Ok(GraphJson(
         StatusCode::OK,
         json!({"tenants": seeds.len(), "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::extract::{Request, State};
@@ -271,6 +272,8 @@ pub fn path_matches(pattern: &str, path: &str) -> bool {
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Mutex<Vec<Rule>>,
+    /// Any rule armed: the hot path skips the lock when none is.
+    armed: AtomicBool,
 }
 
 /// What the middleware does with one request.
@@ -297,6 +300,7 @@ impl Faults {
         };
         let view = rule.view();
         self.lock().push(rule);
+        self.armed.store(true, Ordering::Release);
         view
     }
 
@@ -308,11 +312,14 @@ impl Faults {
         let mut rules = self.lock();
         let before = rules.len();
         rules.retain(|r| !r.id.eq_ignore_ascii_case(id));
+        self.armed.store(!rules.is_empty(), Ordering::Release);
         rules.len() != before
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut rules = self.lock();
+        rules.clear();
+        self.armed.store(false, Ordering::Release);
     }
 
     fn decide(&self, method: &str, path: &str, surface: Surface, who: &Identity) -> Decision {
@@ -390,7 +397,7 @@ fn token_error(error: &str, code: u32, message: &str, status: Option<u16>) -> Re
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let surface = Surface::of(path);
-    if surface == Surface::Control {
+    if surface == Surface::Control || !state.faults.armed.load(Ordering::Acquire) {
         return next.run(request).await;
     }
     let identity = request

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
@@ -116,6 +117,8 @@ struct ThrottleState {
 #[derive(Debug)]
 pub struct Throttle {
     state: Mutex<ThrottleState>,
+    /// A copy of `ThrottleState::enabled` that the hot path reads without the lock.
+    enabled: AtomicBool,
 }
 
 impl Default for Throttle {
@@ -126,6 +129,7 @@ impl Default for Throttle {
                 scale: 1.0,
                 buckets: HashMap::new(),
             }),
+            enabled: AtomicBool::new(false),
         }
     }
 }
@@ -148,10 +152,11 @@ impl Throttle {
         state.enabled = enabled;
         state.scale = scale;
         state.buckets.clear();
+        self.enabled.store(enabled, Ordering::Release);
     }
 
     pub fn enabled(&self) -> bool {
-        self.lock().enabled
+        self.enabled.load(Ordering::Acquire)
     }
 
     /// `GET /_tenantsim/throttling`'s body.

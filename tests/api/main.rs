@@ -18,4 +18,5 @@ mod odata;
 mod readme;
 mod service_principals;
 mod tenants_admin;
+mod testing_helper;
 mod users;
