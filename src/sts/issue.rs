@@ -123,6 +123,18 @@ pub async fn delegated_scopes(
     user_id: &str,
     scopes: &ScopeRequest,
 ) -> AadResult<Vec<String>> {
+    // Divergence: Microsoft's first-party tools are pre-authorized for the Azure portal's API
+    // in Entra (no consent record exists); tenantsim grants them its one scope.
+    let first_party = builtin::PUBLIC_CLIENTS
+        .iter()
+        .any(|(id, _)| id.eq_ignore_ascii_case(&client.app_id));
+    if first_party
+        && scopes
+            .resource_app_id
+            .eq_ignore_ascii_case(builtin::PORTAL_APP_ID)
+    {
+        return Ok(vec!["user_impersonation".to_owned()]);
+    }
     let resource = builtin::derived_id(tenant, &scopes.resource_app_id);
     let granted = consent::granted_scopes(
         conn,

@@ -558,3 +558,34 @@ async fn the_profile_card_and_graph_profile_agree_on_the_persons_linkedin_accoun
         .await
         .assert_error(400, "BadRequest");
 }
+
+#[tokio::test]
+async fn an_admin_gets_a_portal_token_from_the_token_endpoint_with_a_first_party_client() {
+    let app = TestApp::new().await;
+    let azure_powershell = "1950a258-227b-4e31-a9cf-717495945fc2";
+    let response = crate::identity::token(
+        &app,
+        CONTOSO,
+        &[
+            ("grant_type", "password"),
+            ("client_id", azure_powershell),
+            ("username", "admin@contoso.onmicrosoft.com"),
+            ("password", PASSWORD),
+            ("scope", "74658136-14ec-4630-ad9b-26e160ff0fc6/.default"),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let token = response.json["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert_eq!(crate::identity::claims(&token)["aud"], PORTAL_APP);
+    let put = app
+        .request(axum::http::Method::PUT, "/api/Directories/PropertiesV2")
+        .token(&token)
+        .json(json!({"enableLinkedInAppFamily": 1}))
+        .send()
+        .await;
+    assert_eq!(put.status, 204, "{}", put.text);
+}

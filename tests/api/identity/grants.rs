@@ -507,3 +507,65 @@ async fn of_eight_concurrent_redemptions_of_one_code_exactly_one_succeeds() {
         assert_eq!(body["error_codes"], json!([54005]), "{body}");
     }
 }
+
+/// Async azure-identity pads every base64url segment of its client assertion with `=`; Entra
+/// accepts it, so tenantsim does too (found by the Python client suite).
+#[tokio::test]
+async fn a_client_assertion_with_padded_segments_is_accepted() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE;
+    let app = TestApp::new().await;
+    let key_pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/certs/contoso-cert-app.key"
+    ))
+    .expect("key");
+    let cert_pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/certs/contoso-cert-app.pem"
+    ))
+    .expect("cert");
+    let der = tenantsim::sts::der::pem_certificate_der(&cert_pem).expect("der");
+    let (_, sha256) = tenantsim::fixtures::apps::thumbprints(&der);
+    let aud = format!("http://localhost:8080/{CONTOSO}/oauth2/v2.0/token");
+    let now = app.state.clock.unix();
+    let header = URL_SAFE
+        .encode(serde_json::json!({"typ": "JWT", "alg": "PS256", "x5t#S256": sha256}).to_string());
+    let payload = URL_SAFE.encode(
+        serde_json::json!({"iss": CERT_APP, "sub": CERT_APP, "aud": aud, "jti": "padded", "nbf": now, "exp": now + 600}).to_string(),
+    );
+    let signing_input = format!("{header}.{payload}");
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.as_bytes()).expect("key");
+    let signature = jsonwebtoken::crypto::sign(
+        signing_input.as_bytes(),
+        &key,
+        jsonwebtoken::Algorithm::PS256,
+    )
+    .expect("sign");
+    let padded = URL_SAFE.encode(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(&signature)
+            .expect("b64"),
+    );
+    let assertion = format!("{signing_input}.{padded}");
+    assert!(
+        assertion.contains('='),
+        "the test must really pad: {assertion}"
+    );
+    let response = token(
+        &app,
+        CONTOSO,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", CERT_APP),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &assertion),
+            ("scope", GRAPH),
+        ],
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+}

@@ -371,12 +371,6 @@ def test_azure_identity_async_client_secret_credential(base_url, tenant):
     assert second.token == first.token
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tenantsim defect: client assertions with padded base64url segments are rejected "
-    "(401 invalid_client AADSTS700027 'Client assertion failed signature validation.'); async "
-    "azure-identity always pads (PS256, x5t#S256). Remove this marker when fixed.",
-)
 def test_azure_identity_async_certificate_credential(base_url, tenant, key_pem, cert_pem):
     from azure.identity.aio import CertificateCredential
 
