@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""tenantsim benchmark: start-to-ready time, idle RSS, and authenticated GET throughput.
+"""tenantsim benchmark: start-to-ready time, idle RSS, authenticated GET throughput, reset time
+(default fixtures and a generated 10k-user tenant), token-endpoint rate and profile-card
+decisions per second.
 
 Builds the release binary, runs it on loopback, and drives it with wrk (Debian package `wrk`).
 Prints a table and writes the figures as JSON (bench/out/bench.json). Bounded: each load run
@@ -31,7 +33,7 @@ def start(data_dir, extra=()):
     """Starts the server on a free port; returns (process, base URL, seconds to ready line)."""
     began = time.perf_counter()
     proc = subprocess.Popen(
-        [BIN, "serve", "--http-port", "0", "--data-dir", data_dir, "--log-format", "pretty", *extra],
+        [BIN, "serve", "--http-port", "0", "--https-port", "0", "--data-dir", data_dir, "--log-format", "pretty", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "RUST_LOG": "tenantsim=info"},
     )
@@ -69,9 +71,25 @@ def to_ms(text):
     return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def wrk(url, connections, seconds, headers=()):
+def post_json(url, body=None):
+    import urllib.request
+    data = json.dumps(body or {}).encode()
+    request = urllib.request.Request(url, data=data, method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"{}")
+
+
+def reset_times(base, path, runs):
+    """Server-measured milliseconds of `runs` resets."""
+    return [post_json(f"{base}{path}")["elapsedMs"] for _ in range(runs)]
+
+
+def wrk(url, connections, seconds, headers=(), script=None):
     threads = min(connections, 2)
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", *[x for h in headers for x in ("-H", h)], url]
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", *[x for h in headers for x in ("-H", h)]]
+    if script:
+        cmd += ["-s", script]
+    cmd.append(url)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
@@ -86,6 +104,7 @@ def main():
     parser.add_argument("--connections", default="1,16,64")
     parser.add_argument("--starts", type=int, default=20)
     parser.add_argument("--no-build", action="store_true")
+    parser.add_argument("--big-users", type=int, default=10000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is needed: apt-get install wrk")
@@ -113,6 +132,27 @@ def main():
             wrk(url, int(c), args.seconds, [f"Authorization: Bearer {bearer}"]) for c in args.connections.split(",")
         ]
         results["rss_after_load_mib"] = rss_kib(proc.pid) / 1024
+        times = reset_times(base, "/_tenantsim/tenants/contoso.onmicrosoft.com/reset", 30)
+        results["reset_default_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times)}
+        # Tokens per second: client_credentials with a client secret, over plain HTTP.
+        script = os.path.join(data_dir, "token.lua")
+        with open(script, "w") as lua:
+            lua.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                      'wrk.body = "grant_type=client_credentials&client_id=c0a70550-a990-4000-8000-000000000301'
+                      '&client_secret=sync-secret-Passw0rd%21&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"\n')
+        results["client_credentials_tokens"] = wrk(f"{base}/contoso.onmicrosoft.com/oauth2/v2.0/token", 16, args.seconds, script=script)
+        card = f"{base}/_tenantsim/tenants/contoso.onmicrosoft.com/profileCard?viewer=JohannaL@contoso.onmicrosoft.com&person=AlexW@contoso.onmicrosoft.com"
+        results["profile_card_decisions"] = wrk(card, 16, args.seconds)
+        stop(proc)
+
+        # A generated tenant of 10,000 users and 1,000 nested groups.
+        big = os.path.join(data_dir, "big.json")
+        with open(big, "w") as out:
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_fixture.py"), "--users", str(args.big_users), "--groups", str(args.big_users // 10)], stdout=out, check=True)
+        proc, base, elapsed = start(data_dir, ["--fixtures", big])
+        results["big_tenant"] = {"users": args.big_users, "start_to_ready_ms": elapsed * 1000, "rss_mib": rss_kib(proc.pid) / 1024}
+        times = reset_times(base, "/_tenantsim/tenants/b1000000-0000-4000-8000-000000000001/reset", 5)
+        results["big_tenant"]["reset_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times)}
         stop(proc)
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -122,6 +162,13 @@ def main():
     print(f"{'GET /v1.0/users/{id}':<24} {'conns':>5} {'req/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
     for row in results["authenticated_get"]:
         print(f"{'':<24} {row['connections']:>5} {row['rps']:>10.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['non_2xx']:>8}")
+    print(f"reset (default fixtures): median {results['reset_default_ms']['median']:.2f} ms, max {results['reset_default_ms']['max']:.2f} ms")
+    t = results["client_credentials_tokens"]
+    print(f"client_credentials tokens: {t['rps']:.0f}/s at 16 connections (p50 {t['p50_ms']:.2f} ms, p99 {t['p99_ms']:.2f} ms, non-2xx {t['non_2xx']})")
+    c = results["profile_card_decisions"]
+    print(f"profile-card decisions: {c['rps']:.0f}/s at 16 connections (p50 {c['p50_ms']:.2f} ms, p99 {c['p99_ms']:.2f} ms)")
+    b = results["big_tenant"]
+    print(f"{b['users']}-user tenant: start to ready {b['start_to_ready_ms']:.0f} ms, RSS {b['rss_mib']:.1f} MiB, reset median {b['reset_ms']['median']:.1f} ms")
     os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
     with open(os.path.join(ROOT, "bench", "out", "bench.json"), "w") as out:
         json.dump(results, out, indent=2)
