@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,7 +41,10 @@ def start(data_dir, extra=()):
     for line in proc.stdout:
         m = re.search(r"tenantsim ready on (http://\S+)", line)
         if m:
-            return proc, m.group(1), time.perf_counter() - began
+            elapsed = time.perf_counter() - began
+            # Keep reading the log so the server never blocks on a full pipe.
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            return proc, m.group(1), elapsed
     raise RuntimeError("tenantsim exited before its ready line")
 
 
@@ -67,7 +71,10 @@ def token(data_dir, *args):
 
 
 def to_ms(text):
-    value, unit = float(re.match(r"[\d.]+", text).group()), re.search(r"[a-z]+$", text).group()
+    m = re.match(r"([\d.]+)([a-z]+)$", text)
+    if not m:
+        return float("nan")
+    value, unit = float(m.group(1)), m.group(2)
     return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
@@ -91,6 +98,8 @@ def wrk(url, connections, seconds, headers=(), script=None):
         cmd += ["-s", script]
     cmd.append(url)
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    if "Latency Distribution" not in out:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
     p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))

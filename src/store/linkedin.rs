@@ -127,3 +127,49 @@ pub async fn set_user_state(
     .await?;
     Ok(())
 }
+
+/// Inserts many profiles at once (fixture loading).
+pub async fn insert_profiles(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    profiles: &[LinkedInProfileRow],
+) -> sqlx::Result<()> {
+    for chunk in profiles.chunks(1000) {
+        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility) ",
+        );
+        builder.push_values(chunk, |mut row, p| {
+            row.push_bind(tenant.to_owned())
+                .push_bind(p.user_id.clone())
+                .push_bind(p.vanity_name.clone())
+                .push_bind(p.headline.clone())
+                .push_bind(p.current_position.clone())
+                .push_bind(p.location.clone())
+                .push_bind(p.public_visibility);
+        });
+        builder.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records many first-degree connections at once (fixture loading).
+pub async fn connect_many(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    pairs: &[(String, String)],
+) -> sqlx::Result<()> {
+    for chunk in pairs.chunks(2000) {
+        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into linkedin_connections (tenant_id, user_a, user_b) ",
+        );
+        builder.push_values(chunk, |mut row, (a, b)| {
+            let (a, b) = if a < b { (a, b) } else { (b, a) };
+            row.push_bind(tenant.to_owned())
+                .push_bind(a.clone())
+                .push_bind(b.clone());
+        });
+        builder.push(" on conflict do nothing");
+        builder.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -205,3 +205,30 @@ pub async fn member_ids(
     .fetch_all(conn)
     .await
 }
+
+/// Adds many direct memberships `(group, member)` at once (fixture loading).
+pub async fn add_members(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    pairs: &[(String, String)],
+) -> sqlx::Result<()> {
+    let last: i64 =
+        sqlx::query_scalar("select coalesce(max(seq), 0) from memberships where tenant_id = ?")
+            .bind(tenant)
+            .fetch_one(&mut *conn)
+            .await?;
+    for (chunk_index, chunk) in pairs.chunks(2000).enumerate() {
+        let mut builder = QueryBuilder::<Sqlite>::new(
+            "insert into memberships (tenant_id, group_id, member_id, seq) ",
+        );
+        builder.push_values(chunk.iter().enumerate(), |mut row, (i, (group, member))| {
+            row.push_bind(tenant.to_owned())
+                .push_bind(group.clone())
+                .push_bind(member.clone())
+                .push_bind(last + 1 + (chunk_index * 2000 + i) as i64);
+        });
+        builder.push(" on conflict do nothing");
+        builder.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}

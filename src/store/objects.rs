@@ -526,3 +526,39 @@ pub async fn get_many(
     builder.push(") order by o.seq");
     builder.build_query_as().fetch_all(conn).await
 }
+
+/// Inserts many objects in a few multi-row statements (fixture loading), numbering them after
+/// the tenant's current last object. `secrets[i]` belongs to `objects[i]`.
+pub async fn insert_objects(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    objects: &[ObjectWrite<'_>],
+    secrets: &[Option<String>],
+) -> sqlx::Result<()> {
+    let last: i64 = sqlx::query_scalar(
+        "select coalesce(max(seq), 0) from directory_objects where tenant_id = ?",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    // Nine values a row; SQLite allows 32,766 variables a statement.
+    for (chunk_index, chunk) in objects.chunks(1000).enumerate() {
+        let mut builder = QueryBuilder::<Sqlite>::new(
+            "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq) ",
+        );
+        builder.push_values(chunk.iter().enumerate(), |mut row, (i, object)| {
+            let index = chunk_index * 1000 + i;
+            row.push_bind(tenant.to_owned())
+                .push_bind(object.id.to_owned())
+                .push_bind(object.kind.as_str())
+                .push_bind(object.display_name.map(str::to_owned))
+                .push_bind(object.user_principal_name.map(str::to_owned))
+                .push_bind(object.app_id.map(str::to_owned))
+                .push_bind(object.data.to_owned())
+                .push_bind(secrets.get(index).cloned().flatten())
+                .push_bind(last + 1 + index as i64);
+        });
+        builder.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
