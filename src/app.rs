@@ -60,9 +60,20 @@ impl Default for Settings {
     }
 }
 
-/// Everything a handler can reach.
+/// Everything a handler can reach: one `Arc`, so the per-request clones axum makes of every
+/// route and middleware cost one atomic increment, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// The fields of [`AppState`].
+pub struct AppStateInner {
     pub db: Db,
     pub keys: Arc<SigningKeys>,
     pub settings: Arc<Settings>,
@@ -89,7 +100,7 @@ impl AppState {
             settings.journal_capacity,
             settings.journal_bodies,
         );
-        Self {
+        Self(Arc::new(AppStateInner {
             db,
             keys,
             settings: Arc::new(settings),
@@ -101,7 +112,7 @@ impl AppState {
             journal: Arc::new(journal),
             faults: Arc::default(),
             throttle: Arc::default(),
-        }
+        }))
     }
 }
 
