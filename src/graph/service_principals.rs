@@ -42,6 +42,8 @@ const DEFAULT_PROPERTIES: &[(&str, bool)] = &[
     ("description", false),
     ("disabledByMicrosoftStatus", false),
     ("displayName", false),
+    // In the documented get-servicePrincipal example (an empty array unless set).
+    ("endpoints", true),
     ("homepage", false),
     ("info", false),
     ("keyCredentials", true),

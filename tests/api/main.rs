@@ -8,6 +8,7 @@ mod common;
 mod control;
 mod delta;
 mod errors;
+mod golden;
 mod grants;
 mod groups;
 mod identity;
