@@ -53,7 +53,7 @@ impl Seeds {
             .insert(seed.id.clone(), seed.clone());
     }
 
-    fn get(&self, tenant: &str) -> Option<TenantSeed> {
+    pub fn get(&self, tenant: &str) -> Option<TenantSeed> {
         self.inner
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -107,7 +107,7 @@ pub async fn resolve(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<Ten
 
 /// The summary `GET /_tenantsim/tenants` lists, with sign-in credentials where the seed has
 /// them in clear (fixture passwords are demo values).
-async fn summary(
+pub async fn summary(
     conn: &mut sqlx::SqliteConnection,
     state: &AppState,
     tenant: &TenantRow,
@@ -424,17 +424,21 @@ async fn export_all(
 /// POST /_tenantsim/snapshot — imports a fixture document: each tenant in it replaces the
 /// tenant with the same id (or is created), atomically; it also becomes that tenant's seed.
 async fn import(State(state): State<AppState>, JsonObject(body): JsonObject) -> Result<GraphJson> {
-    let seeds = fixture_seeds(Value::Object(body), "snapshot")?;
-    replace_tenants(&state, &seeds)
+    let imported = import_document(&state, Value::Object(body)).await?;
+    Ok(GraphJson(StatusCode::OK, json!({ "imported": imported })))
+}
+
+/// Imports a fixture document (the snapshot import, also used by the lab page): each tenant
+/// replaces the one with its id (or is created) and becomes its seed. Returns the tenant ids.
+pub async fn import_document(state: &AppState, document: Value) -> Result<Vec<String>> {
+    let seeds = fixture_seeds(document, "snapshot")?;
+    replace_tenants(state, &seeds)
         .await
         .map_err(GraphError::internal)?;
     for seed in &seeds {
         state.seeds.remember(seed);
     }
-    Ok(GraphJson(
-        StatusCode::OK,
-        json!({"imported": seeds.iter().map(|s| s.id.clone()).collect::<Vec<_>>()}),
-    ))
+    Ok(seeds.iter().map(|s| s.id.clone()).collect())
 }
 
 /// Loads fixture sources at start-up through the same path, for `serve` and test harnesses.

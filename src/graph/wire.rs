@@ -88,6 +88,17 @@ impl IntoResponse for GraphJson {
     }
 }
 
+/// A pre-rendered JSON body with Graph's media type.
+pub struct GraphJsonText(pub StatusCode, pub std::sync::Arc<str>);
+
+impl IntoResponse for GraphJsonText {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, axum::body::Body::from(axum::body::Bytes::from(self.1.as_bytes().to_vec()))).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
+        response
+    }
+}
+
 /// 204 No Content, Graph's answer to PATCH, DELETE and `$ref` writes.
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()

@@ -289,8 +289,20 @@ async fn put_properties(
     let caller = portal_caller(&parts, &state, &[roles::GLOBAL_ADMINISTRATOR]).await?;
     let mut tx = state.db.begin_write().await?;
     let tenant = tenant_of(&mut tx, &caller).await?;
-    let mut linked_in = LinkedInSettings::from_tenant(&tenant);
-    apply_linked_in(&mut tx, &tenant, &body, &mut linked_in).await?;
+    update_properties(&mut tx, &tenant, &body).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Applies a partial tenant-properties body (the PUT's rules: every value checked before
+/// anything is stored). Shared by the PUT and tenantsim's admin page; the caller commits.
+pub async fn update_properties(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &TenantRow,
+    body: &Map<String, Value>,
+) -> Result<()> {
+    let mut linked_in = LinkedInSettings::from_tenant(tenant);
+    apply_linked_in(conn, tenant, body, &mut linked_in).await?;
     let mut settings_json = linked_in.store_into(&tenant.settings);
     let mut flags: Map<String, Value> = Map::new();
     for (name, _) in DIRECTORY_FLAGS {
@@ -316,7 +328,6 @@ async fn put_properties(
         }
         settings_json = value.to_string();
     }
-    store::tenants::update_settings(&mut tx, &tenant.id, &settings_json).await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    store::tenants::update_settings(conn, &tenant.id, &settings_json).await?;
+    Ok(())
 }

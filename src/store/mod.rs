@@ -26,6 +26,15 @@ pub struct Db {
     changes: Arc<Changes>,
     /// Recently read objects, valid while no write has happened since they were read.
     pub objects: Arc<ObjectCache>,
+    /// Recently rendered single-object responses, under the same rule.
+    pub rendered: Arc<RenderedCache>,
+}
+
+/// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
+/// valid only under the write generation it was rendered in.
+#[derive(Debug, Default)]
+pub struct RenderedCache {
+    entries: RwLock<HashMap<CacheKey, (u64, Arc<str>)>>,
 }
 
 /// Counts writes so readers can tell whether what they read may have changed. Every write goes
@@ -138,11 +147,33 @@ impl Db {
             pool,
             changes: Arc::default(),
             objects: Arc::default(),
+            rendered: Arc::default(),
         })
     }
 
+    /// A rendered body cached under the current write generation.
+    pub fn rendered(&self, tenant: &str, key: &str) -> Option<Arc<str>> {
+        let generation = self.quiet_generation()?;
+        let entries = self.rendered.entries.read().unwrap_or_else(|p| p.into_inner());
+        entries.get(&(tenant.to_owned(), key.to_owned())).filter(|(at, _)| *at == generation).map(|(_, body)| body.clone())
+    }
+
+    /// Keeps a body rendered from data read under `generation`, if no write started or ended
+    /// since.
+    pub fn keep_rendered(&self, tenant: &str, key: &str, generation: Option<u64>, body: Arc<str>) {
+        let Some(generation) = generation else { return };
+        if self.quiet_generation() != Some(generation) {
+            return;
+        }
+        let mut entries = self.rendered.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= OBJECT_CACHE_CAP {
+            entries.clear();
+        }
+        entries.insert((tenant.to_owned(), key.to_owned()), (generation, body));
+    }
+
     /// The write generation, if no write is in progress.
-    fn quiet_generation(&self) -> Option<u64> {
+    pub fn quiet_generation(&self) -> Option<u64> {
         let generation = self.changes.generation.load(Ordering::SeqCst);
         (self.changes.writers.load(Ordering::SeqCst) == 0).then_some(generation)
     }
