@@ -65,6 +65,22 @@ impl Default for Settings {
 #[derive(Clone)]
 pub struct AppState(Arc<AppStateInner>);
 
+impl AppStateInner {
+    /// The current signing key.
+    pub fn keys(&self) -> Arc<SigningKeys> {
+        self.signing
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the signing key (tokens signed with the old one stop verifying).
+    pub fn rotate_keys(&self, keys: SigningKeys) {
+        *self.signing.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(keys);
+        self.verified_tokens.clear();
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = AppStateInner;
     fn deref(&self) -> &AppStateInner {
@@ -75,7 +91,8 @@ impl std::ops::Deref for AppState {
 /// The fields of [`AppState`].
 pub struct AppStateInner {
     pub db: Db,
-    pub keys: Arc<SigningKeys>,
+    /// The signing key; swapped by a reset that rotates it (`keys()` reads it).
+    pub signing: std::sync::RwLock<Arc<SigningKeys>>,
     pub settings: Arc<Settings>,
     pub clock: Arc<Clock>,
     pub verified_tokens: Arc<VerifiedTokens>,
@@ -102,7 +119,7 @@ impl AppState {
         );
         Self(Arc::new(AppStateInner {
             db,
-            keys,
+            signing: std::sync::RwLock::new(keys),
             settings: Arc::new(settings),
             clock: Arc::new(Clock::default()),
             verified_tokens: Arc::new(VerifiedTokens::default()),
@@ -147,6 +164,7 @@ pub fn build_router(state: AppState) -> Router {
         .merge(crate::sts::router())
         .merge(crate::portal::router())
         .merge(crate::admin::router(state.clone()))
+        .merge(crate::ui::router(state.clone()))
         .route("/health", get(health))
         .route("/ready", get(ready))
         .fallback(unknown_path)

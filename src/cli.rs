@@ -375,7 +375,7 @@ async fn mint_token(args: &TokenArgs) -> anyhow::Result<String> {
         issued_at: state.clock.unix(),
         lifetime_seconds: args.lifetime,
     };
-    token::mint(&state.keys, &request)
+    token::mint(&state.keys(), &request)
 }
 
 /// GET {url}/ready over plain HTTP/1.1 with nothing but the standard library.

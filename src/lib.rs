@@ -24,5 +24,6 @@ pub mod store;
 pub mod sts;
 pub mod testing;
 pub mod tls;
+pub mod ui;
 
 pub use app::{AppState, Settings, build_router};

@@ -153,7 +153,7 @@ impl TestTenant {
             issued_at: self.state.clock.unix(),
             lifetime_seconds: token::DEFAULT_LIFETIME_SECONDS,
         };
-        token::mint(&self.state.keys, &request).unwrap_or_default()
+        token::mint(&self.state.keys(), &request).unwrap_or_default()
     }
 
     /// What `viewer`'s profile card shows about `person` (the decision and its reasons).

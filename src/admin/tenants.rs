@@ -182,26 +182,37 @@ fn emptied(seed: &TenantSeed) -> TenantSeed {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ResetRequest {
     /// `fixtures` (default) or `empty`.
     #[serde(default)]
     to: Option<String>,
+    /// Keep the signing key (default) or replace it: tokens signed before stop verifying.
+    #[serde(default = "keep")]
+    keep_signing_keys: bool,
+}
+
+fn keep() -> bool {
+    true
 }
 
 /// An optional JSON body: empty means the defaults.
-fn reset_target(body: &[u8]) -> Result<bool> {
+/// What a reset body asks: (to empty, keep the signing key).
+fn reset_target(body: &[u8]) -> Result<(bool, bool)> {
     let request: ResetRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        ResetRequest::default()
+        ResetRequest {
+            to: None,
+            keep_signing_keys: true,
+        }
     } else {
         let value: Value = serde_json::from_slice(body)
             .map_err(|_| GraphError::bad_request(crate::graph::request::UNREADABLE_BODY))?;
         typed(value, "reset")?
     };
     match request.to.as_deref() {
-        None | Some("fixtures") => Ok(false),
-        Some("empty") => Ok(true),
+        None | Some("fixtures") => Ok((false, request.keep_signing_keys)),
+        Some("empty") => Ok((true, request.keep_signing_keys)),
         Some(other) => Err(GraphError::request_bad_request(format!(
             "'to' must be 'fixtures' or 'empty', not '{other}'."
         ))),
@@ -225,7 +236,13 @@ pub async fn replace_all(state: &AppState, seeds: &[TenantSeed]) -> anyhow::Resu
 /// POST /_tenantsim/reset — every tenant back to its start-up state (tenants created since are
 /// deleted), atomically. Body (optional): `{"to":"fixtures"|"empty"}`.
 async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Result<GraphJson> {
-    let empty = reset_target(&body)?;
+    let (empty, keep_keys) = reset_target(&body)?;
+    if !keep_keys {
+        // Divergence: the signing key is one for all tenants, so rotating it affects every
+        // tenant; the new key lives in memory (a restart reads the data directory's again).
+        state
+            .rotate_keys(crate::auth::keys::SigningKeys::generate().map_err(GraphError::internal)?);
+    }
     let started = Instant::now();
     let seeds: Vec<TenantSeed> = state
         .seeds
@@ -248,7 +265,13 @@ async fn reset_tenant(
     Path(key): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<GraphJson> {
-    let empty = reset_target(&body)?;
+    let (empty, keep_keys) = reset_target(&body)?;
+    if !keep_keys {
+        // Divergence: the signing key is one for all tenants, so rotating it affects every
+        // tenant; the new key lives in memory (a restart reads the data directory's again).
+        state
+            .rotate_keys(crate::auth::keys::SigningKeys::generate().map_err(GraphError::internal)?);
+    }
     let started = Instant::now();
     let tenant = resolve(&mut *state.db.pool.acquire().await?, &key).await?;
     let seed = state.seeds.get(&tenant.id).ok_or_else(|| {

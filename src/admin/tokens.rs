@@ -155,7 +155,7 @@ async fn forge(State(state): State<AppState>, JsonObject(body): JsonObject) -> R
         map.insert(name, value);
     }
     let keys = match body.signing_key {
-        SigningKey::Tenantsim => state.keys.clone(),
+        SigningKey::Tenantsim => state.keys().clone(),
         SigningKey::Foreign => foreign_key().await?,
     };
     let access_token = token::sign(&keys, &claims).map_err(GraphError::internal)?;

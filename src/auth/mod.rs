@@ -152,8 +152,9 @@ pub fn verify_signature(
     validation.validate_nbf = false;
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
-    let data = jsonwebtoken::decode::<serde_json::Value>(token, &state.keys.decoding, &validation)
-        .map_err(|_| invalid())?;
+    let data =
+        jsonwebtoken::decode::<serde_json::Value>(token, &state.keys().decoding, &validation)
+            .map_err(|_| invalid())?;
     let aud_ok = match data.claims.get("aud") {
         Some(serde_json::Value::String(aud)) => {
             audiences.iter().any(|a| a.eq_ignore_ascii_case(aud))

@@ -218,17 +218,32 @@ async fn read_user(
     key: &str,
 ) -> Result<Response> {
     // The hot path of test suites: the rendered body is reused until the next write.
-    let cache_key = format!("user|{}|{}|{}|{}", version.segment(), origin.0, key.to_ascii_lowercase(), query.raw.as_deref().unwrap_or(""));
+    let cache_key = format!(
+        "user|{}|{}|{}|{}",
+        version.segment(),
+        origin.0,
+        key.to_ascii_lowercase(),
+        query.raw.as_deref().unwrap_or("")
+    );
     if let Some(body) = state.db.rendered(tenant, &cache_key) {
         return Ok(wire::GraphJsonText(StatusCode::OK, body).into_response());
     }
     let generation = state.db.quiet_generation();
     let options = query.entity_options(&model::USER)?;
-    let row = state.db.cached_user(tenant, key).await?.ok_or_else(|| GraphError::not_found(key))?;
+    let row = state
+        .db
+        .cached_user(tenant, key)
+        .await?
+        .ok_or_else(|| GraphError::not_found(key))?;
     let select = options.select.as_deref();
     let context = wire::context_url(origin, version, "users", select, true);
-    let body: std::sync::Arc<str> = wire::entity(context, render(&row.id, &row.data, select, version)).to_string().into();
-    state.db.keep_rendered(tenant, &cache_key, generation, body.clone());
+    let body: std::sync::Arc<str> =
+        wire::entity(context, render(&row.id, &row.data, select, version))
+            .to_string()
+            .into();
+    state
+        .db
+        .keep_rendered(tenant, &cache_key, generation, body.clone());
     Ok(wire::GraphJsonText(StatusCode::OK, body).into_response())
 }
 

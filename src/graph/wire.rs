@@ -93,8 +93,14 @@ pub struct GraphJsonText(pub StatusCode, pub std::sync::Arc<str>);
 
 impl IntoResponse for GraphJsonText {
     fn into_response(self) -> Response {
-        let mut response = (self.0, axum::body::Body::from(axum::body::Bytes::from(self.1.as_bytes().to_vec()))).into_response();
-        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
+        let mut response = (
+            self.0,
+            axum::body::Body::from(axum::body::Bytes::from(self.1.as_bytes().to_vec())),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
         response
     }
 }

@@ -154,8 +154,15 @@ impl Db {
     /// A rendered body cached under the current write generation.
     pub fn rendered(&self, tenant: &str, key: &str) -> Option<Arc<str>> {
         let generation = self.quiet_generation()?;
-        let entries = self.rendered.entries.read().unwrap_or_else(|p| p.into_inner());
-        entries.get(&(tenant.to_owned(), key.to_owned())).filter(|(at, _)| *at == generation).map(|(_, body)| body.clone())
+        let entries = self
+            .rendered
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(&(tenant.to_owned(), key.to_owned()))
+            .filter(|(at, _)| *at == generation)
+            .map(|(_, body)| body.clone())
     }
 
     /// Keeps a body rendered from data read under `generation`, if no write started or ended
@@ -165,7 +172,11 @@ impl Db {
         if self.quiet_generation() != Some(generation) {
             return;
         }
-        let mut entries = self.rendered.entries.write().unwrap_or_else(|p| p.into_inner());
+        let mut entries = self
+            .rendered
+            .entries
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
         if entries.len() >= OBJECT_CACHE_CAP {
             entries.clear();
         }

@@ -102,7 +102,7 @@ pub async fn openid_configuration_v1(
 
 /// The JWKS entry of tenantsim's signing key.
 pub fn jwk(state: &AppState, issuer: Option<String>) -> Value {
-    let keys = &state.keys;
+    let keys = &state.keys();
     let (n, e) = super::der::rsa_modulus_exponent(&keys.public_pkcs1_der).unwrap_or_default();
     let mut key = json!({
         "kty": "RSA",

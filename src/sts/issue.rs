@@ -92,7 +92,7 @@ pub async fn app_token(
         issued_at: state.clock.unix(),
         lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
     };
-    let access_token = token::mint(&state.keys, &request).map_err(|e| ext(state, e))?;
+    let access_token = token::mint(&state.keys(), &request).map_err(|e| ext(state, e))?;
     Ok(json!({
         "token_type": "Bearer",
         "expires_in": DEFAULT_LIFETIME_SECONDS,
@@ -183,7 +183,7 @@ pub async fn user_tokens(
         issued_at: now,
         lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
     };
-    let access_token = token::mint(&state.keys, &request).map_err(|e| ext(state, e))?;
+    let access_token = token::mint(&state.keys(), &request).map_err(|e| ext(state, e))?;
     let graph = input
         .scopes
         .resource_app_id
@@ -222,7 +222,7 @@ pub async fn user_tokens(
         };
         body.insert(
             "refresh_token".into(),
-            json!(token::sign(&state.keys, &refresh).map_err(|e| ext(state, e))?),
+            json!(token::sign(&state.keys(), &refresh).map_err(|e| ext(state, e))?),
         );
     }
     if input.scopes.wants("openid") {
@@ -252,7 +252,7 @@ pub async fn user_tokens(
         }
         body.insert(
             "id_token".into(),
-            json!(token::sign(&state.keys, &id).map_err(|e| ext(state, e))?),
+            json!(token::sign(&state.keys(), &id).map_err(|e| ext(state, e))?),
         );
     }
     if input.client_info {
@@ -269,7 +269,7 @@ pub fn read_refresh_token(state: &AppState, value: &str) -> AadResult<RefreshCla
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     validation.set_audience(&[REFRESH_AUDIENCE]);
     validation.validate_exp = false;
-    let data = jsonwebtoken::decode::<RefreshClaims>(value, &state.keys.decoding, &validation)
+    let data = jsonwebtoken::decode::<RefreshClaims>(value, &state.keys().decoding, &validation)
         .map_err(|_| invalid())?;
     if data.claims.exp <= state.clock.unix() {
         return Err(AadError::invalid_grant(

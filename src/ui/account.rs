@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{PREFIX}/t/{{tenant}}/account"), get(show))
         .route(&format!("{PREFIX}/t/{{tenant}}/signin"), get(sign_in))
         .route(&format!("{PREFIX}/t/{{tenant}}/signout"), post(sign_out))
-        .route(&format!("{PREFIX}/t/{{tenant}}/account/disconnect"), post(disconnect))
+        .route(
+            &format!("{PREFIX}/t/{{tenant}}/account/disconnect"),
+            post(disconnect),
+        )
         .route(&format!("{PREFIX}/signin/callback"), get(callback))
 }
 
@@ -41,7 +44,11 @@ fn with_cookie(mut response: Response, cookie: &str) -> Response {
 }
 
 /// GET …/signin — into the identity platform's sign-in page.
-async fn sign_in(State(state): State<AppState>, origin: Origin, Path(key): Path<String>) -> PageResult {
+async fn sign_in(
+    State(state): State<AppState>,
+    origin: Origin,
+    Path(key): Path<String>,
+) -> PageResult {
     let mut conn = state.db.pool.acquire().await?;
     let tenant = super::tenant(&mut conn, &key).await?;
     let nonce = crate::sts::flows::random_token(24);
@@ -53,7 +60,10 @@ async fn sign_in(State(state): State<AppState>, origin: Origin, Path(key): Path<
         html::url("openid profile"),
         html::url(&nonce)
     );
-    Ok(with_cookie(html::see_other(&location), &security::set_cookie(security::STATE_COOKIE, Some(&nonce), "Lax")))
+    Ok(with_cookie(
+        html::see_other(&location),
+        &security::set_cookie(security::STATE_COOKIE, Some(&nonce), "Lax"),
+    ))
 }
 
 /// GET /_tenantsim/ui/signin/callback?code=&state= — redeems the code (the state must match
@@ -65,24 +75,49 @@ async fn callback(
 ) -> PageResult {
     let expected = security::cookie(&headers, security::STATE_COOKIE).unwrap_or_default();
     if expected.is_empty() || query.get("state") != Some(&expected) {
-        return Err(PageError::new(StatusCode::BAD_REQUEST, "The sign-in did not start here (state mismatch); start again."));
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "The sign-in did not start here (state mismatch); start again.",
+        ));
     }
     if let Some(error) = query.get("error") {
-        return Err(PageError::new(StatusCode::BAD_REQUEST, format!("Sign-in failed: {error}. {}", query.get("error_description").map(String::as_str).unwrap_or(""))));
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "Sign-in failed: {error}. {}",
+                query
+                    .get("error_description")
+                    .map(String::as_str)
+                    .unwrap_or("")
+            ),
+        ));
     }
     let code = query.get("code").map(String::as_str).unwrap_or("");
-    let crate::sts::flows::Redeem::Ready(code) = state.flows.redeem_code(code, state.clock.unix()) else {
-        return Err(PageError::new(StatusCode::BAD_REQUEST, "The authorization code is not valid (expired or already used)."));
+    let crate::sts::flows::Redeem::Ready(code) = state.flows.redeem_code(code, state.clock.unix())
+    else {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "The authorization code is not valid (expired or already used).",
+        ));
     };
     if !code.client_app_id.eq_ignore_ascii_case(CLIENT_ID) {
-        return Err(PageError::new(StatusCode::BAD_REQUEST, "The code was not issued to the pages' client."));
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "The code was not issued to the pages' client.",
+        ));
     }
     let mut conn = state.db.pool.acquire().await?;
     let tenant = super::tenant(&mut conn, &code.tenant).await?;
     let response = html::see_other(&format!("{PREFIX}/t/{}/account", tenant.id));
-    let response = with_cookie(response, &security::set_cookie(security::STATE_COOKIE, None, "Lax"));
+    let response = with_cookie(
+        response,
+        &security::set_cookie(security::STATE_COOKIE, None, "Lax"),
+    );
     let value = security::user_cookie_value(&tenant.id, &code.user_id);
-    Ok(with_cookie(response, &security::set_cookie(security::USER_COOKIE, Some(&value), "Lax")))
+    Ok(with_cookie(
+        response,
+        &security::set_cookie(security::USER_COOKIE, Some(&value), "Lax"),
+    ))
 }
 
 async fn sign_out(Path(key): Path<String>) -> Response {
@@ -112,15 +147,26 @@ async fn show(
     let base = format!("{PREFIX}/t/{}", tenant.id);
     let mut body = String::new();
     match query.get("linkedIn").map(String::as_str) {
-        Some("connected") => body.push_str(&html::flash("Your LinkedIn account is connected.", false)),
+        Some("connected") => {
+            body.push_str(&html::flash("Your LinkedIn account is connected.", false))
+        }
         Some(_) => body.push_str(&html::flash(
-            &format!("LinkedIn was not connected{}.", query.get("error").map(|e| format!(": {e}")).unwrap_or_default()),
+            &format!(
+                "LinkedIn was not connected{}.",
+                query
+                    .get("error")
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default()
+            ),
             true,
         )),
         None => {}
     }
     if query.contains_key("disconnected") {
-        body.push_str(&html::flash("Your LinkedIn account is disconnected: the consent (grant) was removed.", false));
+        body.push_str(&html::flash(
+            "Your LinkedIn account is disconnected: the consent (grant) was removed.",
+            false,
+        ));
     }
     let user = match security::signed_in_user(&headers, &tenant.id) {
         Some(id) => store::objects::get_user(&mut conn, &tenant.id, &id).await?,
@@ -176,12 +222,19 @@ async fn show(
             body.push_str("</section>");
         }
     }
-    let nav = Nav { tenant: Some((&tenant.id, &tenant.display_name)), current: "account" };
+    let nav = Nav {
+        tenant: Some((&tenant.id, &tenant.display_name)),
+        current: "account",
+    };
     Ok(html::page("My account", &nav, &body).into_response())
 }
 
 /// POST …/account/disconnect — removes the signed-in user's LinkedIn consent (their grant).
-async fn disconnect(State(state): State<AppState>, headers: HeaderMap, Path(key): Path<String>) -> PageResult {
+async fn disconnect(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(key): Path<String>,
+) -> PageResult {
     let mut tx = state.db.begin_write().await?;
     let tenant = super::tenant(&mut tx, &key).await?;
     let Some(user) = security::signed_in_user(&headers, &tenant.id) else {
@@ -192,5 +245,8 @@ async fn disconnect(State(state): State<AppState>, headers: HeaderMap, Path(key)
         store::apps::delete_grant(&mut tx, &tenant.id, &id).await?;
     }
     tx.commit().await?;
-    Ok(html::see_other(&format!("{PREFIX}/t/{}/account?disconnected=1", tenant.id)))
+    Ok(html::see_other(&format!(
+        "{PREFIX}/t/{}/account?disconnected=1",
+        tenant.id
+    )))
 }

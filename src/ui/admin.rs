@@ -13,8 +13,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-use super::html::{self, Nav, PageError, PageResult, esc};
 use super::PREFIX;
+use super::html::{self, Nav, PageError, PageResult, esc};
 use crate::app::AppState;
 use crate::linkedin::{LinkedInSettings, settings};
 use crate::store::{self, objects::Kind, tenants::TenantRow};
@@ -24,9 +24,18 @@ type FormMap = axum::Form<HashMap<String, String>>;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(&format!("{PREFIX}/t/{{tenant}}/admin"), get(show))
-        .route(&format!("{PREFIX}/t/{{tenant}}/admin/linkedin"), post(save_linked_in))
-        .route(&format!("{PREFIX}/t/{{tenant}}/admin/options"), post(save_options))
-        .route(&format!("{PREFIX}/t/{{tenant}}/admin/consent"), post(save_consent))
+        .route(
+            &format!("{PREFIX}/t/{{tenant}}/admin/linkedin"),
+            post(save_linked_in),
+        )
+        .route(
+            &format!("{PREFIX}/t/{{tenant}}/admin/options"),
+            post(save_options),
+        )
+        .route(
+            &format!("{PREFIX}/t/{{tenant}}/admin/consent"),
+            post(save_consent),
+        )
 }
 
 const LOW: &str = "ManagePermissionGrantsForSelf.microsoft-user-default-low";
@@ -51,7 +60,10 @@ fn consent_choice(settings_json: &Value) -> &'static str {
         .collect();
     if own.is_empty() {
         "doNotAllow"
-    } else if own.iter().all(|p| p.ends_with("microsoft-user-default-low")) {
+    } else if own
+        .iter()
+        .all(|p| p.ends_with("microsoft-user-default-low"))
+    {
         "low"
     } else {
         "legacy"
@@ -85,7 +97,9 @@ async fn render(
     if let Some(message) = error {
         body.push_str(&html::flash(message, true));
     }
-    body.push_str("<section aria-labelledby=\"li\"><h2 id=\"li\">LinkedIn account connections</h2>");
+    body.push_str(
+        "<section aria-labelledby=\"li\"><h2 id=\"li\">LinkedIn account connections</h2>",
+    );
     match linked_in.effective(tenant) {
         None => body.push_str(&format!(
             "<p id=\"linkedin-unavailable\">Unavailable: LinkedIn account connections are not available in the <strong>{}</strong> cloud.</p>",
@@ -199,7 +213,10 @@ async fn save_linked_in(
     match crate::portal::update_properties(&mut tx, &tenant, &body).await {
         Ok(()) => {
             tx.commit().await?;
-            Ok(html::see_other(&format!("{PREFIX}/t/{}/admin?saved=LinkedIn+account+connections", tenant.id)))
+            Ok(html::see_other(&format!(
+                "{PREFIX}/t/{}/admin?saved=LinkedIn+account+connections",
+                tenant.id
+            )))
         }
         Err(err) => {
             drop(tx);
@@ -221,9 +238,13 @@ async fn save_options(
     let mut linked_in = LinkedInSettings::from_tenant(&tenant);
     linked_in.nested_group_membership = form.contains_key("nested");
     linked_in.show_public_profiles = form.contains_key("public");
-    store::tenants::update_settings(&mut tx, &tenant.id, &linked_in.store_into(&tenant.settings)).await?;
+    store::tenants::update_settings(&mut tx, &tenant.id, &linked_in.store_into(&tenant.settings))
+        .await?;
     tx.commit().await?;
-    Ok(html::see_other(&format!("{PREFIX}/t/{}/admin?saved=tenantsim+options", tenant.id)))
+    Ok(html::see_other(&format!(
+        "{PREFIX}/t/{}/admin?saved=tenantsim+options",
+        tenant.id
+    )))
 }
 
 /// POST …/admin/consent — the assigned `ManagePermissionGrantsForSelf.*` policy, stored in the
@@ -235,7 +256,10 @@ async fn save_consent(
 ) -> PageResult {
     let choice = form.get("consent").map(String::as_str).unwrap_or("");
     let Some((_, _, policy_id)) = CONSENT_OPTIONS.iter().find(|(v, _, _)| *v == choice) else {
-        return Err(PageError::new(StatusCode::BAD_REQUEST, "Choose one of the three user-consent options."));
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            "Choose one of the three user-consent options.",
+        ));
     };
     let mut tx = state.db.begin_write().await?;
     let tenant = super::tenant(&mut tx, &key).await?;
@@ -247,11 +271,19 @@ async fn save_consent(
             .filter(|p| !p.to_ascii_lowercase().starts_with(crate::policy::FOR_SELF)),
     );
     let mut current = crate::policy::current(&settings_json);
-    let patch = json!({"defaultUserRolePermissions": {"permissionGrantPoliciesAssigned": assigned}});
-    crate::policy::apply_patch(&mut current, patch.as_object().expect("object"), crate::policy::Shape::V1)
-        .map_err(|err| PageError::new(StatusCode::BAD_REQUEST, err.0))?;
+    let patch =
+        json!({"defaultUserRolePermissions": {"permissionGrantPoliciesAssigned": assigned}});
+    crate::policy::apply_patch(
+        &mut current,
+        patch.as_object().expect("object"),
+        crate::policy::Shape::V1,
+    )
+    .map_err(|err| PageError::new(StatusCode::BAD_REQUEST, err.0))?;
     let text = crate::policy::store_into(&settings_json, &current);
     store::tenants::update_settings(&mut tx, &tenant.id, &text).await?;
     tx.commit().await?;
-    Ok(html::see_other(&format!("{PREFIX}/t/{}/admin?saved=user+consent", tenant.id)))
+    Ok(html::see_other(&format!(
+        "{PREFIX}/t/{}/admin?saved=user+consent",
+        tenant.id
+    )))
 }

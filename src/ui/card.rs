@@ -25,7 +25,11 @@ pub fn router() -> Router<AppState> {
 fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::Null => String::new(),
         other => other.to_string(),
     }
@@ -60,19 +64,36 @@ fn render_card(card: &ProfileCard) -> String {
     contact.push_str(&field("Company", &person["companyName"]));
     contact.push_str(&field("City", &person["city"]));
     for property in &card.profile_card_properties {
-        contact.push_str(&field(property["displayName"].as_str().unwrap_or(""), &property["value"]));
+        contact.push_str(&field(
+            property["displayName"].as_str().unwrap_or(""),
+            &property["value"],
+        ));
     }
     let linked_in = match (card.linked_in.shown, &card.linked_in.data) {
-        (Shown::None, _) | (_, None) => "<p id=\"linkedin-shown\" data-shown=\"none\">No LinkedIn information is shown.</p>".to_owned(),
+        (Shown::None, _) | (_, None) => {
+            "<p id=\"linkedin-shown\" data-shown=\"none\">No LinkedIn information is shown.</p>"
+                .to_owned()
+        }
         (shown, Some(data)) => {
             let mut out = format!(
                 "<p id=\"linkedin-shown\" data-shown=\"{}\"><strong>{}</strong></p><p>{}</p><p class=\"muted\">{}{}</p>\
                  <p><a href=\"{}\" rel=\"noopener noreferrer\">{}</a></p>",
-                if shown == Shown::Connected { "connected" } else { "public" },
-                if shown == Shown::Connected { "LinkedIn (connected view)" } else { "LinkedIn (public profile)" },
+                if shown == Shown::Connected {
+                    "connected"
+                } else {
+                    "public"
+                },
+                if shown == Shown::Connected {
+                    "LinkedIn (connected view)"
+                } else {
+                    "LinkedIn (public profile)"
+                },
                 esc(data["headline"].as_str().unwrap_or("")),
                 esc(data["currentPosition"].as_str().unwrap_or("")),
-                data["location"].as_str().map(|l| format!(" · {}", esc(l))).unwrap_or_default(),
+                data["location"]
+                    .as_str()
+                    .map(|l| format!(" · {}", esc(l)))
+                    .unwrap_or_default(),
                 esc(data["profileUrl"].as_str().unwrap_or("")),
                 esc(data["profileUrl"].as_str().unwrap_or("")),
             );
@@ -91,7 +112,11 @@ fn render_card(card: &ProfileCard) -> String {
                     .collect();
                 out.push_str(&format!(
                     "<p id=\"linkedin-degree\">{degree}</p><p>Mutual connections: {}</p>",
-                    if mutual.is_empty() { "none".to_owned() } else { mutual.join(", ") }
+                    if mutual.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        mutual.join(", ")
+                    }
                 ));
             }
             out
@@ -115,7 +140,7 @@ fn render_reasons(card: &ProfileCard) -> String {
         .map(|r| {
             let path = r.data.as_ref().and_then(|d| d["path"].as_array()).map(|p| {
                 let names: Vec<String> = p.iter().map(|g| esc(g["displayName"].as_str().unwrap_or(""))).collect();
-                format!("<br><span class=\"muted\">Path: {}</span>", names.join(" → "))
+                format!("<br><span class=\"muted\">Path: viewer → {}</span>", names.join(" → "))
             });
             format!(
                 "<li class=\"{outcome}{decisive}\" data-check=\"{check}\"><code>{check}</code><span class=\"badge\">{outcome}</span>{flag}<br>{detail}{path}</li>",
@@ -170,11 +195,17 @@ async fn show(
             }
             Err(decision::CardError::UnknownUser(user)) => {
                 status = StatusCode::NOT_FOUND;
-                body.push_str(&html::flash(&format!("No user '{user}' in this tenant."), true));
+                body.push_str(&html::flash(
+                    &format!("No user '{user}' in this tenant."),
+                    true,
+                ));
             }
             Err(decision::CardError::Db(err)) => return Err(PageError::from(err)),
         }
     }
-    let nav = Nav { tenant: Some((&tenant.id, &tenant.display_name)), current: "card" };
+    let nav = Nav {
+        tenant: Some((&tenant.id, &tenant.display_name)),
+        current: "card",
+    };
     Ok((status, html::page("Profile card", &nav, &body)).into_response())
 }

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::Value;
 
-use super::html::{self, Nav, PageError, esc};
 use super::PREFIX;
+use super::html::{self, Nav, PageError, esc};
 use crate::app::AppState;
 use crate::store;
 
@@ -22,7 +22,10 @@ pub fn setting_label(value: &Value, group_name: Option<&str>, cloud: &str) -> St
     match value.as_i64() {
         Some(0) => "Yes".to_owned(),
         Some(1) => "No".to_owned(),
-        Some(4) => format!("Selected group: {}", group_name.unwrap_or("(missing group)")),
+        Some(4) => format!(
+            "Selected group: {}",
+            group_name.unwrap_or("(missing group)")
+        ),
         Some(other) => format!("Unknown ({other})"),
         None => format!("Not available in the {cloud} cloud"),
     }

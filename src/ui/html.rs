@@ -39,9 +39,15 @@ pub fn csrf_field() -> String {
 /// A status line (`role="status"`) or an error (`role="alert"`).
 pub fn flash(message: &str, error: bool) -> String {
     if error {
-        format!("<div class=\"flash error\" role=\"alert\">{}</div>", esc(message))
+        format!(
+            "<div class=\"flash error\" role=\"alert\">{}</div>",
+            esc(message)
+        )
     } else {
-        format!("<div class=\"flash ok\" role=\"status\">{}</div>", esc(message))
+        format!(
+            "<div class=\"flash ok\" role=\"status\">{}</div>",
+            esc(message)
+        )
     }
 }
 
@@ -59,7 +65,11 @@ pub fn page(title: &str, nav: &Nav<'_>, body: &str) -> Html<String> {
         } else {
             ""
         };
-        format!("<li><a href=\"{}\"{current}>{}</a></li>", esc(&href), esc(label))
+        format!(
+            "<li><a href=\"{}\"{current}>{}</a></li>",
+            esc(&href),
+            esc(label)
+        )
     };
     let mut links = vec![link(format!("{}/", super::PREFIX), "Home", "home")];
     if let Some((id, _)) = nav.tenant {
@@ -70,7 +80,11 @@ pub fn page(title: &str, nav: &Nav<'_>, body: &str) -> Html<String> {
         links.push(link(format!("{base}/groups"), "Groups", "groups"));
         links.push(link(format!("{base}/lab"), "Lab", "lab"));
     }
-    links.push(link(format!("{}/journal", super::PREFIX), "Journal", "journal"));
+    links.push(link(
+        format!("{}/journal", super::PREFIX),
+        "Journal",
+        "journal",
+    ));
     let tenant = nav
         .tenant
         .map(|(_, name)| format!("<span class=\"tenant\">{}</span>", esc(name)))

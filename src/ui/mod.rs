@@ -38,8 +38,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(security::router())
         .route_layer(axum::middleware::from_fn_with_state(state, security::guard));
     Router::new()
-        .route("/", get(|| async { html::see_other(&format!("{PREFIX}/")) }))
-        .route(PREFIX, get(|| async { html::see_other(&format!("{PREFIX}/")) }))
+        .route(
+            "/",
+            get(|| async { html::see_other(&format!("{PREFIX}/")) }),
+        )
+        .route(
+            PREFIX,
+            get(|| async { html::see_other(&format!("{PREFIX}/")) }),
+        )
         .merge(pages)
 }
 
@@ -77,7 +83,9 @@ pub fn user_options(users: &[store::objects::ObjectRow], selected: Option<&str>)
         .iter()
         .map(|u| {
             let upn = u.user_principal_name.clone().unwrap_or_default();
-            let mark = if selected.is_some_and(|s| s.eq_ignore_ascii_case(&u.id) || s.eq_ignore_ascii_case(&upn)) {
+            let mark = if selected
+                .is_some_and(|s| s.eq_ignore_ascii_case(&u.id) || s.eq_ignore_ascii_case(&upn))
+            {
                 " selected"
             } else {
                 ""

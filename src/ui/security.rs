@@ -105,7 +105,9 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
         .map(|v| v.to_str().unwrap_or("null"));
     match claimed {
         None => true,
-        Some(value) => host_of(value).is_some_and(|h| !h.is_empty() && h.eq_ignore_ascii_case(host)),
+        Some(value) => {
+            host_of(value).is_some_and(|h| !h.is_empty() && h.eq_ignore_ascii_case(host))
+        }
     }
 }
 
@@ -168,7 +170,8 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
     match token {
         Some(token) if equal(&token, &expected) => {
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
         }
         _ => refused("The form's security token is missing or wrong; reload the page."),
     }
@@ -208,9 +211,7 @@ fn login_form(next: &str, error: Option<&str>) -> Response {
     (status, html::page("Admin key", &nav, &body)).into_response()
 }
 
-async fn login_page(
-    Query(query): Query<std::collections::HashMap<String, String>>,
-) -> Response {
+async fn login_page(Query(query): Query<std::collections::HashMap<String, String>>) -> Response {
     login_form(&safe_next(query.get("next")), None)
 }
 

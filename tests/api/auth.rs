@@ -90,12 +90,12 @@ async fn expired_token_is_401() {
     let mut request = app.token_request(CONTOSO, app_subject(ALL_ROLES));
     request.issued_at = app.state.clock.unix() - 2 * 3600;
     request.lifetime_seconds = 3599;
-    let token = token::mint(&app.state.keys, &request).expect("mint");
+    let token = token::mint(&app.state.keys(), &request).expect("mint");
     let message = assert_unauthenticated(&get_users(&app, &token).await);
     assert_eq!(message, "Lifetime validation failed, the token is expired.");
     // Within the five minutes of clock skew Entra allows, it still works.
     request.issued_at = app.state.clock.unix() - 3599 - 60;
-    let token = token::mint(&app.state.keys, &request).expect("mint");
+    let token = token::mint(&app.state.keys(), &request).expect("mint");
     assert_eq!(get_users(&app, &token).await.status, 200);
 }
 
@@ -104,7 +104,7 @@ async fn not_yet_valid_token_is_401() {
     let app = TestApp::new().await;
     let mut request = app.token_request(CONTOSO, app_subject(ALL_ROLES));
     request.issued_at = app.state.clock.unix() + 3600;
-    let token = token::mint(&app.state.keys, &request).expect("mint");
+    let token = token::mint(&app.state.keys(), &request).expect("mint");
     let message = assert_unauthenticated(&get_users(&app, &token).await);
     assert_eq!(
         message,
@@ -141,19 +141,19 @@ async fn token_with_alg_none_is_401() {
 #[tokio::test]
 async fn hs256_token_keyed_with_the_public_key_is_401() {
     let app = TestApp::new().await;
-    let public_pem = rcgen::KeyPair::from_pem(&app.state.keys.private_pem)
+    let public_pem = rcgen::KeyPair::from_pem(&app.state.keys().private_pem)
         .expect("key pair")
         .public_key_pem();
     let claims = app.token_request(CONTOSO, app_subject(ALL_ROLES)).claims();
     let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some(app.state.keys.kid.clone());
+    header.kid = Some(app.state.keys().kid.clone());
     for secret in [public_pem.as_bytes(), public_pem.trim().as_bytes()] {
         let token = jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(secret))
             .expect("encode");
         assert_unauthenticated(&get_users(&app, &token).await);
     }
     // The same claims, signed properly, work: only the algorithm is wrong above.
-    let good = token::sign(&app.state.keys, &claims).expect("sign");
+    let good = token::sign(&app.state.keys(), &claims).expect("sign");
     assert_eq!(get_users(&app, &good).await.status, 200);
 }
 
@@ -167,7 +167,7 @@ async fn wrong_audience_is_401_invalid_audience() {
     ] {
         let mut request = app.token_request(CONTOSO, app_subject(ALL_ROLES));
         request.audience = audience.to_owned();
-        let token = token::mint(&app.state.keys, &request).expect("mint");
+        let token = token::mint(&app.state.keys(), &request).expect("mint");
         let message = assert_unauthenticated(&get_users(&app, &token).await);
         assert_eq!(
             message, "Access token validation failure. Invalid audience.",
@@ -177,7 +177,7 @@ async fn wrong_audience_is_401_invalid_audience() {
     // Graph's appId is an accepted audience.
     let mut request = app.token_request(CONTOSO, app_subject(ALL_ROLES));
     request.audience = token::GRAPH_APP_ID.to_owned();
-    let token = token::mint(&app.state.keys, &request).expect("mint");
+    let token = token::mint(&app.state.keys(), &request).expect("mint");
     assert_eq!(get_users(&app, &token).await.status, 200);
 }
 

@@ -180,7 +180,7 @@ async fn token_error_fault_answers_an_aadsts_error_on_token_routes_only() {
         },
     );
     request.app_id = SYNC_APP.to_owned();
-    let graph_token = tenantsim::auth::token::mint(&app.state.keys, &request).expect("mint");
+    let graph_token = tenantsim::auth::token::mint(&app.state.keys(), &request).expect("mint");
     let graph = app
         .get(&format!("/v1.0/users/{ADELE}"))
         .token(&graph_token)

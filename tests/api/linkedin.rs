@@ -34,7 +34,7 @@ async fn portal_token(app: &TestApp, tenant: &str, user: &str) -> String {
     };
     let mut request = app.token_request(tenant, subject);
     request.audience = PORTAL_APP.to_owned();
-    tenantsim::auth::token::mint(&app.state.keys, &request).expect("mint")
+    tenantsim::auth::token::mint(&app.state.keys(), &request).expect("mint")
 }
 
 async fn set_linked_in(app: &TestApp, body: Value) -> TestResponse {

@@ -340,3 +340,56 @@ async fn the_admin_key_protects_the_control_api() {
             .is_some_and(|v: &Vec<Value>| v.len() == 2)
     );
 }
+
+#[tokio::test]
+async fn a_reset_keeps_the_signing_key_unless_asked_to_rotate_it() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    assert_eq!(
+        app.post("/_tenantsim/reset")
+            .json(json!({"keepSigningKeys": true}))
+            .send()
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.get("/v1.0/users").token(&token).send().await.status,
+        200
+    );
+    let kid = app
+        .get(&format!("/{CONTOSO}/discovery/v2.0/keys"))
+        .send()
+        .await
+        .json["keys"][0]["kid"]
+        .clone();
+    assert_eq!(
+        app.post("/_tenantsim/reset")
+            .json(json!({"keepSigningKeys": false}))
+            .send()
+            .await
+            .status,
+        200
+    );
+    app.get("/v1.0/users")
+        .token(&token)
+        .send()
+        .await
+        .assert_error(401, "InvalidAuthenticationToken");
+    let rotated = app
+        .get(&format!("/{CONTOSO}/discovery/v2.0/keys"))
+        .send()
+        .await
+        .json["keys"][0]["kid"]
+        .clone();
+    assert_ne!(kid, rotated);
+    assert_eq!(
+        app.get("/v1.0/users")
+            .token(&app.admin())
+            .send()
+            .await
+            .status,
+        200,
+        "new tokens verify"
+    );
+}

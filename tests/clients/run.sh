@@ -10,7 +10,7 @@
 # 2. builds tenantsim (cargo build --locked), starts it on free ports with a temporary data
 #    directory and waits for its ready line;
 # 3. exports SSL_CERT_FILE / REQUESTS_CA_BUNDLE / NODE_EXTRA_CA_CERTS (tenantsim's CA),
-#    TENANTSIM_HTTPS_URL and TENANTSIM_TENANT, runs pytest and `node --test`;
+#    TENANTSIM_HTTPS_URL, TENANTSIM_HTTP_URL and TENANTSIM_TENANT, runs pytest and `node --test`;
 # 4. stops the server and exits non-zero if either suite failed.
 #
 # Needs only python3 (with venv), node 20 + npm, and cargo. Everything is bounded in time.
@@ -119,27 +119,30 @@ env -u TENANTSIM_DB -u TENANTSIM_FIXTURES -u TENANTSIM_PUBLIC_URL -u TENANTSIM_P
 SERVER_PID=$!
 
 HTTPS_URL=""
+HTTP_URL=""
 for _ in $(seq 1 $((READY_TIMEOUT * 10))); do
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
     cat "$SERVER_LOG" >&2
     die "tenantsim exited before it was ready"
   fi
   # Ready line: "tenantsim ready on http://127.0.0.1:P and https://localhost:Q"
-  HTTPS_URL="$(sed 's/\x1b\[[0-9;]*m//g' "$SERVER_LOG" \
-    | grep -o 'tenantsim ready on http://[^ ]* and https://[^ ]*' \
-    | grep -o 'https://[^ ]*' | head -n1)"
-  [[ -n "$HTTPS_URL" ]] && break
+  READY_LINE="$(sed 's/\x1b\[[0-9;]*m//g' "$SERVER_LOG" \
+    | grep -o 'tenantsim ready on http://[^ ]* and https://[^ ]*' | head -n1)"
+  HTTPS_URL="$(grep -o 'https://[^ ]*' <<<"$READY_LINE")"
+  HTTP_URL="$(grep -o 'http://[^ ]*' <<<"$READY_LINE")"
+  [[ -n "$HTTPS_URL" && -n "$HTTP_URL" ]] && break
   sleep 0.1
 done
 [[ -n "$HTTPS_URL" ]] || { cat "$SERVER_LOG" >&2; die "no ready line after ${READY_TIMEOUT}s"; }
 CA_FILE="$DATA_DIR/tls-ca.pem"
 [[ -s "$CA_FILE" ]] || die "no CA file at $CA_FILE"
-log "tenantsim ready at $HTTPS_URL (CA $CA_FILE)"
+log "tenantsim ready at $HTTPS_URL and $HTTP_URL (CA $CA_FILE)"
 
 export SSL_CERT_FILE="$CA_FILE"          # httpx (msgraph-sdk), aiohttp (async azure-identity)
 export REQUESTS_CA_BUNDLE="$CA_FILE"     # requests (MSAL Python, sync azure-identity)
 export NODE_EXTRA_CA_CERTS="$CA_FILE"    # node (read at process start)
 export TENANTSIM_HTTPS_URL="$HTTPS_URL"
+export TENANTSIM_HTTP_URL="$HTTP_URL"     # plain HTTP: only the LinkedIn connect flow (README)
 export TENANTSIM_TENANT="$CONTOSO_TENANT"
 
 # ---------------------------------------------------------------------------------------------
@@ -156,8 +159,9 @@ timeout "$SUITE_TIMEOUT" "$VENV/bin/python" -m pytest "$CLIENTS/python" \
 PY_RC=${PIPESTATUS[0]}
 
 log "node suite (node --test)"
+# One file at a time: both share the server, and example.test.mjs resets every tenant.
 (cd "$NODE_DIR" && timeout "$SUITE_TIMEOUT" node --test --test-reporter=tap \
-  --test-timeout=60000 test_clients.mjs) 2>&1 | tee "$NODE_OUT"
+  --test-concurrency=1 --test-timeout=60000 test_clients.mjs example.test.mjs) 2>&1 | tee "$NODE_OUT"
 NODE_RC=${PIPESTATUS[0]}
 
 stop_server

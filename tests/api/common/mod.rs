@@ -158,7 +158,7 @@ impl TestApp {
     }
 
     pub fn mint(&self, tenant: &str, subject: Subject) -> String {
-        token::mint(&self.state.keys, &self.token_request(tenant, subject)).expect("mint")
+        token::mint(&self.state.keys(), &self.token_request(tenant, subject)).expect("mint")
     }
 
     /// A Contoso app token with every foundation role: the usual caller of a test.

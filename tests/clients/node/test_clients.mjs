@@ -29,6 +29,8 @@ function env(name) {
 }
 
 const BASE = env("TENANTSIM_HTTPS_URL").replace(/\/$/, ""); // https://localhost:Q
+// The plain-HTTP listener, only for the LinkedIn connect flow (see the LinkedIn tests below).
+const HTTP_BASE = env("TENANTSIM_HTTP_URL").replace(/\/$/, ""); // http://127.0.0.1:P
 const TENANT = env("TENANTSIM_TENANT");
 const HOST_PORT = new URL(BASE).host; // localhost:Q
 const GRAPH_DEFAULT = "https://graph.microsoft.com/.default";
@@ -44,10 +46,19 @@ const UNPRIVILEGED_APP = "c0a70550-a990-4000-8000-000000000303"; // no permissio
 const UNPRIVILEGED_SECRET = "plain-secret-Passw0rd!";
 const CERT_APP = "c0a70550-a990-4000-8000-000000000304";
 const GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"; // public client, admin-consented
+const ADMIN_APP = "c0a70550-a990-4000-8000-000000000302"; // Contoso Admin Automation: Directory.ReadWrite.All
+const ADMIN_SECRET = "admin-secret-Passw0rd!";
+const AZURE_POWERSHELL = "1950a258-227b-4e31-a9cf-717495945fc2"; // first-party public client
+const PORTAL_API = "74658136-14ec-4630-ad9b-26e160ff0fc6"; // the Azure portal's API (ADIbizaUX)
 
 const ADELE_UPN = "AdeleV@contoso.onmicrosoft.com";
 const ADELE_ID = "c0a70550-0000-4000-8000-000000000102";
 const PASSWORD = "Passw0rd!";
+const ADMIN_UPN = "admin@contoso.onmicrosoft.com"; // Global Administrator
+const ALEX_ID = "c0a70550-0000-4000-8000-000000000103";
+const MEGAN_UPN = "MeganB@contoso.onmicrosoft.com"; // has a LinkedIn profile, not connected
+const MEGAN_ID = "c0a70550-0000-4000-8000-000000000104";
+const NESTOR_ID = "c0a70550-0000-4000-8000-000000000107"; // connected (Bound), not in LinkedIn Pilot
 
 const LINKEDIN_PILOT = "c0a70550-0000-4000-8000-000000000201";
 const RETAIL_EUROPE = "c0a70550-0000-4000-8000-000000000202";
@@ -277,4 +288,172 @@ test("graph-client: a missing user is 404 Request_ResourceNotFound", async () =>
   assert.equal(error.code, "Request_ResourceNotFound");
   assert.match(error.message, new RegExp(MISSING_USER));
   assert.ok(error.requestId, "GraphError.requestId comes from innerError.request-id");
+});
+
+// ---------------------------------------------------------------------------------------------
+// LinkedIn account connections: the portal API, the consent page, Graph, the profile card
+// ---------------------------------------------------------------------------------------------
+
+/** tenantsim's control API (`/_tenantsim/...`): open on loopback, same HTTPS origin. */
+async function adminApi(method, path, body) {
+  const response = await fetch(`${BASE}/_tenantsim${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.status < 300, `${method} ${path} -> ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const resetTenant = () => adminApi("POST", `/tenants/${TENANT}/reset`);
+
+/** The LinkedIn section of the card `viewer` sees for `person`: [shown, decisive check]. */
+async function card(viewer, person) {
+  const decision = await adminApi("GET", `/tenants/${TENANT}/profileCard?viewer=${viewer}&person=${person}`);
+  const decisive = decision.linkedIn.reasons.find((r) => r.decisive);
+  return [decision.linkedIn.shown, decisive ? decisive.check : null];
+}
+
+/** A delegated portal-API token: ROPC with the first-party Azure PowerShell client. */
+async function portalToken() {
+  const pca = new msal.PublicClientApplication({
+    auth: { clientId: AZURE_POWERSHELL, authority: `${BASE}/${TENANT}`, knownAuthorities: [HOST_PORT] },
+  });
+  const result = await pca.acquireTokenByUsernamePassword({
+    scopes: [`${PORTAL_API}/.default`],
+    username: ADMIN_UPN,
+    password: PASSWORD,
+  });
+  assert.equal(jwtClaims(result.accessToken).aud, PORTAL_API);
+  return result.accessToken;
+}
+
+async function setLinkedIn(token, body) {
+  const response = await fetch(`${BASE}/api/Directories/PropertiesV2`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(response.status, 204, `PUT PropertiesV2 ${JSON.stringify(body)}: ${await response.text()}`);
+}
+
+/** "Connect my LinkedIn account" with plain fetch on `origin`: follows the 302s by hand, signs
+ * in on the form (hidden `flow` input), accepts consent; returns the callback's JSON. */
+async function connectLinkedIn(origin, upn) {
+  const get = (url) => fetch(url, { redirect: "manual" });
+  const post = (url, fields) =>
+    fetch(url, { method: "POST", redirect: "manual", body: new URLSearchParams(fields) });
+
+  const start = await get(`${origin}/_tenantsim/tenants/${TENANT}/linkedIn/connect?user=${encodeURIComponent(upn)}`);
+  assert.equal(start.status, 302);
+  const authorize = new URL(start.headers.get("location"), origin).href;
+  const page = await get(authorize);
+  const html = await page.text();
+  assert.equal(page.status, 200, `GET ${authorize}, expected the sign-in form: ${html.slice(-700)}`);
+  const flow = html.match(/<input type="hidden" name="flow" value="([^"]+)"/)[1];
+  const action = new URL(html.match(/<form method="post" action="([^"]+)"/)[1], authorize).href;
+
+  const consent = await post(action, { flow, step: "signin", username: upn, password: PASSWORD });
+  assert.equal(consent.status, 200);
+  assert.match(await consent.text(), /Permissions requested/);
+  const accepted = await post(action, { flow, step: "accept" });
+  assert.equal(accepted.status, 302, await accepted.text());
+  const callback = new URL(accepted.headers.get("location"), origin).href;
+  assert.ok(callback.startsWith(`${origin}/_tenantsim/linkedin/callback?code=`), callback);
+  const answer = await get(callback);
+  assert.equal(answer.status, 200);
+  return answer.json();
+}
+
+test("LinkedIn: selected group, connecting on the consent page, an admin app revoking the grant", async () => {
+  await resetTenant(); // independent of what ran before
+  try {
+    // An admin limits LinkedIn to the LinkedIn Pilot group through the portal API.
+    const token = await portalToken();
+    await setLinkedIn(token, { enableLinkedInAppFamily: 4, linkedInSelectedGroupObjectId: LINKEDIN_PILOT });
+    assert.deepEqual(await card(NESTOR_ID, ALEX_ID), ["none", "selectedGroup"]);
+    await setLinkedIn(token, { enableLinkedInAppFamily: 0 }); // back to Yes
+    assert.deepEqual(await card(NESTOR_ID, ALEX_ID), ["connected", null]);
+
+    // Megan connects on the consent page. WORKAROUND (tenantsim defect, see the todo test
+    // below): over the HTTPS origin the authorize page answers AADSTS50011, so this step uses
+    // the HTTP listener.
+    assert.deepEqual(await card(MEGAN_ID, ALEX_ID), ["public", null]);
+    const answer = await connectLinkedIn(HTTP_BASE, MEGAN_UPN);
+    assert.equal(answer.connected, true, JSON.stringify(answer));
+    assert.equal(answer.userId, MEGAN_ID);
+    assert.deepEqual(await card(MEGAN_ID, ALEX_ID), ["connected", null]);
+
+    // An admin app deletes her grant through the Graph client; the card falls back to public.
+    const state = await adminApi("GET", `/tenants/${TENANT}/users/${MEGAN_ID}/linkedIn`);
+    assert.equal(state.state, "Bound");
+    assert.equal(state.grant.id, answer.grantId);
+    const client = graphClient(secretCredential(ADMIN_APP, ADMIN_SECRET));
+    await client.api(`/oauth2PermissionGrants/${state.grant.id}`).delete();
+    const after = await adminApi("GET", `/tenants/${TENANT}/users/${MEGAN_ID}/linkedIn`);
+    assert.equal(after.state, "Unbound");
+    assert.deepEqual(await card(MEGAN_ID, ALEX_ID), ["public", null]);
+  } finally {
+    await resetTenant();
+  }
+});
+
+test(
+  "LinkedIn: connecting over the HTTPS origin",
+  {
+    todo:
+      "tenantsim defect: on the HTTPS listener, /linkedIn/connect sends redirect_uri=" +
+      "https://localhost:PORT/_tenantsim/linkedin/callback, but the LinkedIn app registers only " +
+      "http(s)://localhost/_tenantsim/linkedin/callback and the port is ignored for http:// " +
+      "loopback URIs only, so the authorize page answers 400 AADSTS50011",
+  },
+  async () => {
+    await resetTenant();
+    try {
+      assert.equal((await connectLinkedIn(BASE, MEGAN_UPN)).connected, true);
+    } finally {
+      await resetTenant();
+    }
+  },
+);
+
+// ---------------------------------------------------------------------------------------------
+// Throttling: the Graph client's RetryHandler and Retry-After
+// ---------------------------------------------------------------------------------------------
+
+const usersJournal = async () => (await adminApi("GET", "/requests?path=/v1.0/users")).value;
+
+test("graph-client: a 429 with Retry-After: 1 is retried and the call succeeds", async () => {
+  const lastSeq = Math.max(-1, ...(await usersJournal()).map((e) => e.seq));
+  const rule = await adminApi("POST", "/faults", {
+    match: { method: "GET", path: "/v1.0/users*" },
+    action: { throttle: { retryAfter: 1 } },
+    fire: { times: 1 },
+  });
+  try {
+    const client = graphClient(secretCredential(SYNC_APP, SYNC_SECRET));
+    const started = Date.now();
+    const users = await client.api("/users").get();
+    const elapsed = Date.now() - started;
+    assert.ok(users.value.length > 0);
+    assert.ok(users.value.every((u) => CONTOSO_USER_IDS.includes(u.id)));
+    assert.ok(elapsed >= 1000, `the client retried after ${elapsed} ms, before Retry-After: 1`);
+
+    const calls = (await usersJournal()).filter((e) => e.seq > lastSeq);
+    assert.deepEqual(
+      calls.map((e) => [e.method, e.path, e.status]),
+      [
+        ["GET", "/v1.0/users", 429],
+        ["GET", "/v1.0/users", 200],
+      ],
+      JSON.stringify(calls),
+    );
+    assert.ok(calls.every((e) => e.clientApp === SYNC_APP));
+    assert.ok(Date.parse(calls[1].time) - Date.parse(calls[0].time) >= 1000, JSON.stringify(calls));
+    const listed = (await adminApi("GET", "/faults")).value.find((r) => r.id === rule.id);
+    assert.equal(listed.fired, 1);
+  } finally {
+    await adminApi("DELETE", `/faults/${rule.id}`);
+  }
 });

@@ -9,6 +9,8 @@ import asyncio
 import base64
 import hashlib
 import json
+import time
+from datetime import datetime
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
@@ -31,10 +33,19 @@ PORTAL_APP = "c0a70550-a990-4000-8000-000000000305"  # web app, delegated User.R
 PORTAL_SECRET = "portal-secret-Passw0rd!"
 PORTAL_REDIRECT = "http://localhost:5000/callback"
 GRAPH_CLI = "14d82eec-204b-4c2f-b7e8-296a70dab67e"  # public client, admin-consented
+ADMIN_APP = "c0a70550-a990-4000-8000-000000000302"  # Contoso Admin Automation: Directory.ReadWrite.All
+ADMIN_SECRET = "admin-secret-Passw0rd!"
+AZURE_POWERSHELL = "1950a258-227b-4e31-a9cf-717495945fc2"  # first-party public client
+PORTAL_API = "74658136-14ec-4630-ad9b-26e160ff0fc6"  # the Azure portal's API (ADIbizaUX)
 
 PASSWORD = "Passw0rd!"
 ADELE_UPN = "AdeleV@contoso.onmicrosoft.com"
 ADELE_ID = "c0a70550-0000-4000-8000-000000000102"
+ADMIN_UPN = "admin@contoso.onmicrosoft.com"  # Global Administrator
+ALEX_ID = "c0a70550-0000-4000-8000-000000000103"
+MEGAN_UPN = "MeganB@contoso.onmicrosoft.com"  # has a LinkedIn profile, not connected
+MEGAN_ID = "c0a70550-0000-4000-8000-000000000104"
+NESTOR_ID = "c0a70550-0000-4000-8000-000000000107"  # connected (Bound), not in LinkedIn Pilot
 
 LINKEDIN_PILOT = "c0a70550-0000-4000-8000-000000000201"
 RETAIL_EUROPE = "c0a70550-0000-4000-8000-000000000202"
@@ -528,3 +539,187 @@ def test_graph_sdk_bad_secret_surfaces_invalid_client(base_url, tenant):
     error = with_graph(base_url, tenant, SYNC_APP, "not-the-secret", body)
     assert "invalid_client" in str(error)
     assert "AADSTS7000215" in str(error)
+
+
+# ---------------------------------------------------------------------------------------------
+# LinkedIn account connections: the portal API, the consent page, Graph, the profile card
+# ---------------------------------------------------------------------------------------------
+
+
+def admin_api(base_url, method, path, **kwargs):
+    """tenantsim's control API (`/_tenantsim/...`): open on loopback, same HTTPS origin."""
+    response = requests.request(method, f"{base_url}/_tenantsim{path}", timeout=15, **kwargs)
+    assert response.status_code < 300, f"{method} {path} -> {response.status_code} {response.text}"
+    return response
+
+
+def reset_tenant(base_url, tenant):
+    admin_api(base_url, "POST", f"/tenants/{tenant}/reset")
+
+
+def card(base_url, tenant, viewer, person):
+    """The LinkedIn section of the profile card `viewer` sees for `person`:
+    (shown, the check that decided or None)."""
+    section = admin_api(
+        base_url, "GET", f"/tenants/{tenant}/profileCard", params={"viewer": viewer, "person": person}
+    ).json()["linkedIn"]
+    decisive = [r["check"] for r in section["reasons"] if r.get("decisive")]
+    return section["shown"], (decisive[0] if decisive else None)
+
+
+def portal_token(base_url, tenant, https_port):
+    """What the Entra admin center holds: a delegated token for the portal API, here from ROPC
+    with the first-party Azure PowerShell client and the Global Administrator's credentials."""
+    session = UserRealmPortSession(urlsplit(base_url).hostname, https_port)
+    app = msal.PublicClientApplication(
+        AZURE_POWERSHELL, authority=f"{base_url}/{tenant}", instance_discovery=False, http_client=session
+    )
+    result = app.acquire_token_by_username_password(ADMIN_UPN, PASSWORD, scopes=[f"{PORTAL_API}/.default"])
+    assert "access_token" in result, result
+    assert jwt_claims(result["access_token"])["aud"] == PORTAL_API
+    return result["access_token"]
+
+
+def set_linkedin(base_url, token, body):
+    response = requests.put(
+        f"{base_url}/api/Directories/PropertiesV2",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=15,
+    )
+    assert response.status_code == 204, f"PUT PropertiesV2 {body} -> {response.status_code} {response.text}"
+
+
+def connect_linkedin(origin, tenant, upn):
+    """"Connect my LinkedIn account", driven by a plain HTTP client on `origin`: follows the
+    302s by hand, signs in on the form (hidden `flow` input), accepts consent, and returns the
+    callback's JSON answer."""
+    http = requests.Session()
+    start = http.get(
+        f"{origin}/_tenantsim/tenants/{tenant}/linkedIn/connect",
+        params={"user": upn},
+        allow_redirects=False,
+        timeout=15,
+    )
+    assert start.status_code == 302, start.text
+    authorize = urljoin(start.url, start.headers["Location"])
+    page = http.get(authorize, allow_redirects=False, timeout=15)
+    assert page.status_code == 200 and "<form" in page.text, (
+        f"GET {authorize} -> {page.status_code}, expected the sign-in form: {page.text[-700:]}"
+    )
+    form = FormParser()
+    form.feed(page.text)
+    flow = {name: value for _, name, value in form.forms[0]["inputs"]}["flow"]
+    action = urljoin(page.url, form.forms[0]["action"])
+    signed_in = http.post(
+        action,
+        data={"flow": flow, "step": "signin", "username": upn, "password": PASSWORD},
+        allow_redirects=False,
+        timeout=15,
+    )
+    assert signed_in.status_code == 200 and "Permissions requested" in signed_in.text, signed_in.text
+    accepted = http.post(action, data={"flow": flow, "step": "accept"}, allow_redirects=False, timeout=15)
+    assert accepted.status_code == 302, accepted.text
+    callback = urljoin(accepted.url, accepted.headers["Location"])
+    assert callback.startswith(f"{origin}/_tenantsim/linkedin/callback?code="), callback
+    answer = http.get(callback, allow_redirects=False, timeout=15)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_linkedin_selected_group_connect_and_an_admin_revoking_the_grant(
+    base_url, http_url, tenant, https_port
+):
+    reset_tenant(base_url, tenant)  # independent of what ran before
+    try:
+        # An admin limits LinkedIn to the LinkedIn Pilot group through the portal API.
+        token = portal_token(base_url, tenant, https_port)
+        set_linkedin(base_url, token, {"enableLinkedInAppFamily": 4, "linkedInSelectedGroupObjectId": LINKEDIN_PILOT})
+        assert card(base_url, tenant, NESTOR_ID, ALEX_ID) == ("none", "selectedGroup")
+        set_linkedin(base_url, token, {"enableLinkedInAppFamily": 0})  # back to Yes
+        assert card(base_url, tenant, NESTOR_ID, ALEX_ID) == ("connected", None)
+
+        # Megan connects her LinkedIn account on the consent page. WORKAROUND (tenantsim
+        # defect, see test_linkedin_connect_over_https_xfail): over the HTTPS origin the
+        # authorize page refuses the callback with AADSTS50011, so this step uses the HTTP
+        # listener.
+        assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("public", None)
+        answer = connect_linkedin(http_url, tenant, MEGAN_UPN)
+        assert answer["connected"] is True, answer
+        assert answer["userId"] == MEGAN_ID
+        assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("connected", None)
+
+        # An admin app deletes her grant through the Graph SDK; the card falls back to public.
+        state = admin_api(base_url, "GET", f"/tenants/{tenant}/users/{MEGAN_ID}/linkedIn").json()
+        assert state["state"] == "Bound"
+        grant_id = state["grant"]["id"]
+        assert grant_id == answer["grantId"]
+
+        async def delete_grant(client):
+            return await client.oauth2_permission_grants.by_o_auth2_permission_grant_id(grant_id).delete()
+
+        with_graph(base_url, tenant, ADMIN_APP, ADMIN_SECRET, delete_grant)
+        after = admin_api(base_url, "GET", f"/tenants/{tenant}/users/{MEGAN_ID}/linkedIn").json()
+        assert after["state"] == "Unbound", after
+        assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("public", None)
+    finally:
+        reset_tenant(base_url, tenant)
+    assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("public", None)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="tenantsim defect: on the HTTPS listener, /linkedIn/connect sends "
+    "redirect_uri=https://localhost:PORT/_tenantsim/linkedin/callback, but the LinkedIn app "
+    "registers only http(s)://localhost/_tenantsim/linkedin/callback and the port is ignored "
+    "for http:// loopback URIs only, so the authorize page answers 400 AADSTS50011",
+)
+def test_linkedin_connect_over_https_xfail(base_url, tenant):
+    reset_tenant(base_url, tenant)
+    try:
+        assert connect_linkedin(base_url, tenant, MEGAN_UPN)["connected"] is True
+    finally:
+        reset_tenant(base_url, tenant)
+
+
+# ---------------------------------------------------------------------------------------------
+# Throttling: the Graph SDK's retry handler and Retry-After
+# ---------------------------------------------------------------------------------------------
+
+
+def journal(base_url, path):
+    return admin_api(base_url, "GET", "/requests", params={"path": path}).json()["value"]
+
+
+def test_graph_sdk_retries_a_429_after_retry_after(base_url, tenant):
+    last_seq = max((e["seq"] for e in journal(base_url, "/v1.0/users")), default=-1)
+    rule = admin_api(
+        base_url,
+        "POST",
+        "/faults",
+        json={
+            "match": {"method": "GET", "path": "/v1.0/users*"},
+            "action": {"throttle": {"retryAfter": 1}},
+            "fire": {"times": 1},
+        },
+    ).json()
+    try:
+        started = time.monotonic()
+        users = with_graph(base_url, tenant, SYNC_APP, SYNC_SECRET, lambda client: client.users.get())
+        elapsed = time.monotonic() - started
+        assert users.value and {u.id for u in users.value} <= CONTOSO_USER_IDS
+        assert elapsed >= 1.0, f"the SDK retried after {elapsed:.2f}s, before Retry-After: 1"
+
+        calls = [e for e in journal(base_url, "/v1.0/users") if e["seq"] > last_seq]
+        assert [(e["method"], e["path"], e["status"]) for e in calls] == [
+            ("GET", "/v1.0/users", 429),
+            ("GET", "/v1.0/users", 200),
+        ], calls
+        assert calls[0]["clientApp"] == calls[1]["clientApp"] == SYNC_APP
+        waited = datetime.fromisoformat(calls[1]["time"]) - datetime.fromisoformat(calls[0]["time"])
+        assert waited.total_seconds() >= 1.0, calls
+        fired = [r for r in admin_api(base_url, "GET", "/faults").json()["value"] if r["id"] == rule["id"]]
+        assert fired and fired[0]["fired"] == 1, fired
+    finally:
+        admin_api(base_url, "DELETE", f"/faults/{rule['id']}")
