@@ -153,7 +153,24 @@ pub fn registered_redirects(app: &ApplicationRow) -> Vec<String> {
 /// Exact match with a registered URI; public clients also get any loopback port (Entra
 /// ignores the port of `localhost` redirect URIs of native apps).
 pub fn redirect_allowed(app: &ApplicationRow, uri: &str) -> bool {
-    registered_redirects(app).iter().any(|r| r == uri) || (app.public_client && is_loopback(uri))
+    let registered = registered_redirects(app);
+    registered.iter().any(|r| r == uri)
+        || registered.iter().any(|r| {
+            without_loopback_port(r).is_some_and(|r| Some(r) == without_loopback_port(uri))
+        })
+        || (app.public_client && is_loopback(uri))
+}
+
+/// A `localhost` / `127.0.0.1` URI (http or https) without its port: Entra ignores the port of
+/// loopback redirect URIs when it compares them with the registered ones.
+fn without_loopback_port(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = authority.split_once(':').unwrap_or((authority, ""));
+    let loopback = host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1";
+    (loopback && port.chars().all(|c| c.is_ascii_digit()))
+        .then(|| format!("{scheme}://{}{tail}", host.to_ascii_lowercase()))
 }
 
 /// Finds the client: in the named tenant, or on `common` / `organizations` in the first tenant
@@ -372,5 +389,27 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             interactive::after_sign_in(&ctx, &mut conn, &id, pending).await
         }
         _ => interactive::sign_in_page(&mut conn, &id, &pending, &app, None).await,
+    }
+}
+
+#[cfg(test)]
+mod loopback_tests {
+    use super::without_loopback_port;
+
+    #[test]
+    fn loopback_redirects_compare_without_their_port() {
+        assert_eq!(
+            without_loopback_port("https://localhost:8443/cb?x=1").as_deref(),
+            Some("https://localhost/cb?x=1")
+        );
+        assert_eq!(
+            without_loopback_port("http://127.0.0.1/cb").as_deref(),
+            Some("http://127.0.0.1/cb")
+        );
+        assert_eq!(without_loopback_port("https://example.com:8443/cb"), None);
+        assert_ne!(
+            without_loopback_port("http://localhost:1/cb"),
+            without_loopback_port("https://localhost:1/cb")
+        );
     }
 }

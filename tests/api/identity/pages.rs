@@ -39,8 +39,20 @@ async fn unknown_client_tenant_and_redirect_uri_are_error_pages() {
         .await;
     assert!(tenant.text.contains("AADSTS90002"), "{}", tenant.text);
 
+    // Entra ignores the port of localhost redirect URIs ("localhost exceptions" in the
+    // redirect-URI docs), so `http://localhost:5001/callback` matches; another path does not.
+    let other_port = app
+        .get(&authorize_for(
+            PORTAL,
+            "http://localhost:5001/callback",
+            &[],
+        ))
+        .send()
+        .await;
+    assert_eq!(other_port.status, 200, "{}", other_port.text);
     for redirect in [
-        "http://localhost:5001/callback",
+        "http://localhost:5001/elsewhere",
+        "https://localhost:5000/callback",
         "https://evil.example/callback",
         "http://localhost:5000/callback/extra",
     ] {

@@ -639,12 +639,9 @@ def test_linkedin_selected_group_connect_and_an_admin_revoking_the_grant(
         set_linkedin(base_url, token, {"enableLinkedInAppFamily": 0})  # back to Yes
         assert card(base_url, tenant, NESTOR_ID, ALEX_ID) == ("connected", None)
 
-        # Megan connects her LinkedIn account on the consent page. WORKAROUND (tenantsim
-        # defect, see test_linkedin_connect_over_https_xfail): over the HTTPS origin the
-        # authorize page refuses the callback with AADSTS50011, so this step uses the HTTP
-        # listener.
+        # Megan connects her LinkedIn account on the consent page (over HTTPS, like a browser).
         assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("public", None)
-        answer = connect_linkedin(http_url, tenant, MEGAN_UPN)
+        answer = connect_linkedin(base_url, tenant, MEGAN_UPN)
         assert answer["connected"] is True, answer
         assert answer["userId"] == MEGAN_ID
         assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("connected", None)
@@ -667,18 +664,10 @@ def test_linkedin_selected_group_connect_and_an_admin_revoking_the_grant(
     assert card(base_url, tenant, MEGAN_ID, ALEX_ID) == ("public", None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="tenantsim defect: on the HTTPS listener, /linkedIn/connect sends "
-    "redirect_uri=https://localhost:PORT/_tenantsim/linkedin/callback, but the LinkedIn app "
-    "registers only http(s)://localhost/_tenantsim/linkedin/callback and the port is ignored "
-    "for http:// loopback URIs only, so the authorize page answers 400 AADSTS50011",
-)
-def test_linkedin_connect_over_https_xfail(base_url, tenant):
+def test_linkedin_connect_also_works_over_the_plain_http_listener(http_url, tenant, base_url):
     reset_tenant(base_url, tenant)
     try:
-        assert connect_linkedin(base_url, tenant, MEGAN_UPN)["connected"] is True
+        assert connect_linkedin(http_url, tenant, MEGAN_UPN)["connected"] is True
     finally:
         reset_tenant(base_url, tenant)
 
@@ -709,7 +698,8 @@ def test_graph_sdk_retries_a_429_after_retry_after(base_url, tenant):
         users = with_graph(base_url, tenant, SYNC_APP, SYNC_SECRET, lambda client: client.users.get())
         elapsed = time.monotonic() - started
         assert users.value and {u.id for u in users.value} <= CONTOSO_USER_IDS
-        assert elapsed >= 1.0, f"the SDK retried after {elapsed:.2f}s, before Retry-After: 1"
+        # Retry-After: 1 (a little slack: timers and the journal's wall clock may differ by ms)
+        assert elapsed >= 0.9, f"the SDK retried after {elapsed:.2f}s, before Retry-After: 1"
 
         calls = [e for e in journal(base_url, "/v1.0/users") if e["seq"] > last_seq]
         assert [(e["method"], e["path"], e["status"]) for e in calls] == [
@@ -718,7 +708,7 @@ def test_graph_sdk_retries_a_429_after_retry_after(base_url, tenant):
         ], calls
         assert calls[0]["clientApp"] == calls[1]["clientApp"] == SYNC_APP
         waited = datetime.fromisoformat(calls[1]["time"]) - datetime.fromisoformat(calls[0]["time"])
-        assert waited.total_seconds() >= 1.0, calls
+        assert waited.total_seconds() >= 0.9, calls
         fired = [r for r in admin_api(base_url, "GET", "/faults").json()["value"] if r["id"] == rule["id"]]
         assert fired and fired[0]["fired"] == 1, fired
     finally:
