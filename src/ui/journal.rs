@@ -84,7 +84,7 @@ async fn show(
     let want_tenant = query.get("tenant").cloned().unwrap_or_default();
     let want_status = query.get("status").cloned().unwrap_or_default();
     let tenant_options: String =
-        std::iter::once(format!("<option value=\"\">All tenants</option>"))
+        std::iter::once("<option value=\"\">All tenants</option>".to_owned())
             .chain(tenants.iter().map(|t| {
                 format!(
                     "<option value=\"{}\"{}>{}</option>",

@@ -20,4 +20,5 @@ mod readme;
 mod service_principals;
 mod tenants_admin;
 mod testing_helper;
+mod ui;
 mod users;
