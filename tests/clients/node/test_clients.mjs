@@ -449,3 +449,46 @@ test("graph-client: a 429 with Retry-After: 1 is retried and the call succeeds",
     await adminApi("DELETE", `/faults/${rule.id}`);
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Authorization code with PKCE, the sign-in and consent pages driven by plain fetch
+// ---------------------------------------------------------------------------------------------
+
+test("msal-node: authorization code with PKCE through the sign-in and consent pages", async () => {
+  const PORTAL_APP = "c0a70550-a990-4000-8000-000000000305"; // Contoso Team Portal
+  const REDIRECT = "http://localhost:5000/callback";
+  await resetTenant(); // Adele has not consented to the portal yet
+  try {
+    const cca = new msal.ConfidentialClientApplication({
+      auth: { clientId: PORTAL_APP, clientSecret: "portal-secret-Passw0rd!", authority: `${BASE}/${TENANT}`, knownAuthorities: [HOST_PORT] },
+    });
+    const { verifier, challenge } = await new msal.CryptoProvider().generatePkceCodes();
+    const scopes = ["User.Read"];
+    const url = await cca.getAuthCodeUrl({ scopes, redirectUri: REDIRECT, codeChallenge: challenge, codeChallengeMethod: "S256", state: "st-node" });
+    assert.ok(url.startsWith(`${BASE}/${TENANT}/oauth2/v2.0/authorize?`), url);
+
+    const post = (target, fields) => fetch(target, { method: "POST", redirect: "manual", body: new URLSearchParams(fields) });
+    const page = await fetch(url, { redirect: "manual" });
+    const html = await page.text();
+    assert.equal(page.status, 200, html.slice(-500));
+    const flow = html.match(/<input type="hidden" name="flow" value="([^"]+)"/)[1];
+    const action = new URL(html.match(/<form method="post" action="([^"]+)"/)[1], url).href;
+    let answer = await post(action, { flow, step: "signin", username: ADELE_UPN, password: PASSWORD });
+    if (answer.status === 200) {
+      assert.match(await answer.text(), /Permissions requested/);
+      answer = await post(action, { flow, step: "accept" });
+    }
+    assert.equal(answer.status, 302);
+    const callback = new URL(answer.headers.get("location"));
+    assert.equal(`${callback.origin}${callback.pathname}`, REDIRECT);
+    assert.equal(callback.searchParams.get("state"), "st-node");
+
+    const result = await cca.acquireTokenByCode({ code: callback.searchParams.get("code"), scopes, redirectUri: REDIRECT, codeVerifier: verifier });
+    const claims = jwtClaims(result.accessToken);
+    assert.equal(claims.oid, ADELE_ID);
+    assert.ok(claims.scp.split(" ").includes("User.Read"), claims.scp);
+    assert.equal(result.account.username, ADELE_UPN);
+  } finally {
+    await resetTenant();
+  }
+});
