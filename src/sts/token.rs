@@ -102,6 +102,31 @@ impl Call<'_> {
         format!("{}/{tenant}/v2.0", self.origin.0)
     }
 
+    /// Authenticates the client of a grant that was issued to `issued_to` (a code, a refresh
+    /// token); another client gets AADSTS70000.
+    async fn client_of_grant(
+        &self,
+        conn: &mut SqliteConnection,
+        tenant: &TenantRow,
+        issued_to: &str,
+        mismatch: &'static str,
+    ) -> AadResult<ApplicationRow> {
+        let client = clients::authenticate(
+            conn,
+            &tenant.id,
+            self.form,
+            self.headers,
+            &self.token_url,
+            self.now(),
+            false,
+        )
+        .await?;
+        if !client.app_id.eq_ignore_ascii_case(issued_to) {
+            return Err(AadError::invalid_grant(70000, mismatch));
+        }
+        Ok(client)
+    }
+
     /// A specific tenant; the multi-tenant segments are refused for this grant.
     fn tenant(&self, grant: &str) -> AadResult<&TenantRow> {
         match &self.segment {
@@ -351,22 +376,14 @@ async fn authorization_code(call: &Call<'_>, conn: &mut SqliteConnection) -> Aad
             "Invalid request. Request is malformed or invalid.",
         ));
     }
-    let client = clients::authenticate(
-        conn,
-        &tenant.id,
-        call.form,
-        call.headers,
-        &call.token_url,
-        call.now(),
-        false,
-    )
-    .await?;
-    if !client.app_id.eq_ignore_ascii_case(&code.client_app_id) {
-        return Err(AadError::invalid_grant(
-            70000,
+    let client = call
+        .client_of_grant(
+            conn,
+            &tenant,
+            &code.client_app_id,
             "The provided authorization code was issued to a different client.",
-        ));
-    }
+        )
+        .await?;
     if call
         .form
         .get("redirect_uri")
@@ -426,22 +443,14 @@ async fn refresh_token(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResul
     let tenant = store::tenants::resolve_tenant(conn, &claims.tid)
         .await?
         .ok_or_else(|| AadError::unknown_tenant(&claims.tid))?;
-    let client = clients::authenticate(
-        conn,
-        &tenant.id,
-        call.form,
-        call.headers,
-        &call.token_url,
-        call.now(),
-        false,
-    )
-    .await?;
-    if !client.app_id.eq_ignore_ascii_case(&claims.azp) {
-        return Err(AadError::invalid_grant(
-            70000,
+    let client = call
+        .client_of_grant(
+            conn,
+            &tenant,
+            &claims.azp,
             "Provided grant is invalid or malformed. The refresh token was issued to a different client.",
-        ));
-    }
+        )
+        .await?;
     let user = sign_in_user(conn, &tenant, &claims.oid, None).await?;
     let scope = call
         .form
