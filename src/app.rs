@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -156,6 +157,26 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
     GraphError::internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
+/// Refuses a path whose percent-encoding decodes to invalid UTF-8 before routing: axum's
+/// `Path` extractor would answer a plain-text 400. Graph's envelope, or Entra's error on the
+/// identity routes.
+async fn reject_undecodable_path(request: axum::extract::Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if percent_encoding::percent_decode_str(path)
+        .decode_utf8()
+        .is_ok()
+    {
+        return next.run(request).await;
+    }
+    let message = "The request URL's path is not valid percent-encoded UTF-8.";
+    match crate::control::Surface::of(path) {
+        crate::control::Surface::Oauth2 | crate::control::Surface::Identity => {
+            crate::sts::error::AadError::invalid_request(900144, message).into_response()
+        }
+        _ => GraphError::bad_request(message).into_response(),
+    }
+}
+
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
@@ -168,6 +189,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .fallback(unknown_path)
+        .layer(axum::middleware::from_fn(reject_undecodable_path))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

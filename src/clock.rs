@@ -26,7 +26,13 @@ impl Clock {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         match state.frozen_at {
             Some(at) => at,
-            None => OffsetDateTime::now_utc() + time::Duration::seconds(state.offset_seconds),
+            // `set_offset`'s callers bound the offset; an unrepresentable sum stays at real time
+            // rather than panicking on every request.
+            None => {
+                let now = OffsetDateTime::now_utc();
+                now.checked_add(time::Duration::seconds(state.offset_seconds))
+                    .unwrap_or(now)
+            }
         }
     }
 

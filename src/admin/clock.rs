@@ -53,9 +53,9 @@ async fn set(State(state): State<AppState>, JsonObject(body): JsonObject) -> Res
     let body: SetClock = serde_json::from_value(body.into())
         .map_err(|err| GraphError::request_bad_request(format!("Invalid clock settings: {err}")))?;
     let freeze_at = match body.freeze_at.as_deref() {
-        Some(text) => Some(parse_timestamp(text).ok_or_else(|| {
+        Some(text) => Some(parse_timestamp(text).filter(|at| YEARS.contains(&at.year())).ok_or_else(|| {
             GraphError::request_bad_request(format!(
-                "Invalid clock settings: freezeAt '{text}' is not an RFC 3339 time."
+                "Invalid clock settings: freezeAt '{text}' is not an RFC 3339 time in the years 1970 to 9998."
             ))
         })?),
         None => None,
@@ -64,6 +64,13 @@ async fn set(State(state): State<AppState>, JsonObject(body): JsonObject) -> Res
         return Err(GraphError::request_bad_request(
             "Invalid clock settings: freezeAt and freeze:false contradict each other.",
         ));
+    }
+    if let Some(offset) = body.offset_seconds
+        && !offset_in_range(offset)
+    {
+        return Err(GraphError::request_bad_request(format!(
+            "Invalid clock settings: offsetSeconds {offset} moves the time outside the years 1970 to 9998."
+        )));
     }
     if let Some(offset) = body.offset_seconds {
         state.clock.set_offset(offset);
@@ -78,6 +85,17 @@ async fn set(State(state): State<AppState>, JsonObject(body): JsonObject) -> Res
         (None, None) => {}
     }
     Ok(view(&state))
+}
+
+/// Simulated times stay within these years: Unix-time JWT claims are not negative, and adding a
+/// token lifetime or a retention period never leaves the four-digit years `time` represents.
+const YEARS: std::ops::RangeInclusive<i32> = 1970..=9998;
+
+/// Whether real time plus `offset` seconds stays within `YEARS`.
+fn offset_in_range(offset: i64) -> bool {
+    time::OffsetDateTime::now_utc()
+        .checked_add(time::Duration::seconds(offset))
+        .is_some_and(|at| YEARS.contains(&at.year()))
 }
 
 /// DELETE /_tenantsim/clock — back to real time (no offset, not frozen). Answers like GET.

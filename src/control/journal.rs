@@ -256,11 +256,21 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         match axum::body::to_bytes(body, state.settings.body_limit).await {
             Ok(bytes) => (Body::from(bytes.clone()), bytes),
             Err(_) => {
-                let response = GraphError::new(
-                    ErrorCode::RequestEntityTooLarge,
-                    "The request body is too large.",
-                )
-                .into_response();
+                // The identity routes answer in Entra's shape, everything else in Graph's.
+                let response = if surface == Surface::Oauth2 {
+                    crate::sts::error::AadError::invalid_request(
+                        900144,
+                        "The request body is too large.",
+                    )
+                    .status(axum::http::StatusCode::PAYLOAD_TOO_LARGE)
+                    .into_response()
+                } else {
+                    GraphError::new(
+                        ErrorCode::RequestEntityTooLarge,
+                        "The request body is too large.",
+                    )
+                    .into_response()
+                };
                 record(&state, &parts, query, time, None, None, &response, started);
                 return response;
             }

@@ -2,6 +2,7 @@
 
 mod auth;
 mod authorization_policy;
+mod bad_input;
 mod batch;
 mod binary;
 mod common;
