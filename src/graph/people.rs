@@ -103,6 +103,27 @@ async fn tenant(conn: &mut sqlx::SqliteConnection, caller: &Caller) -> Result<Te
         .ok_or_else(|| GraphError::not_found(&caller.tenant))
 }
 
+/// One profileCardProperty with its `…/profileCardProperties/$entity` context.
+fn property_entity(
+    origin: &Origin,
+    version: ApiVersion,
+    status: StatusCode,
+    property: &ProfileCardProperty,
+) -> Result<GraphJson> {
+    let fields = match serde_json::to_value(property).map_err(GraphError::internal)? {
+        Value::Object(fields) => fields,
+        _ => Map::new(),
+    };
+    let context = wire::context_url(
+        origin,
+        version,
+        "admin/people/profileCardProperties",
+        None,
+        true,
+    );
+    Ok(GraphJson(status, wire::entity(context, fields)))
+}
+
 fn property_not_found(name: &str) -> GraphError {
     // Divergence: people settings are not a directory workload; the 404 text is tenantsim's.
     GraphError::new(
@@ -175,18 +196,7 @@ async fn get_property(
         .into_iter()
         .find(|p| p.directory_property_name.eq_ignore_ascii_case(&name))
         .ok_or_else(|| property_not_found(&name))?;
-    let fields = serde_json::to_value(property).map_err(GraphError::internal)?;
-    let context = wire::context_url(
-        &origin,
-        version,
-        "admin/people/profileCardProperties",
-        None,
-        true,
-    );
-    Ok(GraphJson(
-        StatusCode::OK,
-        wire::entity(context, fields.as_object().cloned().unwrap_or_default()),
-    ))
+    property_entity(&origin, version, StatusCode::OK, &property)
 }
 
 /// POST /admin/people/profileCardProperties — 201. Permissions: `permissions::PEOPLE_SETTINGS_WRITE`.
@@ -225,18 +235,7 @@ async fn create_property(
     store::tenants::update_settings(&mut tx, &tenant.id, &with_properties(&tenant, &properties)?)
         .await?;
     tx.commit().await?;
-    let fields = serde_json::to_value(property).map_err(GraphError::internal)?;
-    let context = wire::context_url(
-        &origin,
-        version,
-        "admin/people/profileCardProperties",
-        None,
-        true,
-    );
-    Ok(GraphJson(
-        StatusCode::CREATED,
-        wire::entity(context, fields.as_object().cloned().unwrap_or_default()),
-    ))
+    property_entity(&origin, version, StatusCode::CREATED, &property)
 }
 
 /// PATCH /admin/people/profileCardProperties/{name} — replaces `annotations`; 200 with the property.
@@ -269,18 +268,7 @@ async fn update_property(
     store::tenants::update_settings(&mut tx, &tenant.id, &with_properties(&tenant, &properties)?)
         .await?;
     tx.commit().await?;
-    let fields = serde_json::to_value(updated).map_err(GraphError::internal)?;
-    let context = wire::context_url(
-        &origin,
-        version,
-        "admin/people/profileCardProperties",
-        None,
-        true,
-    );
-    Ok(GraphJson(
-        StatusCode::OK,
-        wire::entity(context, fields.as_object().cloned().unwrap_or_default()),
-    ))
+    property_entity(&origin, version, StatusCode::OK, &updated)
 }
 
 /// DELETE /admin/people/profileCardProperties/{name} — 204.

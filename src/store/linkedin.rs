@@ -13,30 +13,6 @@ pub struct LinkedInProfileRow {
     pub public_visibility: bool,
 }
 
-pub async fn upsert_profile(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    profile: &LinkedInProfileRow,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility)
-         values (?, ?, ?, ?, ?, ?, ?)
-         on conflict (tenant_id, user_id) do update set vanity_name = excluded.vanity_name, headline = excluded.headline,
-            current_position = excluded.current_position, location = excluded.location,
-            public_visibility = excluded.public_visibility",
-    )
-    .bind(tenant)
-    .bind(&profile.user_id)
-    .bind(&profile.vanity_name)
-    .bind(&profile.headline)
-    .bind(&profile.current_position)
-    .bind(&profile.location)
-    .bind(profile.public_visibility)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn profile(
     conn: &mut SqliteConnection,
     tenant: &str,
@@ -64,22 +40,6 @@ pub async fn profiles(
     .bind(tenant)
     .fetch_all(conn)
     .await
-}
-
-pub async fn connect(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    a: &str,
-    b: &str,
-) -> sqlx::Result<()> {
-    let (a, b) = if a < b { (a, b) } else { (b, a) };
-    sqlx::query("insert into linkedin_connections (tenant_id, user_a, user_b) values (?, ?, ?) on conflict do nothing")
-        .bind(tenant)
-        .bind(a)
-        .bind(b)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 /// Every first-degree pair of the tenant's LinkedIn network.

@@ -274,13 +274,6 @@ fn audience_matches(aud: &str, token_url: &str) -> bool {
     aud.starts_with("https://login.microsoftonline.com/") && path(&aud) == path(&url)
 }
 
-/// Decodes a URL-safe thumbprint for display; used by tests.
-pub fn thumbprint_bytes(thumbprint: &str) -> Option<Vec<u8>> {
-    URL_SAFE_NO_PAD
-        .decode(normalise_thumbprint(thumbprint))
-        .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +295,5 @@ mod tests {
     #[test]
     fn thumbprints_compare_padded_or_not() {
         assert_eq!(normalise_thumbprint("ab+/cd=="), "ab-_cd");
-        assert!(thumbprint_bytes("AAAA").is_some());
     }
 }

@@ -32,11 +32,6 @@ pub struct RefreshClaims {
     pub jti: String,
 }
 
-fn ext(state: &AppState, err: impl std::fmt::Display) -> AadError {
-    let _ = state;
-    AadError::internal(err)
-}
-
 /// AADSTS65001: the user (or an admin) has not consented.
 pub fn consent_required(client: &ApplicationRow) -> AadError {
     AadError::invalid_grant(
@@ -92,7 +87,7 @@ pub async fn app_token(
         issued_at: state.clock.unix(),
         lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
     };
-    let access_token = token::mint(&state.keys(), &request).map_err(|e| ext(state, e))?;
+    let access_token = token::mint(&state.keys(), &request).map_err(AadError::internal)?;
     Ok(json!({
         "token_type": "Bearer",
         "expires_in": DEFAULT_LIFETIME_SECONDS,
@@ -183,7 +178,7 @@ pub async fn user_tokens(
         issued_at: now,
         lifetime_seconds: DEFAULT_LIFETIME_SECONDS,
     };
-    let access_token = token::mint(&state.keys(), &request).map_err(|e| ext(state, e))?;
+    let access_token = token::mint(&state.keys(), &request).map_err(AadError::internal)?;
     let graph = input
         .scopes
         .resource_app_id
@@ -222,7 +217,7 @@ pub async fn user_tokens(
         };
         body.insert(
             "refresh_token".into(),
-            json!(token::sign(&state.keys(), &refresh).map_err(|e| ext(state, e))?),
+            json!(token::sign(&state.keys(), &refresh).map_err(AadError::internal)?),
         );
     }
     if input.scopes.wants("openid") {
@@ -252,7 +247,7 @@ pub async fn user_tokens(
         }
         body.insert(
             "id_token".into(),
-            json!(token::sign(&state.keys(), &id).map_err(|e| ext(state, e))?),
+            json!(token::sign(&state.keys(), &id).map_err(AadError::internal)?),
         );
     }
     if input.client_info {
