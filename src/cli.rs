@@ -285,6 +285,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         journal_bodies: args.journal_bodies,
         ..Settings::default()
     };
+    // An empty key (`--admin-key ""`, or `TENANTSIM_ADMIN_KEY=` left blank) would match a
+    // request without any Authorization header: refuse it rather than open the API.
+    if args
+        .admin_key
+        .as_deref()
+        .is_some_and(|k| k.trim().is_empty())
+    {
+        anyhow::bail!(
+            "refusing an empty --admin-key (TENANTSIM_ADMIN_KEY): it would leave the /_tenantsim/ control API open; give a key or leave it unset"
+        );
+    }
     if !args.bind.is_loopback() && args.admin_key.is_none() {
         anyhow::bail!(
             "refusing to listen on {} without --admin-key: the /_tenantsim/ control API (reset, tenants, token forge) would be open to the network",

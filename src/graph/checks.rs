@@ -103,8 +103,12 @@ struct GetMemberGroups {
 /// Graph caps getMemberGroups at 11,000 results.
 const MEMBER_GROUPS_LIMIT: usize = 11_000;
 
-/// Resolves the object a check runs on (a user by id or UPN, or any object by id).
-async fn subject(state: &AppState, tenant: &str, key: &str) -> Result<String> {
+/// Resolves the object a check runs on (a user by id or UPN, or any object by id). The
+/// permission is checked first: a caller without it must not learn which ids exist (403, not
+/// 404).
+async fn subject(state: &AppState, caller: &Caller, key: &str) -> Result<String> {
+    caller.require(&permissions::MEMBERSHIP_READ)?;
+    let tenant = caller.tenant.as_str();
     let mut conn = state.db.pool.acquire().await?;
     if let Some(row) = store::objects::get_object(&mut conn, tenant, key).await? {
         return Ok(row.id);
@@ -218,7 +222,7 @@ async fn check_member_groups(
     Path(key): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
-    let id = subject(&state, &caller.tenant, &key).await?;
+    let id = subject(&state, &caller, &key).await?;
     run_check(&state, &caller, version, &origin, &id, body, false).await
 }
 
@@ -244,7 +248,7 @@ async fn check_member_objects(
     Path(key): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
-    let id = subject(&state, &caller.tenant, &key).await?;
+    let id = subject(&state, &caller, &key).await?;
     run_check(&state, &caller, version, &origin, &id, body, true).await
 }
 
@@ -269,7 +273,7 @@ async fn get_member_groups(
     Path(key): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
-    let id = subject(&state, &caller.tenant, &key).await?;
+    let id = subject(&state, &caller, &key).await?;
     run_get(&state, &caller, version, &origin, &id, body).await
 }
 
@@ -294,7 +298,7 @@ async fn get_member_objects(
     Path(key): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
-    let id = subject(&state, &caller.tenant, &key).await?;
+    let id = subject(&state, &caller, &key).await?;
     run_get(&state, &caller, version, &origin, &id, body).await
 }
 

@@ -454,6 +454,8 @@ macro_rules! member_of_handler {
             query: GraphQuery,
             Path(key): Path<String>,
         ) -> Result<GraphJson> {
+            // Before the lookup: without the permission, 403 whether or not the user exists.
+            caller.require(&permissions::MEMBERSHIP_READ)?;
             let id = user_id(&state, &caller.tenant, &key).await?;
             member_of(&caller, &state, version, &origin, &query, &id, $transitive).await
         }
@@ -468,6 +470,8 @@ macro_rules! member_of_handler {
             query: GraphQuery,
             Path(key): Path<String>,
         ) -> Result<GraphJson> {
+            // Before the lookup: without the permission, 403 whether or not the group exists.
+            caller.require(&permissions::MEMBERSHIP_READ)?;
             let row =
                 groups::load(&mut *state.db.pool.acquire().await?, &caller.tenant, &key).await?;
             member_of(

@@ -18,6 +18,7 @@ mod linkedin;
 mod members;
 mod odata;
 mod readme;
+mod security;
 mod service_principals;
 mod tenants_admin;
 mod testing_helper;
