@@ -107,6 +107,22 @@ def wrk(url, connections, seconds, headers=(), script=None):
     return {"connections": connections, "rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
+def token_rate(base, work_dir, seconds, connections=16):
+    """wrk result of `client_credentials` (client secret) token requests over plain HTTP."""
+    script = os.path.join(work_dir, "token.lua")
+    with open(script, "w") as lua:
+        lua.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
+                  'wrk.body = "grant_type=client_credentials&client_id=c0a70550-a990-4000-8000-000000000301'
+                  '&client_secret=sync-secret-Passw0rd%21&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"\n')
+    return wrk(f"{base}/contoso.onmicrosoft.com/oauth2/v2.0/token", connections, seconds, script=script)
+
+
+def profile_card_rate(base, seconds, connections=16):
+    """wrk result of profile-card decisions (the control API's decision for one viewer and person)."""
+    card = f"{base}/_tenantsim/tenants/contoso.onmicrosoft.com/profileCard?viewer=JohannaL@contoso.onmicrosoft.com&person=AlexW@contoso.onmicrosoft.com"
+    return wrk(card, connections, seconds)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=5)
@@ -143,15 +159,8 @@ def main():
         results["rss_after_load_mib"] = rss_kib(proc.pid) / 1024
         times = reset_times(base, "/_tenantsim/tenants/contoso.onmicrosoft.com/reset", 30)
         results["reset_default_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times)}
-        # Tokens per second: client_credentials with a client secret, over plain HTTP.
-        script = os.path.join(data_dir, "token.lua")
-        with open(script, "w") as lua:
-            lua.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/x-www-form-urlencoded"\n'
-                      'wrk.body = "grant_type=client_credentials&client_id=c0a70550-a990-4000-8000-000000000301'
-                      '&client_secret=sync-secret-Passw0rd%21&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"\n')
-        results["client_credentials_tokens"] = wrk(f"{base}/contoso.onmicrosoft.com/oauth2/v2.0/token", 16, args.seconds, script=script)
-        card = f"{base}/_tenantsim/tenants/contoso.onmicrosoft.com/profileCard?viewer=JohannaL@contoso.onmicrosoft.com&person=AlexW@contoso.onmicrosoft.com"
-        results["profile_card_decisions"] = wrk(card, 16, args.seconds)
+        results["client_credentials_tokens"] = token_rate(base, data_dir, args.seconds)
+        results["profile_card_decisions"] = profile_card_rate(base, args.seconds)
         stop(proc)
 
         # A generated tenant of 10,000 users and 1,000 nested groups.
