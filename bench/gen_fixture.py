@@ -2,7 +2,12 @@
 """Generates a large tenantsim fixture for benchmarks: N users, M groups nested to a depth,
 LinkedIn profiles and grants for a share of the users. Deterministic (seeded).
 
-    python3 bench/gen_fixture.py --users 10000 --groups 1000 --depth 6 > /tmp/big.json
+    python3 bench/gen_fixture.py > /tmp/big.json        # 100k users, 10k groups, depth 6
+    python3 bench/gen_fixture.py --users 10000 --groups 1000 > /tmp/10k.json
+
+Groups form chains `depth` groups deep (group g holds group g + groups/depth), so a user in a
+leaf group is a transitive member of `depth - 1` more groups. A share of the users (10 % by
+default) has a delegated `Principal` grant to Microsoft Graph Command Line Tools.
 """
 import argparse
 import json
@@ -16,11 +21,12 @@ def guid(prefix: int, n: int) -> str:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=10000)
-    parser.add_argument("--groups", type=int, default=1000)
+    parser.add_argument("--users", type=int, default=100000)
+    parser.add_argument("--groups", type=int, default=10000)
     parser.add_argument("--depth", type=int, default=6)
     parser.add_argument("--members-per-group", type=int, default=20)
     parser.add_argument("--connected-share", type=float, default=0.1)
+    parser.add_argument("--grant-share", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -58,6 +64,10 @@ def main():
             members.append(guid(2, child))
         groups.append({"id": guid(2, g), "displayName": f"Group {g:05d}", "mailEnabled": False, "mailNickname": f"group{g:05d}",
                        "securityEnabled": True, "groupTypes": [], "members": members})
+    # Microsoft Graph Command Line Tools, a built-in public client of every tenant.
+    cli_app = "14d82eec-204b-4c2f-b7e8-296a70dab67e"
+    grants = [{"clientId": cli_app, "consentType": "Principal", "principalId": u["id"], "scope": "User.Read Group.Read.All"}
+              for u in users if rng.random() < args.grant_share]
     with_profile = [u["id"] for u in users if "linkedIn" in u]
     network = []
     for _ in range(min(len(with_profile) * 2, 50000)):
@@ -68,7 +78,7 @@ def main():
               "users": users, "groups": groups, "linkedInNetwork": network, "servicePrincipals": [], "applications": [
                   {"appId": "b1000000-a990-4000-8000-000000000301", "id": "b1000000-0000-4000-8000-000000000301", "displayName": "Bench app",
                    "secrets": ["bench-secret"], "applicationPermissions": ["User.Read.All", "Group.Read.All", "GroupMember.Read.All"]}],
-              "oauth2PermissionGrants": []}
+              "oauth2PermissionGrants": grants}
     json.dump({"tenants": [tenant]}, __import__("sys").stdout)
 
 

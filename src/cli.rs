@@ -243,6 +243,7 @@ fn init_tracing(format: LogFormat) {
 
 /// Opens the store, loads the fixtures (only into an empty database) and builds the state.
 pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Result<AppState> {
+    let started = Instant::now();
     let sources = store_args.fixture_sources()?;
     let seeds = fixtures::parse_all(&sources).map_err(|errors| {
         anyhow::anyhow!(
@@ -254,6 +255,9 @@ pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Resu
                 .join("\n")
         )
     })?;
+    // The text is no longer needed (a large fixture's is tens of megabytes).
+    drop(sources);
+    tracing::debug!(elapsed = ?started.elapsed(), "fixtures read and validated");
     let keys = SigningKeys::load_or_create(&store_args.data_dir())?;
     let db = Db::open(store_args.db.as_deref())
         .await
@@ -266,8 +270,9 @@ pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Resu
             .await
             .context("loading fixtures")?;
     }
+    tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
     let state = AppState::new(db, Arc::new(keys), settings);
-    state.seeds.set_startup(&seeds);
+    state.seeds.set_startup(seeds);
     Ok(state)
 }
 

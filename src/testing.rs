@@ -73,7 +73,7 @@ impl TestTenant {
         let db = Db::open(None).await?;
         fixtures::load(&db, &seeds).await?;
         let state = AppState::new(db, Arc::new(keys), settings);
-        state.seeds.set_startup(&seeds);
+        state.seeds.set_startup(seeds);
         state.ready.store(true, Ordering::Release);
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let material = crate::tls::load_or_create(&data_dir, &[])?;

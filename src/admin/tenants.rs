@@ -2,8 +2,9 @@
 //! fixture or from another tenant as a template, list, delete, and snapshots (export a tenant
 //! as a fixture document, import one back).
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use axum::Router;
@@ -30,18 +31,19 @@ pub struct Seeds {
 
 #[derive(Debug, Default)]
 struct SeedsInner {
-    by_tenant: HashMap<String, TenantSeed>,
+    by_tenant: HashMap<String, Arc<TenantSeed>>,
     /// Tenants present at start-up, in order.
     startup: Vec<String>,
 }
 
 impl Seeds {
-    /// Records the tenants loaded at start-up.
-    pub fn set_startup(&self, seeds: &[TenantSeed]) {
+    /// Records the tenants loaded at start-up. Seeds are shared, never copied: a 100,000-user
+    /// seed is large.
+    pub fn set_startup(&self, seeds: Vec<TenantSeed>) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         inner.startup = seeds.iter().map(|s| s.id.clone()).collect();
         for seed in seeds {
-            inner.by_tenant.insert(seed.id.clone(), seed.clone());
+            inner.by_tenant.insert(seed.id.clone(), Arc::new(seed));
         }
     }
 
@@ -50,10 +52,10 @@ impl Seeds {
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .by_tenant
-            .insert(seed.id.clone(), seed.clone());
+            .insert(seed.id.clone(), Arc::new(seed.clone()));
     }
 
-    pub fn get(&self, tenant: &str) -> Option<TenantSeed> {
+    pub fn get(&self, tenant: &str) -> Option<Arc<TenantSeed>> {
         self.inner
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -63,11 +65,11 @@ impl Seeds {
     }
 
     /// The seeds of the start-up tenants.
-    pub fn startup_seeds(&self) -> Vec<TenantSeed> {
+    pub fn startup_seeds(&self) -> Vec<Arc<TenantSeed>> {
         self.startup()
     }
 
-    fn startup(&self) -> Vec<TenantSeed> {
+    fn startup(&self) -> Vec<Arc<TenantSeed>> {
         let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
         inner
             .startup
@@ -119,7 +121,7 @@ pub async fn summary(
         .iter()
         .flat_map(|s| s.users.iter())
         .filter(|u| u.roles.contains(&crate::roles::GLOBAL_ADMINISTRATOR))
-        .map(|u| json!({"userPrincipalName": u.user.user_principal_name, "password": u.password}))
+        .map(|u| json!({"userPrincipalName": u.user_principal_name.as_deref(), "password": u.password}))
         .collect();
     let apps: Vec<Value> = seed
         .iter()
@@ -159,9 +161,13 @@ async fn get_tenant(State(state): State<AppState>, Path(key): Path<String>) -> R
 }
 
 /// Replaces (or creates) tenants from seeds in one transaction: all or nothing.
-pub async fn replace_tenants(state: &AppState, seeds: &[TenantSeed]) -> anyhow::Result<()> {
+pub async fn replace_tenants(
+    state: &AppState,
+    seeds: &[impl Borrow<TenantSeed>],
+) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
     for seed in seeds {
+        let seed = seed.borrow();
         store::tenants::delete_tenant(&mut tx, &seed.id).await?;
         fixtures::insert_tenant(&mut tx, seed).await?;
     }
@@ -171,15 +177,20 @@ pub async fn replace_tenants(state: &AppState, seeds: &[TenantSeed]) -> anyhow::
 }
 
 /// An empty copy of a seed: the tenant, its settings and domains, no objects.
-fn emptied(seed: &TenantSeed) -> TenantSeed {
-    TenantSeed {
+fn emptied(seed: &TenantSeed) -> Arc<TenantSeed> {
+    Arc::new(TenantSeed {
+        id: seed.id.clone(),
+        display_name: seed.display_name.clone(),
+        domains: seed.domains.clone(),
+        cloud: seed.cloud.clone(),
+        country: seed.country.clone(),
+        settings: seed.settings.clone(),
         users: Vec::new(),
         groups: Vec::new(),
         applications: Vec::new(),
         grants: Vec::new(),
-        extras: Default::default(),
-        ..seed.clone()
-    }
+        linked_in_network: Vec::new(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -220,13 +231,16 @@ fn reset_target(body: &[u8]) -> Result<(bool, bool)> {
 }
 
 /// Deletes every tenant and loads `seeds`, atomically (what a full reset does).
-pub async fn replace_all(state: &AppState, seeds: &[TenantSeed]) -> anyhow::Result<()> {
+pub async fn replace_all(
+    state: &AppState,
+    seeds: &[impl Borrow<TenantSeed>],
+) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
     for tenant in store::tenants::list_tenants(&mut tx).await? {
         store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
     }
     for seed in seeds {
-        fixtures::insert_tenant(&mut tx, seed).await?;
+        fixtures::insert_tenant(&mut tx, seed.borrow()).await?;
     }
     tx.commit().await?;
     state.verified_tokens.clear();
@@ -244,11 +258,11 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
             .rotate_keys(crate::auth::keys::SigningKeys::generate().map_err(GraphError::internal)?);
     }
     let started = Instant::now();
-    let seeds: Vec<TenantSeed> = state
+    let seeds: Vec<Arc<TenantSeed>> = state
         .seeds
         .startup()
-        .iter()
-        .map(|s| if empty { emptied(s) } else { s.clone() })
+        .into_iter()
+        .map(|s| if empty { emptied(&s) } else { s })
         .collect();
     replace_all(&state, &seeds)
         .await
@@ -486,7 +500,9 @@ impl Seeds {
             if !inner.startup.contains(&seed.id) {
                 inner.startup.push(seed.id.clone());
             }
-            inner.by_tenant.insert(seed.id.clone(), seed.clone());
+            inner
+                .by_tenant
+                .insert(seed.id.clone(), Arc::new(seed.clone()));
         }
     }
 }

@@ -192,6 +192,44 @@ pub async fn insert_grant(
     Ok(done.rows_affected() > 0)
 }
 
+/// Inserts many grants at once (fixture loading); how many were new (a duplicate id is skipped).
+pub async fn insert_grants(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    grants: &[GrantRow],
+) -> sqlx::Result<u64> {
+    let last: i64 = sqlx::query_scalar(
+        "select coalesce(max(seq), 0) from oauth2_permission_grants where tenant_id = ?",
+    )
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<_> = grants
+        .iter()
+        .map(|g| {
+            (
+                &g.id,
+                &g.client_id,
+                &g.consent_type,
+                &g.principal_id,
+                &g.resource_id,
+                &g.scope,
+            )
+        })
+        .collect();
+    super::insert_json_rows(
+        conn,
+        "insert into oauth2_permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq)
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?2 + key + 1
+         from json_each(?3) where true
+         on conflict do nothing",
+        tenant,
+        last,
+        &rows,
+    )
+    .await
+}
+
 pub async fn update_grant_scope(
     conn: &mut SqliteConnection,
     tenant: &str,

@@ -88,27 +88,53 @@ pub async fn set_user_state(
     Ok(())
 }
 
+/// Sets the state of many users at once (fixture loading): `(user, opt_out, linkedin_side)`.
+pub async fn set_user_states(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    states: &[(&str, bool, &str)],
+) -> sqlx::Result<()> {
+    super::insert_json_rows(
+        &mut *conn,
+        "insert into linkedin_user_state (tenant_id, user_id, opt_out, linkedin_side)
+         select ?1, value ->> 0, value ->> 1, value ->> 2 from json_each(?3) where true
+         on conflict (tenant_id, user_id) do update set opt_out = excluded.opt_out, linkedin_side = excluded.linkedin_side",
+        tenant,
+        0,
+        states,
+    )
+    .await?;
+    Ok(())
+}
+
 /// Inserts many profiles at once (fixture loading).
 pub async fn insert_profiles(
     conn: &mut SqliteConnection,
     tenant: &str,
     profiles: &[LinkedInProfileRow],
 ) -> sqlx::Result<()> {
-    for chunk in profiles.chunks(1000) {
-        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility) ",
-        );
-        builder.push_values(chunk, |mut row, p| {
-            row.push_bind(tenant.to_owned())
-                .push_bind(p.user_id.clone())
-                .push_bind(p.vanity_name.clone())
-                .push_bind(p.headline.clone())
-                .push_bind(p.current_position.clone())
-                .push_bind(p.location.clone())
-                .push_bind(p.public_visibility);
-        });
-        builder.build().execute(&mut *conn).await?;
-    }
+    let rows: Vec<_> = profiles
+        .iter()
+        .map(|p| {
+            (
+                &p.user_id,
+                &p.vanity_name,
+                &p.headline,
+                &p.current_position,
+                &p.location,
+                p.public_visibility,
+            )
+        })
+        .collect();
+    super::insert_json_rows(
+        &mut *conn,
+        "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility)
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from json_each(?3)",
+        tenant,
+        0,
+        &rows,
+    )
+    .await?;
     Ok(())
 }
 
@@ -118,18 +144,19 @@ pub async fn connect_many(
     tenant: &str,
     pairs: &[(String, String)],
 ) -> sqlx::Result<()> {
-    for chunk in pairs.chunks(2000) {
-        let mut builder = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "insert into linkedin_connections (tenant_id, user_a, user_b) ",
-        );
-        builder.push_values(chunk, |mut row, (a, b)| {
-            let (a, b) = if a < b { (a, b) } else { (b, a) };
-            row.push_bind(tenant.to_owned())
-                .push_bind(a.clone())
-                .push_bind(b.clone());
-        });
-        builder.push(" on conflict do nothing");
-        builder.build().execute(&mut *conn).await?;
-    }
+    let rows: Vec<_> = pairs
+        .iter()
+        .map(|(a, b)| if a < b { (a, b) } else { (b, a) })
+        .collect();
+    super::insert_json_rows(
+        &mut *conn,
+        "insert into linkedin_connections (tenant_id, user_a, user_b)
+         select ?1, value ->> 0, value ->> 1 from json_each(?3) where true
+         on conflict do nothing",
+        tenant,
+        0,
+        &rows,
+    )
+    .await?;
     Ok(())
 }

@@ -62,6 +62,11 @@ pub async fn direct_member_count(
         .await
 }
 
+// Every recursive step below reads `from up cross join memberships m`: CROSS JOIN fixes the
+// loop order, so each step probes `memberships_by_member` for the rows found so far. Left to
+// itself, SQLite 3.51's planner scanned the tenant's whole membership table per step (10 ms for
+// one check in a 10,000-user tenant instead of 30 us).
+
 /// Whether `member` is inside `group` directly or through nested groups.
 pub async fn is_transitive_member(
     conn: &mut SqliteConnection,
@@ -73,7 +78,7 @@ pub async fn is_transitive_member(
         "with recursive up(id) as (
              select group_id from memberships where tenant_id = ?1 and member_id = ?3
              union
-             select m.group_id from memberships m join up on m.member_id = up.id where m.tenant_id = ?1)
+             select m.group_id from up cross join memberships m on m.member_id = up.id where m.tenant_id = ?1)
          select 1 from up where id = ?2 limit 1",
     )
     .bind(tenant)
@@ -97,7 +102,7 @@ pub async fn membership_path(
              select group_id, group_id, 1 from memberships where tenant_id = ?1 and member_id = ?3
              union all
              select m.group_id, up.path || ',' || m.group_id, up.depth + 1
-             from memberships m join up on m.member_id = up.id
+             from up cross join memberships m on m.member_id = up.id
              where m.tenant_id = ?1 and up.depth < 64 and up.id <> ?2)
          select path from up where id = ?2 order by depth limit 1",
     )
@@ -125,7 +130,7 @@ pub async fn transitive_groups_among(
     builder.push_bind(tenant.to_owned());
     builder.push(" and member_id = ");
     builder.push_bind(member.to_owned());
-    builder.push(" union select m.group_id from memberships m join up on m.member_id = up.id where m.tenant_id = ");
+    builder.push(" union select m.group_id from up cross join memberships m on m.member_id = up.id where m.tenant_id = ");
     builder.push_bind(tenant.to_owned());
     builder.push(") select id from up where id in (");
     let mut separated = builder.separated(", ");
@@ -146,7 +151,7 @@ pub async fn transitive_groups(
         "with recursive up(id) as (
              select group_id from memberships where tenant_id = ?1 and member_id = ?2
              union
-             select m.group_id from memberships m join up on m.member_id = up.id where m.tenant_id = ?1)
+             select m.group_id from up cross join memberships m on m.member_id = up.id where m.tenant_id = ?1)
          select o.id, coalesce(json_extract(o.data, '$.securityEnabled'), 0) = 1
          from up join directory_objects o on o.tenant_id = ?1 and o.id = up.id
          order by o.seq",
@@ -217,18 +222,16 @@ pub async fn add_members(
             .bind(tenant)
             .fetch_one(&mut *conn)
             .await?;
-    for (chunk_index, chunk) in pairs.chunks(2000).enumerate() {
-        let mut builder = QueryBuilder::<Sqlite>::new(
-            "insert into memberships (tenant_id, group_id, member_id, seq) ",
-        );
-        builder.push_values(chunk.iter().enumerate(), |mut row, (i, (group, member))| {
-            row.push_bind(tenant.to_owned())
-                .push_bind(group.clone())
-                .push_bind(member.clone())
-                .push_bind(last + 1 + (chunk_index * 2000 + i) as i64);
-        });
-        builder.push(" on conflict do nothing");
-        builder.build().execute(&mut *conn).await?;
-    }
+    // `where true`: SQLite needs it to tell the upsert's ON from a join's.
+    super::insert_json_rows(
+        conn,
+        "insert into memberships (tenant_id, group_id, member_id, seq)
+         select ?1, value ->> 0, value ->> 1, ?2 + key + 1 from json_each(?3) where true
+         on conflict do nothing",
+        tenant,
+        last,
+        pairs,
+    )
+    .await?;
     Ok(())
 }

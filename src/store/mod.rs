@@ -108,6 +108,34 @@ const OBJECT_CACHE_CAP: usize = 50_000;
 
 pub type Tx = Transaction<'static, sqlx::Sqlite>;
 
+/// Bulk insert: runs `sql` for each chunk of `rows`, binding `?1` the tenant, `?2` the sequence
+/// number before the chunk's first row and `?3` the chunk as one JSON array of row arrays, which
+/// the SQL reads back with `json_each(?3)`. One statement text whatever the size (multi-row
+/// `VALUES` prepared a statement per chunk size, binding nine values a row: most of a large
+/// fixture's load time); chunks keep the bound text small, as sqlx and SQLite each copy it.
+/// Returns how many rows were inserted.
+pub async fn insert_json_rows<R: serde::Serialize>(
+    conn: &mut sqlx::SqliteConnection,
+    sql: &'static str,
+    tenant: &str,
+    first_seq: i64,
+    rows: &[R],
+) -> sqlx::Result<u64> {
+    const CHUNK: usize = 5_000;
+    let mut inserted = 0;
+    for (index, chunk) in rows.chunks(CHUNK).enumerate() {
+        let json = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let done = sqlx::query(sql)
+            .bind(tenant)
+            .bind(first_seq + (index * CHUNK) as i64)
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
+        inserted += done.rows_affected();
+    }
+    Ok(inserted)
+}
+
 impl Db {
     /// Opens the database and applies the embedded migrations. `None` is a private in-memory
     /// database that lives as long as this `Db`.

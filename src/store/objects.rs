@@ -391,7 +391,8 @@ fn push_closure(
     builder.push(format!(" and {from} = "));
     builder.push_bind(start.to_owned());
     builder.push(format!(
-        " union select m.{to} from memberships m join reach on m.{from} = reach.id where m.tenant_id = "
+        // CROSS JOIN: probe memberships per row found (see store::members), never scan it.
+        " union select m.{to} from reach cross join memberships m on m.{from} = reach.id where m.tenant_id = "
     ));
     builder.push_bind(tenant.to_owned());
     builder.push(") select id from reach");
@@ -533,7 +534,7 @@ pub async fn insert_objects(
     conn: &mut SqliteConnection,
     tenant: &str,
     objects: &[ObjectWrite<'_>],
-    secrets: &[Option<String>],
+    secrets: &[Option<&str>],
 ) -> sqlx::Result<()> {
     let last: i64 = sqlx::query_scalar(
         "select coalesce(max(seq), 0) from directory_objects where tenant_id = ?",
@@ -541,24 +542,30 @@ pub async fn insert_objects(
     .bind(tenant)
     .fetch_one(&mut *conn)
     .await?;
-    // Nine values a row; SQLite allows 32,766 variables a statement.
-    for (chunk_index, chunk) in objects.chunks(1000).enumerate() {
-        let mut builder = QueryBuilder::<Sqlite>::new(
-            "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq) ",
-        );
-        builder.push_values(chunk.iter().enumerate(), |mut row, (i, object)| {
-            let index = chunk_index * 1000 + i;
-            row.push_bind(tenant.to_owned())
-                .push_bind(object.id.to_owned())
-                .push_bind(object.kind.as_str())
-                .push_bind(object.display_name.map(str::to_owned))
-                .push_bind(object.user_principal_name.map(str::to_owned))
-                .push_bind(object.app_id.map(str::to_owned))
-                .push_bind(object.data.to_owned())
-                .push_bind(secrets.get(index).cloned().flatten())
-                .push_bind(last + 1 + index as i64);
-        });
-        builder.build().execute(&mut *conn).await?;
-    }
+    let rows: Vec<_> = objects
+        .iter()
+        .zip(secrets.iter().copied().chain(std::iter::repeat(None)))
+        .map(|(o, secret)| {
+            (
+                o.id,
+                o.kind.as_str(),
+                o.display_name,
+                o.user_principal_name,
+                o.app_id,
+                o.data,
+                secret,
+            )
+        })
+        .collect();
+    super::insert_json_rows(
+        &mut *conn,
+        "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, ?2 + key + 1
+         from json_each(?3)",
+        tenant,
+        last,
+        &rows,
+    )
+    .await?;
     Ok(())
 }

@@ -104,7 +104,7 @@ impl TestApp {
         };
         fixtures::load(&db, &seeds).await.expect("fixtures load");
         let state = AppState::new(db, keys(), settings);
-        state.seeds.set_startup(&seeds);
+        state.seeds.set_startup(seeds);
         state
             .ready
             .store(true, std::sync::atomic::Ordering::Release);

@@ -1,0 +1,205 @@
+#!/usr/bin/env python3
+"""tenantsim at scale: a generated tenant of 100,000 users and 10,000 groups nested six deep,
+LinkedIn profiles for half the users and delegated grants for 10 % (bench/gen_fixture.py).
+
+Figures: start to ready (the fixture parsed, validated and loaded), RSS after load (in memory,
+and with a file database), reset of the big tenant, and latency of single requests on one
+keep-alive connection: checkMemberGroups (transitive, through the nesting chain), the
+profile-card decision ("Selected group" with nested membership), a `$filter=startsWith(...)`
+list, and GET /users/{id}. Latencies are measured by this Python client, so they include its
+own overhead (tens of microseconds); they are service times, not times under load.
+
+    python3 bench/scale.py [--users 100000] [--groups 10000] [--requests 2000]
+
+Prints a table and writes bench/out/scale.json. Targets it checks: load <= 3 s, RSS <= 150 MB,
+transitive checks p99 <= 2 ms.
+"""
+import argparse
+import http.client
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (start, stop, rss_kib, post_json, BIN)
+
+ROOT = bench.ROOT
+TENANT = "b1000000-0000-4000-8000-000000000001"
+APP_ID = "b1000000-a990-4000-8000-000000000301"
+
+
+def guid(prefix, n):
+    return f"b1000000-{prefix:04x}-4000-8000-{n:012x}"
+
+
+def percentile(samples, q):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def summary(samples_ms):
+    return {"p50_ms": percentile(samples_ms, 0.50), "p99_ms": percentile(samples_ms, 0.99),
+            "max_ms": max(samples_ms), "requests": len(samples_ms)}
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection; every answer must be 2xx."""
+
+    def __init__(self, base, token=None):
+        parsed = urllib.parse.urlparse(base)
+        self.conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def timed(self, method, path, body=None):
+        headers = dict(self.headers)
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        began = time.perf_counter()
+        self.conn.request(method, path, body=data, headers=headers)
+        response = self.conn.getresponse()
+        payload = response.read()
+        elapsed = (time.perf_counter() - began) * 1000
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"{method} {path}: {response.status} {payload[:300]!r}")
+        return elapsed, json.loads(payload) if payload else None
+
+
+def app_token(base):
+    parsed = urllib.parse.urlparse(base)
+    conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": APP_ID, "client_secret": "bench-secret",
+                                   "scope": "https://graph.microsoft.com/.default"})
+    conn.request("POST", f"/{TENANT}/oauth2/v2.0/token", body=form, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = conn.getresponse()
+    body = json.loads(response.read())
+    if response.status != 200:
+        raise RuntimeError(f"token: {response.status} {body}")
+    return body["access_token"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--groups", type=int, default=10_000)
+    parser.add_argument("--depth", type=int, default=6)
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--no-build", action="store_true")
+    args = parser.parse_args()
+    if not args.no_build:
+        bench.build()
+    rng = random.Random(11)
+    work = tempfile.mkdtemp(prefix="tenantsim-scale-")
+    results = {"users": args.users, "groups": args.groups, "depth": args.depth}
+    try:
+        fixture = os.path.join(work, "big.json")
+        with open(fixture, "w") as out:
+            subprocess.run([sys.executable, os.path.join(ROOT, "bench", "gen_fixture.py"), "--users", str(args.users),
+                            "--groups", str(args.groups), "--depth", str(args.depth)], stdout=out, check=True)
+        results["fixture_mib"] = os.path.getsize(fixture) / 2**20
+
+        # Start to ready, in memory (median of --starts), and RSS after load.
+        starts, rss = [], []
+        for _ in range(args.starts):
+            proc, base, elapsed = bench.start(work, ["--fixtures", fixture, "--no-https"])
+            starts.append(elapsed * 1000)
+            time.sleep(0.5)
+            rss.append(bench.rss_kib(proc.pid) / 1024)
+            bench.stop(proc)
+        results["start_to_ready_ms"] = {"median": statistics.median(starts), "max": max(starts), "runs": len(starts)}
+        results["rss_in_memory_mib"] = statistics.median(rss)
+
+        db = os.path.join(work, "big.db")
+        proc, base, elapsed = bench.start(work, ["--fixtures", fixture, "--no-https", "--db", db])
+        results["file_db"] = {"start_to_ready_ms": elapsed * 1000}
+        time.sleep(0.5)
+        results["file_db"]["rss_mib"] = bench.rss_kib(proc.pid) / 1024
+        bench.stop(proc)
+
+        proc, base, _ = bench.start(work, ["--fixtures", fixture, "--no-https"])
+        try:
+            client = Client(base, app_token(base))
+            per_level = max(1, args.groups // args.depth)
+            top_groups = [guid(2, g) for g in range(per_level)]  # the roots of the nesting chains
+            users = [guid(1, rng.randrange(args.users)) for _ in range(args.requests)]
+
+            # Warm-up: connections, prepared statements, token cache.
+            for user in users[:50]:
+                client.timed("GET", f"/v1.0/users/{user}")
+
+            samples = [client.timed("GET", f"/v1.0/users/{u}")[0] for u in users]
+            results["get_user"] = summary(samples)
+
+            samples, found = [], 0
+            for user in users:
+                ids = rng.sample(top_groups, 20)
+                elapsed, body = client.timed("POST", f"/v1.0/users/{user}/checkMemberGroups", {"groupIds": ids})
+                samples.append(elapsed)
+                found += len(body["value"])
+            results["check_member_groups"] = {**summary(samples), "groups_asked": 20, "memberships_found": found}
+
+            samples = [client.timed("GET", f"/v1.0/users/{u}/transitiveMemberOf?$select=id")[0] for u in users[:500]]
+            results["transitive_member_of"] = summary(samples)
+
+            # The profile-card decision: "Selected group" = group 0 (a chain root), nested membership on.
+            card = Client(base)
+            samples, shown = [], {}
+            for i, viewer in enumerate(users):
+                person = users[(i + 1) % len(users)]
+                elapsed, body = card.timed("GET", f"/_tenantsim/tenants/{TENANT}/profileCard?viewer={viewer}&person={person}")
+                samples.append(elapsed)
+                outcome = str(body["linkedIn"]["shown"])
+                shown[outcome] = shown.get(outcome, 0) + 1
+            results["profile_card_decision"] = {**summary(samples), "outcomes": shown}
+
+            samples = []
+            for _ in range(args.requests // 4):
+                prefix = f"User {rng.randrange(args.users):06d}"[:-2]  # matches 100 users
+                query = urllib.parse.quote(f"startsWith(displayName,'{prefix}')")
+                samples.append(client.timed("GET", f"/v1.0/users?$filter={query}&$top=100&$select=id,displayName")[0])
+            results["list_starts_with"] = summary(samples)
+
+            times = bench.reset_times(base, f"/_tenantsim/tenants/{TENANT}/reset", 3)
+            results["reset_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times)}
+            results["rss_after_requests_mib"] = bench.rss_kib(proc.pid) / 1024
+        finally:
+            bench.stop(proc)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    load_ms = results["start_to_ready_ms"]["median"]
+    checks = [("load <= 3 s", load_ms <= 3000, f"{load_ms / 1000:.2f} s"),
+              ("RSS <= 150 MB (in memory)", results["rss_in_memory_mib"] * 1.048576 <= 150, f"{results['rss_in_memory_mib']:.0f} MiB"),
+              ("RSS <= 150 MB (file database)", results["file_db"]["rss_mib"] * 1.048576 <= 150, f"{results['file_db']['rss_mib']:.0f} MiB"),
+              ("checkMemberGroups p99 <= 2 ms", results["check_member_groups"]["p99_ms"] <= 2, f"{results['check_member_groups']['p99_ms']:.2f} ms"),
+              ("profile-card decision p99 <= 2 ms", results["profile_card_decision"]["p99_ms"] <= 2, f"{results['profile_card_decision']['p99_ms']:.2f} ms")]
+    results["targets"] = [{"target": name, "met": met, "figure": figure} for name, met, figure in checks]
+
+    print(f"tenant: {args.users} users, {args.groups} groups nested {args.depth} deep; fixture {results['fixture_mib']:.0f} MiB")
+    print(f"start to ready: median {load_ms:.0f} ms (in memory); {results['file_db']['start_to_ready_ms']:.0f} ms (file database)")
+    print(f"RSS after load: {results['rss_in_memory_mib']:.0f} MiB in memory, {results['file_db']['rss_mib']:.0f} MiB with a file database")
+    print(f"reset of the big tenant: median {results['reset_ms']['median']:.0f} ms")
+    print(f"{'single requests, one connection':<40} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for key, label in [("get_user", "GET /users/{id}"), ("check_member_groups", "POST checkMemberGroups (20 ids)"),
+                       ("transitive_member_of", "GET transitiveMemberOf"), ("profile_card_decision", "profile-card decision"),
+                       ("list_starts_with", "GET /users?$filter=startsWith")]:
+        row = results[key]
+        print(f"{label:<40} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} {row['max_ms']:>8.2f}")
+    for row in results["targets"]:
+        print(f"{'MET ' if row['met'] else 'MISS'} {row['target']}: {row['figure']}")
+    os.makedirs(os.path.join(ROOT, "bench", "out"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "out", "scale.json"), "w") as out:
+        json.dump(results, out, indent=2)
+
+
+if __name__ == "__main__":
+    main()
