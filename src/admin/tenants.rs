@@ -351,6 +351,36 @@ fn fixture_seeds(value: Value, name: &str) -> Result<Vec<TenantSeed>> {
     })
 }
 
+/// Inserts new tenants; 409 if a tenant's id or one of its domains is taken. Runs in the
+/// caller's write transaction: checked before it, two concurrent creations of one tenant both
+/// passed and the second silently replaced the first (one domain claimed twice was a 500 from
+/// the unique index).
+async fn insert_new_tenants(conn: &mut sqlx::SqliteConnection, seeds: &[TenantSeed]) -> Result<()> {
+    for seed in seeds {
+        if store::tenants::tenant_exists(conn, &seed.id).await? {
+            return Err(GraphError::new(
+                crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
+                format!("Tenant {} already exists.", seed.id),
+            ));
+        }
+        for domain in &seed.domains {
+            if store::tenants::resolve_tenant(conn, domain)
+                .await?
+                .is_some()
+            {
+                return Err(GraphError::new(
+                    crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
+                    format!("The domain {domain} belongs to another tenant."),
+                ));
+            }
+        }
+        fixtures::insert_tenant(conn, seed)
+            .await
+            .map_err(GraphError::internal)?;
+    }
+    Ok(())
+}
+
 /// POST /_tenantsim/tenants — `{"fixture": …}` or `{"template": "contoso.onmicrosoft.com",
 /// "name": "student01", "id"?: …, "idMap"?: {…}}`. 201 with the tenant summary.
 async fn create_tenant(
@@ -358,18 +388,21 @@ async fn create_tenant(
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
     let request: CreateTenant = typed(Value::Object(body), "tenant")?;
+    // One write transaction reads the template, checks the new ids and domains and inserts:
+    // the copy comes from a consistent template even while it is being written (read outside
+    // it, a membership could name a user the copy lacked: a spurious 400), and two concurrent
+    // creations of one tenant cannot both pass the check.
+    let mut tx = state.db.begin_write().await?;
     let seeds = match (request.fixture, request.template) {
         (Some(fixture), None) => fixture_seeds(fixture, "request body")?,
         (None, Some(template)) => {
             let name = request.name.ok_or_else(|| {
                 GraphError::request_bad_request("'name' is required with 'template'.")
             })?;
-            let mut conn = state.db.pool.acquire().await?;
-            let source = resolve(&mut conn, &template).await?;
-            let mut exported = export::export_tenant(&mut conn, &source)
+            let source = resolve(&mut tx, &template).await?;
+            let mut exported = export::export_tenant(&mut tx, &source)
                 .await
                 .map_err(GraphError::internal)?;
-            drop(conn);
             if let Some(seed) = state.seeds.get(&source.id) {
                 restore_clear_secrets(&mut exported, &seed);
             }
@@ -388,30 +421,9 @@ async fn create_tenant(
             ));
         }
     };
-    let mut conn = state.db.pool.acquire().await?;
-    for seed in &seeds {
-        if store::tenants::tenant_exists(&mut conn, &seed.id).await? {
-            return Err(GraphError::new(
-                crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
-                format!("Tenant {} already exists.", seed.id),
-            ));
-        }
-        for domain in &seed.domains {
-            if store::tenants::resolve_tenant(&mut conn, domain)
-                .await?
-                .is_some()
-            {
-                return Err(GraphError::new(
-                    crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
-                    format!("The domain {domain} belongs to another tenant."),
-                ));
-            }
-        }
-    }
-    drop(conn);
-    replace_tenants(&state, &seeds)
-        .await
-        .map_err(GraphError::internal)?;
+    insert_new_tenants(&mut tx, &seeds).await?;
+    tx.commit().await?;
+    state.verified_tokens.clear();
     let mut conn = state.db.pool.acquire().await?;
     let mut created = Vec::new();
     for seed in &seeds {

@@ -6,6 +6,7 @@ mod bad_input;
 mod batch;
 mod binary;
 mod common;
+mod concurrency;
 mod control;
 mod delta;
 mod errors;
