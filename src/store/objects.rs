@@ -339,19 +339,19 @@ fn push_from(builder: &mut QueryBuilder<Sqlite>, tenant: &str, scope: Scope<'_>)
             builder.push(" and o.kind = ");
             builder.push_bind(kind.as_str());
         }
+        // The closure drives (CROSS JOIN fixes the order): otherwise SQLite walks the tenant's
+        // objects in `seq` order testing each against the closure, 27 ms in a 100k-user tenant.
         Scope::MembersOf { group, transitive } => {
-            builder.push(" from directory_objects o where o.tenant_id = ");
-            builder.push_bind(tenant.to_owned());
-            builder.push(" and o.id in (");
+            builder.push(" from (");
             push_closure(builder, tenant, group, transitive, Direction::Down);
-            builder.push(")");
+            builder.push(") r cross join directory_objects o on o.id = r.id where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
         }
         Scope::MemberOf { member, transitive } => {
-            builder.push(" from directory_objects o where o.tenant_id = ");
-            builder.push_bind(tenant.to_owned());
-            builder.push(" and o.id in (");
+            builder.push(" from (");
             push_closure(builder, tenant, member, transitive, Direction::Up);
-            builder.push(")");
+            builder.push(") r cross join directory_objects o on o.id = r.id where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
         }
     }
 }
@@ -378,7 +378,9 @@ fn push_closure(
         Direction::Up => ("member_id", "group_id"),
     };
     if !transitive {
-        builder.push(format!("select {to} from memberships where tenant_id = "));
+        builder.push(format!(
+            "select {to} as id from memberships where tenant_id = "
+        ));
         builder.push_bind(tenant.to_owned());
         builder.push(format!(" and {from} = "));
         builder.push_bind(start.to_owned());
