@@ -26,7 +26,8 @@ import tempfile
 import threading
 import time
 
-import common
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import common  # noqa: E402
 from common import Failure, quote
 
 UNSURE = object()

@@ -21,8 +21,10 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 
-import common
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import common  # noqa: E402
 from common import Failure, quote
 
 FIXTURE_USERS = [
@@ -41,6 +43,9 @@ class Shared:
     def __init__(self, server, token, portal, graph_sp, tag, deadline):
         self.server, self.token, self.portal, self.graph_sp = server, token, portal, graph_sp
         self.tag, self.deadline = tag, deadline
+        # A small tenant the raced creations copy (Contoso grows with the soak's own users, and
+        # copying it would measure nothing but its size); client 2 keeps writing into it.
+        self.template = self.template_token = self.template_group = self.template_domain = None
         self.lock = threading.Lock()
         self.stop = threading.Event()  # the server died: no point going on
         # tenant name or domain -> [(client, tenant id, upn of a user written into it or None)]
@@ -77,6 +82,7 @@ class Worker(threading.Thread):
         self.linkedin_possible = set()
         self.nested = None  # client 1: last acknowledged nestedGroupMembership
         self.nested_possible = set()
+        self.template_users = []  # client 2: users it created in the template tenant
         self.status = collections.Counter()
         self.by_op = collections.Counter()
         self.latencies = []
@@ -306,17 +312,15 @@ class Worker(threading.Thread):
         window = int(time.monotonic() * 4)
         if self.rng.random() < 0.5:
             key = f"soak{self.s.tag}t{window}"
-            body = {"template": "contoso", "name": key}
-            domain = f"{key}.onmicrosoft.com"
+            body = {"template": self.s.template, "name": key}
         else:
             key = f"soak{self.s.tag}d{window}.example"
             tid = f"5a0c0000-0000-4000-8000-{self.rng.randrange(16**12):012x}"
             body = {"fixture": {"id": tid, "displayName": f"Soak {key}", "domains": [key]}}
-            domain = key
         r = self.write("create tenant (raced)", "POST", "/_tenantsim/tenants", body, (201, 409), token="")
         if r is UNSURE or not r or r.status != 201:
             return
-        tenant = r.json()["id"]
+        tenant, domain = r.json()["id"], r.json()["domains"][0]
         tok = self.tenant_token(tenant)
         if tok is None:
             return
@@ -326,6 +330,24 @@ class Worker(threading.Thread):
         w = self.write("create user in the won tenant", "POST", "/v1.0/users", user, (201,), token=tok)
         with self.s.lock:
             self.s.tenant_wins[key].append((self.n, tenant, upn if w and w is not UNSURE else None))
+
+    def write_template(self):
+        """Client 2: creates users in the template tenant and adds them to its group, or deletes
+        one, so that tenants are copied from it while it is being written."""
+        tok, group = self.s.template_token, self.s.template_group
+        if len(self.template_users) >= 20 or (self.template_users and self.rng.random() < 0.3):
+            uid = self.template_users.pop(self.rng.randrange(len(self.template_users)))
+            self.write("delete user in the template", "DELETE", f"/v1.0/users/{uid}", None, (204,), token=tok)
+            return
+        k = self.next_name()
+        body = {"accountEnabled": True, "displayName": f"T{k}", "mailNickname": f"t{k}",
+                "userPrincipalName": f"t{k}@{self.s.template_domain}", "passwordProfile": {"password": "Xx-12345678!"}}
+        r = self.write("create user in the template", "POST", "/v1.0/users", body, (201,), token=tok)
+        if r and r is not UNSURE:
+            uid = r.json()["id"]
+            self.template_users.append(uid)
+            ref = {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{uid}"}
+            self.write("add member in the template", "POST", f"/v1.0/groups/{group}/members/$ref", ref, (204,), token=tok)
 
     def tenant_token(self, tenant):
         r = self.call("forge token", "POST", "/_tenantsim/tokens", {"tenant": tenant, "kind": "app",
@@ -510,6 +532,8 @@ class Worker(threading.Thread):
             ops.append((self.portal_put, 2))
         if self.n == 1:
             ops.append((self.admin_linkedin_patch, 2))
+        if self.n == 2:
+            ops.append((self.write_template, 6))
         return [f for f, _ in ops], [w for _, w in ops]
 
     def run(self):
@@ -665,6 +689,28 @@ def verify(workers, shared, threads=8):
     return checks
 
 
+def make_template(server, shared, seed):
+    """The small tenant the raced creations copy: five users in one group."""
+    rng = random.Random(seed)
+    ids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(7)]
+    domain = f"soaktpl{shared.tag}.example"
+    users = [{"id": ids[1 + i], "userPrincipalName": f"u{i}@{domain}", "displayName": f"U{i}", "accountEnabled": True}
+             for i in range(5)]
+    group = {"id": ids[6], "displayName": "Team", "mailEnabled": False, "mailNickname": "team",
+             "securityEnabled": True, "members": [u["id"] for u in users]}
+    # The tag makes the id differ between runs on one --db file.
+    tid = str(uuid.uuid5(uuid.NAMESPACE_DNS, domain))
+    client = server.client()
+    r = client.request("POST", "/_tenantsim/tenants", {"fixture": {
+        "id": tid, "displayName": "Soak template", "domains": [domain], "users": users, "groups": [group]}})
+    if r.status != 201:
+        raise Failure(f"creating the template tenant answered {r.status}: {r.text()}")
+    shared.template, shared.template_group, shared.template_domain = tid, group["id"], domain
+    shared.template_token = common.forge(client, tenant=tid, kind="app", appId=common.AUTOMATION_APP,
+                                         roles=common.APP_ROLES, lifetimeSeconds=86400)
+    client.close()
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--bin", help="tenantsim binary (default $TENANTSIM_BIN or target/debug/tenantsim)")
@@ -696,6 +742,7 @@ def main():
         tag = f"{random.Random(args.seed).randrange(36**4):04x}{int(time.time()) % 10000:04d}"
         started = time.monotonic()
         shared = Shared(server, token, portal, graph_sp, tag, started + args.seconds)
+        make_template(server, shared, args.seed)
         workers = [Worker(n, shared, args.seed) for n in range(args.clients)]
         for w in workers:
             w.start()
