@@ -290,6 +290,110 @@ async fn a_bad_fixture_creates_nothing_and_says_what_is_wrong() {
     );
 }
 
+/// Found by the `fixture_load` fuzz target: fixtures that passed validation and then failed to
+/// load, which the control API answered with a 500. Each must be a 400 naming the field, and
+/// create nothing.
+#[tokio::test]
+async fn fixtures_whose_references_cannot_load_are_400_naming_the_field() {
+    let app = TestApp::new().await;
+    let tenant = "1c3e0000-0000-4000-8000-000000000002";
+    let user = "1c3e0000-0000-4000-8000-000000000102";
+    let base = || {
+        json!({"id": tenant, "displayName": "Refs", "domains": ["refs.example"],
+            "users": [{"id": user, "userPrincipalName": "a@refs.example", "displayName": "A", "accountEnabled": true}]})
+    };
+    let app_seed =
+        |app_id: &str, id: &str| json!({"appId": app_id, "id": id, "displayName": "App"});
+    // The object id Microsoft Graph's service principal gets in every tenant.
+    let graph_sp = tenantsim::builtin::graph_sp_id(tenant);
+    let cases = [
+        ("a grant to an unknown client", "clientId", {
+            let mut f = base();
+            f["oauth2PermissionGrants"] = json!([{"clientId": "1c3e0000-0000-4000-8000-0000000009ff",
+                "consentType": "AllPrincipals", "principalId": null, "scope": "User.Read"}]);
+            f
+        }),
+        ("a grant for a principal that is no user", "principalId", {
+            let mut f = base();
+            f["oauth2PermissionGrants"] = json!([{"clientId": "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+                "consentType": "Principal", "principalId": "1c3e0000-0000-4000-8000-0000000009fe", "scope": "User.Read"}]);
+            f
+        }),
+        (
+            "two grants for the same client, resource and principal",
+            "(grant)",
+            {
+                let mut f = base();
+                let grant = json!({"clientId": "14d82eec-204b-4c2f-b7e8-296a70dab67e", "consentType": "Principal",
+                "principalId": user, "scope": "User.Read"});
+                f["oauth2PermissionGrants"] = json!([grant.clone(), grant]);
+                f
+            },
+        ),
+        ("two applications with one appId", "applications", {
+            let mut f = base();
+            f["applications"] = json!([
+                app_seed(
+                    "1c3e0000-a990-4000-8000-000000000301",
+                    "1c3e0000-0000-4000-8000-000000000301"
+                ),
+                app_seed(
+                    "1c3e0000-a990-4000-8000-000000000301",
+                    "1c3e0000-0000-4000-8000-000000000302"
+                )
+            ]);
+            f
+        }),
+        (
+            "an application with a built-in service principal's object id",
+            "applications",
+            {
+                let mut f = base();
+                f["applications"] =
+                    json!([app_seed("1c3e0000-a990-4000-8000-000000000303", &graph_sp)]);
+                f
+            },
+        ),
+        ("an application with a built-in appId", "applications", {
+            let mut f = base();
+            f["applications"] = json!([app_seed(
+                "00000003-0000-0000-c000-000000000000",
+                "1c3e0000-0000-4000-8000-000000000304"
+            )]);
+            f
+        }),
+    ];
+    for (case, field, fixture) in cases {
+        let response = app
+            .post("/_tenantsim/tenants")
+            .json(json!({ "fixture": fixture }))
+            .send()
+            .await;
+        assert_eq!(response.status, 400, "{case}: {}", response.text);
+        let message = response.assert_error(400, "Request_BadRequest");
+        assert!(message.contains(field), "{case}: {message}");
+        let created = app
+            .get(&format!("/_tenantsim/tenants/{tenant}"))
+            .send()
+            .await;
+        assert_eq!(created.status, 404, "{case}: the tenant was created");
+    }
+    // The same tenant with valid references loads.
+    let mut good = base();
+    good["applications"] = json!([app_seed(
+        "1c3e0000-a990-4000-8000-000000000301",
+        "1c3e0000-0000-4000-8000-000000000301"
+    )]);
+    good["oauth2PermissionGrants"] = json!([{"clientId": "1c3e0000-a990-4000-8000-000000000301", "consentType": "Principal",
+        "principalId": user, "scope": "User.Read"}]);
+    let response = app
+        .post("/_tenantsim/tenants")
+        .json(json!({ "fixture": good }))
+        .send()
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+}
+
 #[tokio::test]
 async fn deleting_a_tenant_makes_its_tokens_fail() {
     let app = TestApp::new().await;
