@@ -354,6 +354,35 @@ async fn fixtures_whose_references_cannot_load_are_400_naming_the_field() {
                 f
             },
         ),
+        (
+            "a user with a built-in service principal's object id",
+            "built-in",
+            {
+                let mut f = base();
+                f["users"][0]["id"] = json!(graph_sp);
+                f
+            },
+        ),
+        (
+            "a grant the LinkedIn connection of its user already gives",
+            "(grant)",
+            {
+                let mut f = base();
+                f["users"][0]["linkedIn"] = json!({"vanityName": "a-refs", "connection": "Bound"});
+                f["oauth2PermissionGrants"] = json!([{"clientId": "7e5a1c4d-1d0e-4f00-8000-6c696e6b6564",
+                "consentType": "Principal", "principalId": user, "scope": "User.Read"}]);
+                f
+            },
+        ),
+        (
+            "a LinkedIn appId that is another built-in app's",
+            "settings.linkedIn.appId",
+            {
+                let mut f = base();
+                f["settings"] = json!({"linkedIn": {"enableLinkedInAppFamily": 0, "appId": "14d82eec-204b-4c2f-b7e8-296a70dab67e"}});
+                f
+            },
+        ),
         ("an application with a built-in appId", "applications", {
             let mut f = base();
             f["applications"] = json!([app_seed(
