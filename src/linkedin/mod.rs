@@ -107,29 +107,3 @@ pub async fn insert_service_principal(
         .await?;
     Ok(id)
 }
-
-/// Connects `user` as the consent page would after consent: the Principal grant (to Graph,
-/// with the LinkedIn scopes) and the LinkedIn side accepted. Used by fixtures that pre-connect.
-pub async fn connect(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    settings: &LinkedInSettings,
-    user: &str,
-) -> anyhow::Result<()> {
-    let scopes: Vec<String> = settings
-        .scope()
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    consent::record_user_consent(
-        conn,
-        tenant,
-        &service_principal_id(tenant, settings),
-        &builtin::graph_sp_id(tenant),
-        user,
-        &scopes,
-    )
-    .await?;
-    store::linkedin::set_user_state(conn, tenant, user, false, "accepted").await?;
-    Ok(())
-}
