@@ -2,9 +2,10 @@
 //! `token` and `fixtures check` behave as documented, SIGTERM shuts down gracefully, and a
 //! file database keeps what was written across a restart.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+
+use crate::common::raw_http;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
 
@@ -53,31 +54,13 @@ impl Server {
         token: Option<&str>,
         body: Option<&str>,
     ) -> (u16, String) {
-        let mut stream = TcpStream::connect(self.host()).expect("connect");
-        let mut request = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.host()
-        );
-        if let Some(token) = token {
-            request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+        let authorization = token.map(|token| format!("Bearer {token}"));
+        let mut headers = vec![("client-request-id", "0f8fad5b-d9cb-469f-a165-70867728950e")];
+        headers.extend(authorization.as_deref().map(|a| ("Authorization", a)));
+        if body.is_some() {
+            headers.push(("Content-Type", "application/json"));
         }
-        if let Some(body) = body {
-            request.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n",
-                body.len()
-            ));
-        }
-        request.push_str("client-request-id: 0f8fad5b-d9cb-469f-a165-70867728950e\r\n\r\n");
-        request.push_str(body.unwrap_or(""));
-        stream.write_all(request.as_bytes()).expect("write");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("status");
-        (status, response)
+        raw_http(self.host(), method, path, &headers, body)
     }
 
     fn terminate(mut self) -> std::process::ExitStatus {

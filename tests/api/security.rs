@@ -15,8 +15,7 @@
 //! route cannot be added without being attacked here.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -2217,24 +2216,13 @@ fn a_non_loopback_bind_with_a_key_guards_the_control_api_on_the_socket() {
         }
     };
     std::thread::spawn(move || for _ in lines {});
-    let request = |method: &str, path: &str, authorization: Option<&str>| -> (u16, String) {
-        let mut stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
-        let mut text = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: 0\r\n"
-        );
-        if let Some(value) = authorization {
-            text.push_str(&format!("Authorization: {value}\r\n"));
-        }
-        text.push_str("\r\n");
-        stream.write_all(text.as_bytes()).expect("write");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("status");
-        (status, response)
+    let host = format!("127.0.0.1:{port}");
+    let request = |method: &str, path: &str, authorization: Option<&str>| {
+        let headers: Vec<(&str, &str)> = authorization
+            .map(|a| ("Authorization", a))
+            .into_iter()
+            .collect();
+        raw_http(&host, method, path, &headers, Some(""))
     };
     let results = [
         request("GET", "/_tenantsim/tenants", None),

@@ -1,24 +1,18 @@
 //! The Rust test helper (`tenantsim::testing::TestTenant`) as a user's test suite would use it.
 
-use std::io::{Read, Write};
-
 use tenantsim::testing::TestTenant;
 
+use crate::common::raw_http;
+
 fn get(base: &str, path: &str, token: &str) -> (u16, String) {
-    let host = base.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(host).expect("connect");
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    let status = response
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status");
-    (status, response)
+    let authorization = format!("Bearer {token}");
+    raw_http(
+        base.trim_start_matches("http://"),
+        "GET",
+        path,
+        &[("Authorization", &authorization)],
+        None,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
