@@ -47,12 +47,12 @@ impl Seeds {
         }
     }
 
-    fn remember(&self, seed: &TenantSeed) {
+    fn remember(&self, seed: TenantSeed) {
         self.inner
             .write()
             .unwrap_or_else(|p| p.into_inner())
             .by_tenant
-            .insert(seed.id.clone(), Arc::new(seed.clone()));
+            .insert(seed.id.clone(), Arc::new(seed));
     }
 
     pub fn get(&self, tenant: &str) -> Option<Arc<TenantSeed>> {
@@ -426,9 +426,10 @@ async fn create_tenant(
     state.verified_tokens.clear();
     let mut conn = state.db.pool.acquire().await?;
     let mut created = Vec::new();
-    for seed in &seeds {
+    for seed in seeds {
+        let id = seed.id.clone();
         state.seeds.remember(seed);
-        let tenant = resolve(&mut conn, &seed.id).await?;
+        let tenant = resolve(&mut conn, &id).await?;
         created.push(summary(&mut conn, &state, &tenant).await?);
     }
     let body = if created.len() == 1 {
@@ -484,10 +485,11 @@ pub async fn import_document(state: &AppState, document: Value) -> Result<Vec<St
     replace_tenants(state, &seeds)
         .await
         .map_err(GraphError::internal)?;
-    for seed in &seeds {
+    let ids = seeds.iter().map(|s| s.id.clone()).collect();
+    for seed in seeds {
         state.seeds.remember(seed);
     }
-    Ok(seeds.iter().map(|s| s.id.clone()).collect())
+    Ok(ids)
 }
 
 /// Loads fixture sources at start-up through the same path, for `serve` and test harnesses.
@@ -506,15 +508,13 @@ pub fn parse_sources(sources: &[FixtureSource]) -> anyhow::Result<Vec<TenantSeed
 
 impl Seeds {
     /// Adds tenants to what a full reset restores.
-    fn add_startup(&self, seeds: &[TenantSeed]) {
+    fn add_startup(&self, seeds: Vec<TenantSeed>) {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         for seed in seeds {
             if !inner.startup.contains(&seed.id) {
                 inner.startup.push(seed.id.clone());
             }
-            inner
-                .by_tenant
-                .insert(seed.id.clone(), Arc::new(seed.clone()));
+            inner.by_tenant.insert(seed.id.clone(), Arc::new(seed));
         }
     }
 }
@@ -547,13 +547,14 @@ pub async fn create_lab(
     let mut conn = state.db.pool.acquire().await?;
     for seed in &seeds {
         if !store::tenants::tenant_exists(&mut conn, &seed.id).await? {
-            missing.push(seed.clone());
+            missing.push(seed);
         }
     }
     drop(conn);
     replace_tenants(state, &missing).await?;
-    state.seeds.add_startup(&seeds);
-    Ok(seeds.iter().map(|s| s.id.clone()).collect())
+    let ids = seeds.iter().map(|s| s.id.clone()).collect();
+    state.seeds.add_startup(seeds);
+    Ok(ids)
 }
 
 /// A copy keeps the template's demo passwords and client secrets in clear where they are still
