@@ -6,14 +6,17 @@ Each client owns the objects it creates (users soak<tag>-c<N>-…, groups "Soak 
 their memberships and grants), so it alone writes them and knows their state exactly: its own
 reads during the run are checked too (read-your-writes through the server's caches). The
 tenant-wide LinkedIn setting has one writer (client 0), the control API's LinkedIn options
-another (client 1).
+another (client 1). Clients 2, 6 and 7 write a small template tenant while 3, 4 and 5 take
+snapshots of it and re-import each as a throwaway copy that must read back equal.
 
 Fails (exit 1) on any 5xx, connection error, unexpected status, stale read, lost or wrong
-write, server exit or panic. Standard library only.
+write, snapshot that does not re-import or reads back different, final check that did not run
+to the end, server exit or panic. Standard library only.
 """
 
 import argparse
 import collections
+import json
 import os
 import random
 import shutil
@@ -35,6 +38,32 @@ FIXTURE_USERS = [
 FIXTURE_GROUP = "c0a70550-0000-4000-8000-000000000201"
 UNSURE = object()  # an outcome the client cannot know (5xx, connection error)
 MAX_SAMPLES = 20
+ANY_ANSWER = range(200, 500)  # the caller judges the status itself
+# Besides client 2, these clients only write the template tenant, and these only snapshot it
+# (with fewer clients than that, nobody does).
+TEMPLATE_WRITERS = (6, 7, 8, 9, 10)
+SNAPSHOT_TAKERS = (3, 4, 5, 11)
+
+
+def first_difference(a, b, where="$"):
+    """The JSON path of the first place where `a` and `b` differ, or None."""
+    if type(a) is not type(b):
+        return f"{where}: {json.dumps(a)[:120]} vs {json.dumps(b)[:120]}"
+    if isinstance(a, dict):
+        for key in sorted(set(a) | set(b)):
+            if key not in a or key not in b:
+                return f"{where}.{key}: only in the {'snapshot' if key in a else 'copy'}"
+            found = first_difference(a[key], b[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list):
+        for i, (x, y) in enumerate(zip(a, b)):
+            found = first_difference(x, y, f"{where}[{i}]")
+            if found:
+                return found
+        return None if len(a) == len(b) else f"{where}: {len(a)} items in the snapshot, {len(b)} in the copy"
+    return None if a == b else f"{where}: {json.dumps(a)[:120]} vs {json.dumps(b)[:120]}"
 
 
 class Shared:
@@ -44,7 +73,7 @@ class Shared:
         self.server, self.token, self.portal, self.graph_sp = server, token, portal, graph_sp
         self.tag, self.deadline = tag, deadline
         # A small tenant the raced creations copy (Contoso grows with the soak's own users, and
-        # copying it would measure nothing but its size); client 2 keeps writing into it.
+        # copying it would measure nothing but its size); the template writers keep writing into it.
         self.template = self.template_token = self.template_group = self.template_domain = None
         self.lock = threading.Lock()
         self.stop = threading.Event()  # the server died: no point going on
@@ -52,6 +81,7 @@ class Shared:
         self.tenant_wins = collections.defaultdict(list)
         self.failures = []  # (kind, message)
         self.failure_count = collections.Counter()
+        self.snapshots = collections.Counter()  # exported, round trips, refused, differ
 
     def fail(self, kind, message):
         with self.lock:
@@ -82,7 +112,7 @@ class Worker(threading.Thread):
         self.linkedin_possible = set()
         self.nested = None  # client 1: last acknowledged nestedGroupMembership
         self.nested_possible = set()
-        self.template_users = []  # client 2: users it created in the template tenant
+        self.template_users = []  # template writers: users they created in the template tenant
         self.status = collections.Counter()
         self.by_op = collections.Counter()
         self.latencies = []
@@ -332,14 +362,14 @@ class Worker(threading.Thread):
             self.s.tenant_wins[key].append((self.n, tenant, upn if w and w is not UNSURE else None))
 
     def write_template(self):
-        """Client 2: creates users in the template tenant and adds them to its group, or deletes
-        one, so that tenants are copied from it while it is being written."""
+        """Template writers: create users in the template tenant and add them to its group, or
+        delete one, so that tenants are copied and snapshots taken while it is being written."""
         tok, group = self.s.template_token, self.s.template_group
         if len(self.template_users) >= 20 or (self.template_users and self.rng.random() < 0.3):
             uid = self.template_users.pop(self.rng.randrange(len(self.template_users)))
             self.write("delete user in the template", "DELETE", f"/v1.0/users/{uid}", None, (204,), token=tok)
             return
-        k = self.next_name()
+        k = f"{self.n}x{self.next_name()}"
         body = {"accountEnabled": True, "displayName": f"T{k}", "mailNickname": f"t{k}",
                 "userPrincipalName": f"t{k}@{self.s.template_domain}", "passwordProfile": {"password": "Xx-12345678!"}}
         r = self.write("create user in the template", "POST", "/v1.0/users", body, (201,), token=tok)
@@ -348,6 +378,54 @@ class Worker(threading.Thread):
             self.template_users.append(uid)
             ref = {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{uid}"}
             self.write("add member in the template", "POST", f"/v1.0/groups/{group}/members/$ref", ref, (204,), token=tok)
+
+    def snapshot_roundtrip(self):
+        """Snapshot writers: export the template tenant while others write it, re-import the
+        document as a throwaway copy (tenant id and domain rewritten, so the writes go on
+        undisturbed), and require the copy's own export, with the rewrite undone, to equal the
+        snapshot. A snapshot that does not re-import, or comes back different, fails the soak."""
+        tpl, domain = self.s.template, self.s.template_domain
+        k = self.next_name()
+        path = (f"/_tenantsim/tenants/{tpl}/snapshot" if k % 2 else f"/_tenantsim/snapshot?tenant={tpl}")
+        r = self.call("snapshot export", "GET", path, token="")
+        if r is None or r.status != 200:
+            return
+        with self.s.lock:
+            self.s.snapshots["exported"] += 1
+        text = r.body.decode("utf-8")
+        snapshot = json.loads(text)
+        tenants = snapshot.get("tenants")
+        if not isinstance(tenants, list) or [t.get("id") for t in tenants] != [tpl]:
+            self.s.fail("snapshot", f"GET {path} is not one tenant {tpl}: {r.text(200)}")
+            return
+        # A fresh id and a DNS name no other tenant claims; object ids are per tenant.
+        copy_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"tenantsim-soak/{self.s.tag}/{self.n}/{k}"))
+        copy_domain = f"snapcopy{self.s.tag}c{self.n}s{k}.onmicrosoft.com"
+        copy = json.loads(text.replace(tpl, copy_id).replace(domain, copy_domain))
+        r = self.call("snapshot re-import (copy)", "POST", "/_tenantsim/snapshot", copy, token="", expect=ANY_ANSWER)
+        if r is None:
+            return
+        if r.status != 200:
+            with self.s.lock:
+                self.s.snapshots["refused"] += 1
+            self.s.fail("snapshot does not re-import",
+                        f"GET {path} exported while written; POST /_tenantsim/snapshot of it answered {r.status}: {r.text(300)}")
+            return
+        try:
+            r = self.call("snapshot export (copy)", "GET", f"/_tenantsim/tenants/{copy_id}/snapshot", token="")
+            if r is None or r.status != 200:
+                return
+            back = json.loads(r.body.decode("utf-8").replace(copy_id, tpl).replace(copy_domain, domain))
+            where = first_difference(snapshot, back)
+            if where is not None:
+                with self.s.lock:
+                    self.s.snapshots["differ"] += 1
+                self.s.fail("snapshot copy differs", f"GET {path}: the re-imported copy reads back different at {where}")
+            else:
+                with self.s.lock:
+                    self.s.snapshots["round trips"] += 1
+        finally:
+            self.call("delete snapshot copy", "DELETE", f"/_tenantsim/tenants/{copy_id}", token="", expect=(204,))
 
     def tenant_token(self, tenant):
         r = self.call("forge token", "POST", "/_tenantsim/tokens", {"tenant": tenant, "kind": "app",
@@ -534,6 +612,10 @@ class Worker(threading.Thread):
             ops.append((self.admin_linkedin_patch, 2))
         if self.n == 2:
             ops.append((self.write_template, 6))
+        if self.n in TEMPLATE_WRITERS:
+            ops = [(self.write_template, 1)]
+        if self.n in SNAPSHOT_TAKERS:
+            ops = [(self.snapshot_roundtrip, 1)]
         return [f for f, _ in ops], [w for _, w in ops]
 
     def run(self):
@@ -627,22 +709,31 @@ def verify(workers, shared, threads=8):
 
     def run(chunk):
         client = shared.server.client()
-        for task in chunk:
-            try:
-                problem = check(*task, client)
-            except (Failure, *common.CONNECTION_ERRORS) as e:
-                problem = f"{task[0]} {task[2]}: {type(e).__name__}: {e}"
-            with lock:
-                checks[task[0]] += 1
-            if problem:
-                shared.fail("lost or wrong write (final check)", problem)
-        client.close()
+        try:
+            for task in chunk:
+                try:
+                    problem = check(*task, client)
+                except (Failure, *common.CONNECTION_ERRORS) as e:
+                    problem = f"{task[0]} {task[2]}: {type(e).__name__}: {e}"
+                except Exception as e:  # an unparseable answer or a bug here: the check did not run
+                    shared.fail("checker crash (final check)", f"{task[0]} {task[2]}: {type(e).__name__}: {e}")
+                    continue
+                with lock:
+                    checks[task[0]] += 1
+                if problem:
+                    shared.fail("lost or wrong write (final check)", problem)
+        finally:
+            client.close()
 
     pool = [threading.Thread(target=run, args=(tasks[i::threads],)) for i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
         t.join()
+    # A check that did not complete proves nothing: every task must have been checked.
+    done = sum(checks.values())
+    if done != len(tasks):
+        shared.fail("final check incomplete", f"{done} of {len(tasks)} checks ran")
 
     client = shared.server.client()
     # Raced tenant creations: at most one 201 per name or domain, and the winner's tenant (and
@@ -795,6 +886,11 @@ def report(workers, shared, elapsed, checks, verify_seconds, server, log_path):
     print(f"conn errors   {conn}")
     print(f"acked writes  {acked} (live at the end: {users} users, {groups} groups, {members} memberships)")
     print("operations    " + ", ".join(f"{k} {v}" for k, v in sorted(by_op.items())))
+    snaps = shared.snapshots
+    print(f"snapshots     {snaps['exported']} exported while written: {snaps['round trips']} re-imported as a copy "
+          f"that read back equal, {snaps['refused']} refused on re-import, {snaps['differ']} read back different")
+    if not snaps["exported"] and len(workers) > max(SNAPSHOT_TAKERS):
+        shared.fail("snapshot", "no snapshot was taken: the round trip proves nothing")
     print(f"final check   {sum(checks.values())} reads in {verify_seconds:.1f} s: "
           + ", ".join(f"{k} {v}" for k, v in sorted(checks.items())))
     problems = common.log_problems(log_path)
