@@ -5,7 +5,9 @@ check that every acknowledged write survives and the file is intact.
 Each round: start `tenantsim serve --db FILE` (the same file every round); check that every
 write acknowledged in earlier rounds is there; start the writers (each creates its own group,
 users, memberships and patches its users' jobTitle); after a seeded random delay SIGKILL the
-server; open the file read-only with sqlite3 and require `PRAGMA integrity_check` = ok. A write
+server, which must be running and answer GET /health right before it (and die of that signal,
+with no writer losing its connection earlier: a server that dies on its own fails the round);
+open the file read-only with sqlite3 and require `PRAGMA integrity_check` = ok. A write
 is acknowledged when its 2xx answer arrived before the kill; writes in flight at the kill may or
 may not be there, but if present they must be whole (a created user carries the properties it
 was created with, a patched value is the old or the new one). After the last round the server
@@ -59,6 +61,7 @@ class Writer(threading.Thread):
         self.token = token
         self.acked = 0
         self.in_flight_at_kill = None
+        self.error_at = None  # time.monotonic() of the connection error that ended the writes
         self.problems = []
         self.group = None  # mailNickname
         self.mine = []  # upns created (acknowledged) in this round
@@ -68,8 +71,10 @@ class Writer(threading.Thread):
         """The Response if acknowledged, False if refused, UNSURE if the server went away."""
         try:
             r = self.client.request(method, path, body, self.token)
-        except common.CONNECTION_ERRORS:
-            self.in_flight_at_kill = what
+        except common.CONNECTION_ERRORS as e:
+            # Taken for the planned kill; the round checks that it came after the kill.
+            self.error_at = time.monotonic()
+            self.in_flight_at_kill = f"{what} ({type(e).__name__}: {e})"
             return UNSURE
         if r.status == expect:
             self.acked += 1
@@ -257,6 +262,24 @@ def verify(server, token, e, when):
     return len(e.users), len(e.groups), sum(len(g["members"]) for g in e.groups.values())
 
 
+def running_and_answering(server):
+    """None if the process is running and answers GET /health with 200 now; else what is wrong."""
+    if not server.alive():
+        return f"tenantsim had already exited with {server.proc.returncode}"
+    client = server.client(timeout=5)
+    try:
+        r = client.request("GET", "/health")
+    except common.CONNECTION_ERRORS as e:
+        return f"GET /health failed: {type(e).__name__}: {e}"
+    finally:
+        client.close()
+    if r.status != 200:
+        return f"GET /health answered {r.status}: {r.text()}"
+    if not server.alive():
+        return f"tenantsim exited with {server.proc.returncode} while answering GET /health"
+    return None
+
+
 def integrity(db, when):
     """PRAGMA integrity_check on the file, read-only (the server is not running)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
@@ -309,9 +332,23 @@ def main():
             for w in writers:
                 w.start()
             time.sleep(max(0.0, delay - (time.monotonic() - started)))
+            # The kill must be what stops the server: it runs and answers right up to the SIGKILL.
+            health = running_and_answering(server)
+            killed_at = time.monotonic()
             server.kill()
+            if health:
+                raise Failure(f"round {round_no}: just before the planned SIGKILL at {delay:.2f} s, {health}"
+                              f"\n{common.tail(log_path, 15)}")
+            if server.proc.returncode != -signal.SIGKILL:
+                raise Failure(f"round {round_no}: tenantsim ended with {server.proc.returncode}, "
+                              f"not by the SIGKILL sent at {delay:.2f} s")
             for w in writers:
                 w.join(30)
+            early = [w for w in writers if w.error_at is not None and w.error_at < killed_at]
+            if early:
+                raise Failure(f"round {round_no}: {len(early)} writer(s) lost the connection before the SIGKILL, "
+                              f"e.g. {killed_at - early[0].error_at:.2f} s before it during "
+                              f"{early[0].in_flight_at_kill}")
             problems = [p for w in writers for p in w.problems]
             if any(w.is_alive() for w in writers):
                 problems.append("a writer hung after the kill")
