@@ -1,5 +1,5 @@
-//! The README stays true: every parity-table row names tests that exist, and the permission
-//! table is the one `src/auth/permissions.rs` renders.
+//! The README stays true: every parity-table row names test functions that exist (not helpers),
+//! and the permission table is the one `src/auth/permissions.rs` renders.
 
 use std::path::Path;
 
@@ -14,6 +14,129 @@ fn section<'a>(readme: &'a str, name: &str) -> &'a str {
         .find(&end)
         .unwrap_or_else(|| panic!("README has no {end}"));
     &readme[from..to]
+}
+
+/// Whether `source` declares `name` as a test: a `fn name(` (any of `pub`, `async`) whose
+/// attributes include `#[test]` or `#[tokio::test]` / `#[tokio::test(…)]`. Doc comments and other
+/// attributes may stand between them; a helper fn of that name is not a test.
+fn is_test_fn(source: &str, name: &str) -> bool {
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let declaration = line
+            .trim_start()
+            .trim_start_matches("pub ")
+            .trim_start_matches("async ");
+        if declaration.starts_with(&format!("fn {name}(")) {
+            return attributes_before(&source[..offset])
+                .iter()
+                .any(|a| matches!(attribute_path(a), "test" | "tokio::test"));
+        }
+        offset += line.len();
+    }
+    false
+}
+
+/// The outer attributes (`#[…]`, innermost text) that end `text`, skipping comments between.
+fn attributes_before(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text.trim_end();
+    loop {
+        let last_line = rest.rsplit('\n').next().unwrap_or_default();
+        if last_line.trim_start().starts_with("//") {
+            rest = rest[..rest.len() - last_line.len()].trim_end();
+            continue;
+        }
+        if !rest.ends_with(']') {
+            return found;
+        }
+        // Back to the `[` that opens this `]`.
+        let mut depth = 0usize;
+        let mut open = None;
+        for (at, c) in rest.char_indices().rev() {
+            match c {
+                ']' => depth += 1,
+                '[' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        open = Some(at);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        match open {
+            Some(at) if rest[..at].ends_with('#') => {
+                found.push(&rest[at + 1..rest.len() - 1]);
+                rest = rest[..at - 1].trim_end();
+            }
+            _ => return found,
+        }
+    }
+}
+
+/// `tokio::test` of `tokio::test(flavor = "multi_thread")`.
+fn attribute_path(attribute: &str) -> &str {
+    attribute
+        .split(|c: char| c == '(' || c == '=')
+        .next()
+        .unwrap_or_default()
+        .trim()
+}
+
+#[test]
+fn the_readme_checker_counts_only_test_functions_as_witnesses() {
+    let source = r#"
+use crate::common::*;
+
+/// A helper: proves nothing on its own.
+async fn helper(app: &TestApp) -> u16 {
+    200
+}
+
+fn sync_helper() {}
+
+#[test]
+fn plain() {}
+
+#[tokio::test]
+async fn tokio_plain() {}
+
+/// Documented, with another attribute and a comment between.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+// why it is multi-threaded
+#[allow(clippy::too_many_lines)]
+async fn tokio_with_arguments() {}
+
+#[cfg(test)]
+fn configured_only() {}
+
+#[test]
+fn before_a_helper() {}
+fn after_a_test_without_attribute() {}
+
+#[tokio::test]
+pub async fn public_test() {}
+"#;
+    for test in [
+        "plain",
+        "tokio_plain",
+        "tokio_with_arguments",
+        "before_a_helper",
+        "public_test",
+    ] {
+        assert!(is_test_fn(source, test), "{test} is a test");
+    }
+    for not_a_test in [
+        "helper",
+        "sync_helper",
+        "configured_only",
+        "after_a_test_without_attribute",
+        "missing",
+        "plai",
+    ] {
+        assert!(!is_test_fn(source, not_a_test), "{not_a_test} is no test");
+    }
 }
 
 #[test]
@@ -41,8 +164,9 @@ fn parity_table_names_only_tests_that_exist() {
                 std::fs::read_to_string(root.join("tests/api").join(format!("{module}.rs")))
                     .unwrap_or_else(|_| panic!("{name}: no tests/api/{module}.rs"));
             assert!(
-                source.contains(&format!("fn {test}(")),
-                "{name}: no such test in tests/api/{module}.rs"
+                is_test_fn(&source, test),
+                "{name}: no #[test] or #[tokio::test] function of that name in tests/api/{module}.rs \
+                 (a helper fn proves nothing)"
             );
             named += 1;
         }
