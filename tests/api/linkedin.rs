@@ -13,6 +13,7 @@ const PRADEEP_HIDDEN: &str = "c0a70550-0000-4000-8000-000000000109";
 const ISAIAH_OPT_OUT: &str = "c0a70550-0000-4000-8000-000000000110";
 const MEGAN_UNBOUND: &str = "c0a70550-0000-4000-8000-000000000104";
 const GRADY_NO_PROFILE: &str = "c0a70550-0000-4000-8000-000000000114";
+const MIRIAM: &str = "c0a70550-0000-4000-8000-000000000113";
 const PORTAL_APP: &str = "74658136-14ec-4630-ad9b-26e160ff0fc6";
 
 /// A delegated portal token (ADIbizaUX audience) for a fixture user.
@@ -112,6 +113,34 @@ async fn yes_shows_the_connected_view_to_a_bound_viewer_with_degree_and_mutual_c
         section["data"]["profileUrl"],
         "https://www.linkedin.com/in/alex-wilber"
     );
+    // Adele and Alex are both connected to Megan (fixtures/README.md §4.3).
+    assert_eq!(
+        section["data"]["mutualConnections"],
+        json!([{"id": MEGAN, "displayName": "Megan Bowen"}])
+    );
+    // Miriam is 2nd degree from Adele, through both Alex and Megan.
+    let second = card(&app, CONTOSO, ADELE, MIRIAM).await;
+    assert_eq!(decided(&second), ("connected".to_owned(), None));
+    assert_eq!(second["data"]["connectionDegree"], 2);
+    let mut mutual: Vec<(String, String)> = second["data"]["mutualConnections"]
+        .as_array()
+        .expect("mutualConnections")
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().expect("id").to_owned(),
+                m["displayName"].as_str().expect("displayName").to_owned(),
+            )
+        })
+        .collect();
+    mutual.sort();
+    assert_eq!(
+        mutual,
+        [
+            (ALEX.to_owned(), "Alex Wilber".to_owned()),
+            (MEGAN.to_owned(), "Megan Bowen".to_owned())
+        ]
+    );
     let checks: Vec<&str> = section["reasons"]
         .as_array()
         .expect("reasons")
@@ -179,6 +208,57 @@ async fn no_turns_linkedin_off_for_everyone_and_the_portal_reads_it_back() {
     );
     assert_eq!(properties.json["objectId"], CONTOSO);
     assert_eq!(properties.json["toEnableLinkedInUsers"], json!([]));
+}
+
+#[tokio::test]
+async fn yes_turns_linkedin_back_on_for_everyone_after_no_or_a_selected_group() {
+    let app = TestApp::new().await;
+    let token = portal_token(&app, CONTOSO, ADMIN).await;
+    // From a selected group (Nestor, outside it, sees nothing) and from No, Yes reaches everyone.
+    for before in [
+        json!({"enableLinkedInAppFamily": 4, "linkedInSelectedGroupObjectId": LINKEDIN_PILOT}),
+        json!({"enableLinkedInAppFamily": 1}),
+    ] {
+        let response = set_linked_in(&app, before.clone()).await;
+        assert_eq!(response.status, 204, "{before}: {}", response.text);
+        assert_eq!(
+            decided(&card(&app, CONTOSO, NESTOR, ADELE).await).0,
+            "none",
+            "{before}"
+        );
+        let response = set_linked_in(&app, json!({"enableLinkedInAppFamily": 0})).await;
+        assert_eq!(response.status, 204, "after {before}: {}", response.text);
+        let properties = app
+            .get("/api/Directories/Properties")
+            .token(&token)
+            .send()
+            .await;
+        assert_eq!(properties.status, 200, "{}", properties.text);
+        assert_eq!(
+            properties.json["enableLinkedInAppFamily"], 0,
+            "after {before}"
+        );
+        assert_eq!(
+            properties.json["linkedInSelectedGroupObjectId"],
+            Value::Null,
+            "after {before}"
+        );
+        for (viewer, person) in [(NESTOR, ADELE), (ADELE, ALEX)] {
+            let section = card(&app, CONTOSO, viewer, person).await;
+            assert_eq!(
+                decided(&section),
+                ("connected".to_owned(), None),
+                "after {before}: {section}"
+            );
+            let setting = section["reasons"]
+                .as_array()
+                .expect("reasons")
+                .iter()
+                .find(|r| r["check"] == "tenantSetting")
+                .expect("tenantSetting reason");
+            assert_eq!(setting["decisive"], false, "{setting}");
+        }
+    }
 }
 
 #[tokio::test]

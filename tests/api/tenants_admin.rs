@@ -13,6 +13,77 @@ async fn snapshot(app: &TestApp, tenant: &str) -> String {
     response.text
 }
 
+/// The one tenant of `GET /_tenantsim/tenants/{tenant}/snapshot`.
+async fn snapshot_tenant(app: &TestApp, tenant: &str) -> Value {
+    let document: Value = serde_json::from_str(&snapshot(app, tenant).await).expect("json");
+    document["tenants"][0].clone()
+}
+
+/// `copy` (an exported tenant) with its ids and domains replaced by the template's: objects are
+/// matched by UPN local part, mail nickname and application name.
+fn mapped_back(copy: &Value, template: &Value, domains: &[(&str, &str)]) -> Value {
+    let mut ids = vec![(
+        copy["id"].as_str().expect("id").to_owned(),
+        template["id"].as_str().expect("id").to_owned(),
+    )];
+    let upn_name = |u: &Value| {
+        let upn = u["userPrincipalName"].as_str().expect("upn");
+        upn.split('@').next().unwrap_or_default().to_lowercase()
+    };
+    for (list, key, id_keys) in [
+        ("users", "userPrincipalName", &["id"][..]),
+        ("groups", "mailNickname", &["id"][..]),
+        ("applications", "displayName", &["id", "appId"][..]),
+    ] {
+        for object in copy[list].as_array().expect("list") {
+            let original = template[list]
+                .as_array()
+                .expect("list")
+                .iter()
+                .find(|t| {
+                    if list == "users" {
+                        upn_name(t) == upn_name(object)
+                    } else {
+                        t[key] == object[key]
+                    }
+                })
+                .unwrap_or_else(|| {
+                    panic!("the copy's {list} {} is not in the template", object[key])
+                });
+            for id in id_keys {
+                ids.push((
+                    object[*id].as_str().expect("id").to_owned(),
+                    original[*id].as_str().expect("id").to_owned(),
+                ));
+            }
+        }
+    }
+    let mut text = copy.to_string();
+    for (from, to) in ids
+        .iter()
+        .map(|(f, t)| (f.as_str(), t.as_str()))
+        .chain(domains.iter().copied())
+    {
+        text = text.replace(from, to);
+    }
+    serde_json::from_str(&text).expect("json")
+}
+
+/// `value` with every array sorted: an export's order of ids and names carries no meaning.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.iter().map(sorted).collect();
+            items.sort_by_cached_key(Value::to_string);
+            Value::Array(items)
+        }
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), sorted(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
 #[tokio::test]
 async fn reset_restores_the_fixtures_exactly() {
     let app = TestApp::new().await;
@@ -129,6 +200,26 @@ async fn a_template_copy_is_a_separate_tenant_with_predictable_names() {
         "admin@student07.onmicrosoft.com"
     );
     assert_eq!(admins[0]["password"], "Passw0rd!");
+
+    // The copy holds everything the template holds: its export, with the copy's ids and domains
+    // mapped back by natural keys (UPN, mail nickname, app name), is the template's export.
+    let template = snapshot_tenant(&app, CONTOSO).await;
+    let copy = snapshot_tenant(&app, &id).await;
+    assert_eq!(copy["displayName"], "Contoso (student07)");
+    let back = mapped_back(
+        &copy,
+        &template,
+        &[
+            ("student07.onmicrosoft.com", "contoso.onmicrosoft.com"),
+            ("student07.contoso.com", "contoso.com"),
+        ],
+    );
+    let (mut template, mut back) = (sorted(&template), sorted(&back));
+    for t in [&mut template, &mut back] {
+        t.as_object_mut().expect("tenant").remove("displayName");
+    }
+    assert_eq!(back, template, "the copy differs from its template");
+    assert_eq!(copy["users"].as_array().map(Vec::len), Some(20));
 
     let token = app.app_token(&id, ALL_ROLES);
     let users = app

@@ -17,6 +17,67 @@ async fn list_users_returns_the_default_property_set() {
 }
 
 #[tokio::test]
+async fn list_users_with_select_and_top_pages_through_every_user_by_next_link() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let everyone = app
+        .get("/v1.0/users?$top=999&$select=id")
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(everyone.status, 200, "{}", everyone.text);
+    let all_ids = everyone.ids();
+    assert_eq!(all_ids.len(), 20, "Contoso has 20 users");
+
+    let mut path = "/v1.0/users?$select=id,displayName&$top=7".to_owned();
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    loop {
+        let page = app.get(&path).token(&token).send().await;
+        assert_eq!(page.status, 200, "{path}: {}", page.text);
+        pages += 1;
+        assert_eq!(
+            page.json["@odata.context"],
+            "http://localhost:8080/v1.0/$metadata#users(id,displayName)",
+            "{path}"
+        );
+        let items = page.json["value"].as_array().expect("value");
+        assert!(items.len() <= 7, "{path}: {} items", items.len());
+        for item in items {
+            let mut keys: Vec<&str> = item
+                .as_object()
+                .expect("user")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["displayName", "id"], "{path}: {item}");
+            assert!(item["displayName"].is_string(), "{item}");
+        }
+        seen.extend(page.ids());
+        let Some(link) = page.json["@odata.nextLink"].as_str() else {
+            break;
+        };
+        // Absolute, and it keeps the other query options.
+        path = link
+            .strip_prefix("http://localhost:8080")
+            .unwrap_or_else(|| panic!("nextLink not absolute: {link}"))
+            .to_owned();
+        assert!(
+            path.contains("select=id,displayName") || path.contains("select=id%2CdisplayName"),
+            "{path}"
+        );
+        assert!(path.contains("top=7"), "{path}");
+        assert!(pages < 10, "more pages than 20 users need: {path}");
+    }
+    assert_eq!(pages, 3, "20 users, 7 a page");
+    assert_eq!(
+        seen, all_ids,
+        "every user once, in the same order as one big page"
+    );
+}
+
+#[tokio::test]
 async fn get_user_by_upn_and_by_id_agree() {
     let app = TestApp::new().await;
     let token = app.admin();
@@ -137,17 +198,29 @@ async fn create_user_with_a_taken_upn_is_rejected_and_changes_nothing() {
         .send()
         .await
         .text;
-    let response = app
-        .post("/v1.0/users")
-        .token(&token)
-        .json(new_user("AdeleV@contoso.onmicrosoft.com"))
-        .send()
-        .await;
-    let message = response.assert_error(400, "Request_BadRequest");
-    assert_eq!(
-        message,
-        "Another object with the same value for property userPrincipalName already exists."
-    );
+    // Graph compares UPNs without regard to case; its answer names the property in `details`.
+    for taken in [
+        "AdeleV@contoso.onmicrosoft.com",
+        "adelev@CONTOSO.onmicrosoft.com",
+    ] {
+        let response = app
+            .post("/v1.0/users")
+            .token(&token)
+            .json(new_user(taken))
+            .send()
+            .await;
+        let message = response.assert_error(400, "Request_BadRequest");
+        assert_eq!(
+            message,
+            "Another object with the same value for property userPrincipalName already exists."
+        );
+        assert_eq!(
+            response.json["error"]["details"],
+            json!([{"target": "userPrincipalName", "code": "ObjectConflict"}]),
+            "{taken}: {}",
+            response.text
+        );
+    }
     let after = app
         .get("/v1.0/users/$count")
         .eventual()
