@@ -78,7 +78,7 @@ fn attributes_before(text: &str) -> Vec<&str> {
 /// `tokio::test` of `tokio::test(flavor = "multi_thread")`.
 fn attribute_path(attribute: &str) -> &str {
     attribute
-        .split(|c: char| c == '(' || c == '=')
+        .split(['(', '='])
         .next()
         .unwrap_or_default()
         .trim()
