@@ -148,9 +148,37 @@ async fn ready(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn unknown_path(OriginalUri(uri): OriginalUri) -> GraphError {
-    let first = uri.path().trim_matches('/').split('/').next().unwrap_or("");
+/// A path no router serves. A Graph version in another case (`/V1.0/users`) is Graph's: the
+/// Graph fallback routes it again as Graph spells it.
+async fn unknown_path(
+    reroute: Option<axum::Extension<graph::Reroute>>,
+    request: axum::extract::Request,
+) -> Response {
+    let path = request.extensions().get::<OriginalUri>().map_or_else(
+        || request.uri().path().to_owned(),
+        |o| o.0.path().to_owned(),
+    );
+    let first = path.trim_matches('/').split('/').next().unwrap_or("");
+    if first.eq_ignore_ascii_case("v1.0") || first.eq_ignore_ascii_case("beta") {
+        return graph::unknown_path(reroute, request).await;
+    }
     GraphError::unknown_segment(&percent_encoding::percent_decode_str(first).decode_utf8_lossy())
+        .into_response()
+}
+
+/// Function and cast segments in the spelling the routes use, before routing: otherwise
+/// `/groups/delta()` would be taken for the group `delta()` (see `graph::known_paths`).
+fn spell_functions(mut request: axum::extract::Request) -> axum::extract::Request {
+    if let Some(path) = graph::known_paths::function_spelling(request.uri().path()) {
+        let target = match request.uri().query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path,
+        };
+        if let Ok(uri) = target.parse() {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
@@ -180,7 +208,7 @@ async fn reject_undecodable_path(request: axum::extract::Request, next: Next) ->
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
     let body_limit = state.settings.body_limit;
-    let app = Router::new()
+    let routes = Router::new()
         .merge(graph::router())
         .merge(crate::sts::router())
         .merge(crate::portal::router())
@@ -189,6 +217,9 @@ pub fn build_router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/ready", get(ready))
         .fallback(unknown_path)
+        .with_state(state.clone());
+    let app = routes
+        .clone()
         .layer(axum::middleware::from_fn(reject_undecodable_path))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
@@ -208,13 +239,15 @@ pub fn build_router(state: AppState) -> Router {
             request_context::layer,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state);
+        .layer(TraceLayer::new_for_http());
     // `$batch` sends each item through this same router (auth, permissions, errors, every
     // layer). Every request carries a clone of it as an extension; keeping it in `AppState`
     // instead would make a Router → state → Router cycle that never frees a test's database.
-    app.clone()
+    let app = app
+        .clone()
         .layer(axum::Extension(graph::batch::Dispatch(app)))
+        .layer(axum::Extension(graph::Reroute(routes)));
+    Router::new().fallback_service(tower::ServiceExt::map_request(app, spell_functions))
 }
 
 /// Serves `router` on `listener` (plain HTTP) until `shutdown` completes, then drains.

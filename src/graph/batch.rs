@@ -264,7 +264,9 @@ fn item_path(url: &str, version: ApiVersion, lenient: bool) -> Result<String> {
         return Err(invalid("A batch request cannot contain another batch."));
     }
     let encoded = utf8_percent_encode(&relative, URL_UNSAFE).to_string();
-    Ok(format!("/{}{encoded}", version.segment()))
+    let path = format!("/{}{encoded}", version.segment());
+    // As before routing a request of its own: `delta()` and `graph.group` in the routes' spelling.
+    Ok(super::known_paths::function_spelling(&path).unwrap_or(path))
 }
 
 /// What the outer request lends every item.

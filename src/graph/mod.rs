@@ -7,6 +7,7 @@ pub mod batch;
 pub mod checks;
 pub mod delta;
 pub mod groups;
+pub mod known_paths;
 pub mod list;
 pub mod members;
 pub mod oauth2_permission_grants;
@@ -19,6 +20,7 @@ pub mod wire;
 
 use axum::Router;
 use axum::extract::{Extension, OriginalUri};
+use axum::http::Method;
 
 use crate::app::AppState;
 use crate::error::{ErrorCode, GraphError};
@@ -77,14 +79,93 @@ pub fn unknown_segment_of(path: &str) -> String {
         .into_owned()
 }
 
-async fn unknown_path(OriginalUri(uri): OriginalUri) -> GraphError {
-    GraphError::unknown_segment(&unknown_segment_of(uri.path()))
+/// The version and the rest of a Graph path (`/v1.0/users/x` → (V1, `/users/x`)).
+fn split_version(path: &str) -> (ApiVersion, &str) {
+    let trimmed = path.trim_start_matches('/');
+    let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    let version = if first.eq_ignore_ascii_case("beta") {
+        ApiVersion::Beta
+    } else {
+        ApiVersion::V1
+    };
+    (version, rest)
 }
 
-async fn method_not_allowed() -> GraphError {
+/// The routes without their middleware, so a request whose path Graph accepts in another
+/// spelling is routed once more (the layers have already seen it once).
+#[derive(Clone)]
+pub struct Reroute(pub axum::Router);
+
+/// A path tenantsim has no route for. Spelled otherwise than tenantsim routes it (`/V1.0/Users`,
+/// a trailing slash, `graph.group`), Graph would accept it: route it again as Graph spells it.
+/// Else 501 if Graph serves it with this method, Graph's 405 if Graph has the path but not the
+/// method, else Graph's 400 for an unknown segment.
+pub async fn unknown_path(
+    reroute: Option<Extension<Reroute>>,
+    mut request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| request.uri().clone(), |o| o.0.clone());
+    if let (Some(Extension(Reroute(routes))), Some(path)) =
+        (reroute, known_paths::canonical(uri.path()))
+    {
+        let target = match uri.query() {
+            Some(query) => format!("{path}?{query}"),
+            None => path,
+        };
+        if let Ok(target) = target.parse() {
+            *request.uri_mut() = target;
+            request.extensions_mut().remove::<OriginalUri>();
+            return match tower::ServiceExt::oneshot(routes, request).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            };
+        }
+    }
+    let method = request.method().clone();
+    let (version, rest) = split_version(uri.path());
+    match known_paths::lookup(version, rest) {
+        known_paths::Known::Path(methods) if methods.allows(method.as_str()) => {
+            not_emulated(&method, uri.path())
+        }
+        known_paths::Known::Path(_) => method_not_allowed_error(),
+        known_paths::Known::Unknown => GraphError::unknown_segment(&unknown_segment_of(uri.path())),
+    }
+    .into_response()
+}
+
+/// A method tenantsim does not serve on a path it routes: 501 if Graph serves it, else 405.
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> GraphError {
+    let (version, rest) = split_version(uri.path());
+    match known_paths::lookup(version, rest) {
+        known_paths::Known::Path(methods) if methods.allows(method.as_str()) => {
+            not_emulated(&method, uri.path())
+        }
+        _ => method_not_allowed_error(),
+    }
+}
+
+fn method_not_allowed_error() -> GraphError {
     GraphError::new(
         ErrorCode::MethodNotAllowed,
         "Specified HTTP method is not allowed for the request target.",
+    )
+}
+
+/// 501 in Graph's envelope: Graph has this request, tenantsim does not emulate it.
+fn not_emulated(method: &Method, path: &str) -> GraphError {
+    // Divergence: Graph would serve this request; tenantsim says plainly that it does not
+    // emulate it instead of pretending the path does not exist (README parity table).
+    let path: String = path.chars().take(200).collect();
+    GraphError::new(
+        ErrorCode::NotImplemented,
+        format!(
+            "tenantsim does not emulate {method} {path}: Microsoft Graph serves this request, \
+             tenantsim has not built it yet."
+        ),
     )
 }
 

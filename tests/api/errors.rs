@@ -28,6 +28,91 @@ async fn unknown_path_is_bad_request_naming_the_segment() {
 }
 
 #[tokio::test]
+async fn real_graph_paths_tenantsim_does_not_emulate_are_501_not_implemented() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    for (method, path) in [
+        (Method::GET, format!("/v1.0/users/{ADELE}/calendar")),
+        (Method::GET, format!("/v1.0/Users/{ADELE}/Drive")),
+        (
+            Method::GET,
+            "/v1.0/identity/conditionalAccess/policies".to_owned(),
+        ),
+        (Method::POST, format!("/v1.0/users/{ADELE}/sendMail")),
+        (Method::GET, "/v1.0/sites/root".to_owned()),
+        (Method::POST, format!("/v1.0/groups/{FINANCE}/owners/$ref")),
+        // A routed path with a method Graph has and tenantsim does not serve.
+        (Method::PATCH, format!("/v1.0/servicePrincipals/{ADELE}")),
+    ] {
+        let response = app
+            .request(method.clone(), &path)
+            .token(&token)
+            .json(json!({}))
+            .send()
+            .await;
+        let message = response.assert_error(501, "NotImplemented");
+        assert!(
+            message.starts_with(&format!("tenantsim does not emulate {method} ")),
+            "{method} {path}: {message}"
+        );
+    }
+    // A path Graph does not have stays Graph's 400, even below a real resource.
+    let response = app
+        .get(&format!("/v1.0/users/{ADELE}/calendar/widgets"))
+        .token(&token)
+        .send()
+        .await;
+    response.assert_error(400, "BadRequest");
+    // A method Graph does not have on a real path stays Graph's 405.
+    let response = app
+        .request(Method::POST, &format!("/v1.0/users/{ADELE}/calendar"))
+        .token(&token)
+        .json(json!({}))
+        .send()
+        .await;
+    response.assert_error(405, "Request_BadRequest");
+}
+
+#[tokio::test]
+async fn graph_spellings_of_a_served_path_are_served() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let canonical = app
+        .get(&format!(
+            "/v1.0/groups/{FINANCE}/members/microsoft.graph.user?$count=true"
+        ))
+        .token(&token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await;
+    assert_eq!(canonical.status, 200, "{}", canonical.json);
+    for path in [
+        format!("/V1.0/Groups/{FINANCE}/Members/microsoft.graph.user?$count=true"),
+        format!("/v1.0/groups/{FINANCE}/members/graph.user?$count=true"),
+        format!("/v1.0/groups/{FINANCE}/members/microsoft.graph.user/?$count=true"),
+    ] {
+        let response = app
+            .get(&path)
+            .token(&token)
+            .header("ConsistencyLevel", "eventual")
+            .send()
+            .await;
+        assert_eq!(response.status, 200, "{path}: {}", response.json);
+        assert_eq!(response.json["value"], canonical.json["value"], "{path}");
+    }
+    // The SDKs' `delta()` form and the namespaced one are the delta function, not a group id.
+    for path in [
+        "/v1.0/groups/delta()",
+        "/v1.0/groups/microsoft.graph.delta()",
+        "/BETA/Groups/delta()",
+    ] {
+        let response = app.get(path).token(&token).send().await;
+        assert_eq!(response.status, 200, "{path}: {}", response.json);
+        assert!(response.json["value"].is_array(), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn wrong_method_is_405_request_bad_request() {
     let app = TestApp::new().await;
     let token = app.admin();
