@@ -261,9 +261,11 @@ fn form(text: &str, strict: bool, depth: usize) -> Option<String> {
     let pairs: Vec<Cow<'_, str>> = text
         .split('&')
         .enumerate()
-        .map(|(index, pair)| match index < first {
-            true => Cow::Borrowed(pair),
-            false => pair_replacement(pair, depth).map_or(Cow::Borrowed(pair), Cow::Owned),
+        .map(|(index, pair)| {
+            let replacement = (index >= first).then(|| pair_replacement(pair, depth));
+            replacement
+                .flatten()
+                .map_or(Cow::Borrowed(pair), Cow::Owned)
         })
         .collect();
     Some(pairs.join("&"))
