@@ -107,8 +107,11 @@ pub fn query(raw: &str) -> Cow<'_, str> {
     form(raw, false, 0).map_or(Cow::Borrowed(raw), Cow::Owned)
 }
 
+/// How a withheld body or string ends.
+const WITHHELD: &str = " bytes withheld: not JSON, a form or multipart]";
+
 fn withheld(len: usize) -> String {
-    format!("[{len} bytes withheld: not JSON, a form or multipart]")
+    format!("[{len}{WITHHELD}")
 }
 
 fn capped(mut text: String, cap: usize) -> String {
@@ -140,12 +143,7 @@ fn document(text: &str, depth: usize) -> Option<String> {
     if trimmed.starts_with("--") {
         return multipart(trimmed, depth);
     }
-    match form(text, true, depth) {
-        Some(redacted) => Some(redacted),
-        // A form with nothing to replace.
-        None if is_form(text) => Some(text.to_owned()),
-        None => None,
-    }
+    form(text, true, depth)
 }
 
 /// Replaces secrets in a JSON value, at any depth.
@@ -182,7 +180,13 @@ fn free_text(text: &str, depth: usize) -> Option<String> {
         || text.contains('=');
     if looks_nested {
         if let Some(redacted) = document(text, depth + 1) {
-            return (redacted != text).then_some(redacted);
+            // Nested JSON is always the re-written form (a duplicate key's dropped value went
+            // unread); a form or multipart keeps its text unless something was replaced.
+            let json = trimmed.starts_with('{') || trimmed.starts_with('[');
+            let replaced = [REDACTED, REDACTED_FORM, WITHHELD]
+                .iter()
+                .any(|mark| redacted.contains(mark));
+            return (json && redacted != text || replaced).then_some(redacted);
         }
         if trimmed.starts_with('{') || trimmed.starts_with('[') {
             return Some(withheld(text.len()));
@@ -249,11 +253,21 @@ fn decode(text: &str) -> Option<Cow<'_, str>> {
         .map(|s| Cow::Owned(s.into_owned()))
 }
 
-/// The form (or query) `text` with its secrets replaced, pairs otherwise kept as sent; `None`
-/// when nothing needs replacing, or (with `strict`) when `text` is not a form at all.
+/// The form (or query) `text` with its secrets replaced. A body form (`strict`) comes back
+/// whole, every pair re-encoded so that names and ids read plainly, or `None` when `text` is
+/// not a form at all. A query keeps its pairs as sent and comes back only when something was
+/// replaced.
 fn form(text: &str, strict: bool, depth: usize) -> Option<String> {
-    if strict && !is_form(text) {
-        return None;
+    if strict {
+        if !is_form(text) {
+            return None;
+        }
+        let pairs: Vec<String> = text
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| pair_replacement(pair, depth).unwrap_or_else(|| readable(pair)))
+            .collect();
+        return Some(pairs.join("&"));
     }
     let first = text
         .split('&')
@@ -269,6 +283,20 @@ fn form(text: &str, strict: bool, depth: usize) -> Option<String> {
         })
         .collect();
     Some(pairs.join("&"))
+}
+
+/// A pair that needs no replacing, re-encoded with only reserved characters escaped.
+fn readable(pair: &str) -> String {
+    let encode = |text: &str| {
+        decode(text).map_or_else(
+            || REDACTED_FORM.to_owned(),
+            |d| percent_encoding::utf8_percent_encode(&d, FORM).to_string(),
+        )
+    };
+    match pair.split_once('=') {
+        Some((name, value)) => format!("{}={}", encode(name), encode(value)),
+        None => encode(pair),
+    }
 }
 
 /// What replaces one `name=value` pair, if it needs replacing.
@@ -289,15 +317,16 @@ fn pair_replacement(pair: &str, depth: usize) -> Option<String> {
         return Some(format!("{REDACTED_FORM}={REDACTED_FORM}"));
     }
     let raw_value = raw_value?;
+    let name_text = percent_encoding::utf8_percent_encode(&name, FORM);
     if is_secret_name(&name) {
-        return (!raw_value.is_empty()).then(|| format!("{raw_name}={REDACTED_FORM}"));
+        return (!raw_value.is_empty()).then(|| format!("{name_text}={REDACTED_FORM}"));
     }
     let Some(value) = decode(raw_value) else {
-        return Some(format!("{raw_name}={REDACTED_FORM}"));
+        return Some(format!("{name_text}={REDACTED_FORM}"));
     };
     let redacted = free_text(&value, depth)?;
     Some(format!(
-        "{raw_name}={}",
+        "{name_text}={}",
         percent_encoding::utf8_percent_encode(&redacted, FORM)
     ))
 }

@@ -95,18 +95,26 @@ fn documents_inside_strings_are_read_too() {
     ));
     // A document that cannot be read inside a string is kept only as its length.
     assert_hidden(&format!(r#"{{"body":"{{\"password\":\"{SECRET}"}}"#));
+    // A string that only looks like a form stays as written.
+    let note = r#"{"note":"scope=User.Read openid&x=1"}"#;
+    assert_eq!(kept(note), note);
     // Free text that assigns a secret.
     assert_hidden(&format!(r#"{{"note":"login with password: {SECRET}"}}"#));
 }
 
 #[test]
-fn forms_keep_other_pairs_as_sent() {
+fn forms_keep_other_pairs_readable() {
     let out = assert_hidden(&format!(
         "client_id=app&client_secret={SECRET}&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&password={SECRET}&password={SECRET}"
     ));
     assert_eq!(
         out,
         "client_id=app&client_secret=%5Bredacted%5D&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default&password=%5Bredacted%5D&password=%5Bredacted%5D"
+    );
+    // Ids and names read plainly, whatever the client escaped.
+    assert_eq!(
+        kept("client%5Fid=c0a70550%2Da990&scope=a+b"),
+        "client_id=c0a70550-a990&scope=a%20b"
     );
     // Percent-encoded names, `+` spaces, odd case.
     assert_hidden(&format!("client%5Fsecret={SECRET}"));
