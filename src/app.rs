@@ -239,7 +239,12 @@ pub fn build_router(state: AppState) -> Router {
             request_context::layer,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http());
+        // The span names the path only: a query string can carry a secret (`?code=…`).
+        .layer(TraceLayer::new_for_http().make_span_with(
+            |request: &axum::http::Request<axum::body::Body>| {
+                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+            },
+        ));
     // `$batch` sends each item through this same router (auth, permissions, errors, every
     // layer). Every request carries a clone of it as an extension; keeping it in `AppState`
     // instead would make a Router → state → Router cycle that never frees a test's database.

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod body_shape;
 pub mod builtin;
 pub mod cli;
 pub mod clock;

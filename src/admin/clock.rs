@@ -50,8 +50,9 @@ async fn show(State(state): State<AppState>) -> GraphJson {
 /// (stops at the current simulated time) / `{"freeze": false}` (runs again, offset kept).
 /// Answers like GET.
 async fn set(State(state): State<AppState>, JsonObject(body): JsonObject) -> Result<GraphJson> {
-    let body: SetClock = serde_json::from_value(body.into())
-        .map_err(|err| GraphError::request_bad_request(format!("Invalid clock settings: {err}")))?;
+    let body: SetClock = crate::body_shape::from_value(body.into()).map_err(|m| {
+        GraphError::request_bad_request(format!("Invalid clock settings: {}.", m.clause()))
+    })?;
     let freeze_at = match body.freeze_at.as_deref() {
         Some(text) => Some(parse_timestamp(text).filter(|at| YEARS.contains(&at.year())).ok_or_else(|| {
             GraphError::request_bad_request(format!(

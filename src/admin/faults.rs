@@ -26,8 +26,9 @@ pub fn router() -> Router<AppState> {
 ///   "code", "message", "status"?}},
 ///   "fire"?: {"always":true} (default) | {"times":N} | {"probability":p, "seed"?}}`.
 async fn create(State(state): State<AppState>, JsonObject(body): JsonObject) -> Result<GraphJson> {
-    let mut rule: NewRule = serde_json::from_value(body.into())
-        .map_err(|err| GraphError::request_bad_request(format!("Invalid fault rule: {err}")))?;
+    let mut rule: NewRule = crate::body_shape::from_value(body.into()).map_err(|m| {
+        GraphError::request_bad_request(format!("Invalid fault rule: {}.", m.clause()))
+    })?;
     rule.validate()
         .map_err(|err| GraphError::request_bad_request(format!("Invalid fault rule: {err}")))?;
     Ok(GraphJson(StatusCode::CREATED, state.faults.add(rule)))

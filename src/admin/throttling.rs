@@ -40,8 +40,8 @@ async fn configure(
     State(state): State<AppState>,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
-    let body: Configure = serde_json::from_value(body.into()).map_err(|err| {
-        GraphError::request_bad_request(format!("Invalid throttling settings: {err}"))
+    let body: Configure = crate::body_shape::from_value(body.into()).map_err(|m| {
+        GraphError::request_bad_request(format!("Invalid throttling settings: {}.", m.clause()))
     })?;
     if !(body.scale.is_finite() && body.scale > 0.0) {
         return Err(GraphError::request_bad_request(

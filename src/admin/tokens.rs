@@ -85,7 +85,7 @@ async fn foreign_key() -> Result<Arc<SigningKeys>> {
 /// relative to now), "claims"? (merged last, overriding), "signingKey"?: "tenantsim" (default)
 /// | "foreign" (a key tenantsim does not hold)}`. Times are on the simulated clock.
 async fn forge(State(state): State<AppState>, JsonObject(body): JsonObject) -> Result<GraphJson> {
-    let body: Forge = serde_json::from_value(body.into()).map_err(bad)?;
+    let body: Forge = crate::body_shape::from_value(body.into()).map_err(|m| bad(m.clause()))?;
     let mut conn = state.db.pool.acquire().await?;
     // A tenant tenantsim does not hold is kept as written (its tokens are refused, D20).
     let tenant = store::tenants::resolve_tenant(&mut conn, &body.tenant)

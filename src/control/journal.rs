@@ -1,9 +1,9 @@
 //! The request journal: a capped ring buffer of every request tenantsim answered (oldest
 //! dropped first), queried through `GET /_tenantsim/requests`. Control routes (`/_tenantsim/`,
 //! `/health`, `/ready`) are not recorded. Request bodies are kept only when
-//! `Settings::journal_bodies` is on, cut to `BODY_CAP` bytes, with a token request's secrets
-//! (`client_secret`, `password`, `client_assertion`, `refresh_token`) replaced; headers
-//! (and so `Authorization`) are never kept.
+//! `Settings::journal_bodies` is on, redacted by `control::redact` (whatever the path or
+//! content type) and then cut to `BODY_CAP` bytes; query strings lose their secret parameters'
+//! values the same way. Headers (and so `Authorization` and cookies) are never kept.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -24,22 +24,6 @@ use crate::request_context;
 
 /// Largest request body kept in an entry, in bytes.
 pub const BODY_CAP: usize = 4 * 1024;
-
-/// Form fields of token requests that are never recorded.
-const SECRET_FIELDS: &[&str] = &[
-    "client_secret",
-    "password",
-    "client_assertion",
-    "refresh_token",
-];
-
-/// Form-encoding of recorded bodies: unreserved characters stay readable.
-const FORM: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~')
-    .remove(b'*');
 
 /// One answered request.
 #[derive(Debug, Clone, Serialize)]
@@ -202,41 +186,6 @@ fn status_matches(pattern: &str, status: u16) -> bool {
     }
 }
 
-/// A recorded body: UTF-8 (lossy), secrets of a form removed, at most `BODY_CAP` bytes.
-fn recorded_body(bytes: &[u8], form: Option<&[(String, String)]>) -> Option<String> {
-    if bytes.is_empty() {
-        return None;
-    }
-    let mut text = match form {
-        Some(pairs) => pairs
-            .iter()
-            .map(|(k, v)| {
-                let v = if SECRET_FIELDS.contains(&k.as_str()) {
-                    "[redacted]"
-                } else {
-                    v.as_str()
-                };
-                format!(
-                    "{}={}",
-                    percent_encoding::utf8_percent_encode(k, FORM),
-                    percent_encoding::utf8_percent_encode(v, FORM)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&"),
-        None => String::from_utf8_lossy(bytes).into_owned(),
-    };
-    if text.len() > BODY_CAP {
-        let mut cut = BODY_CAP;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-        text.push('…');
-    }
-    Some(text)
-}
-
 /// Middleware (inside the request context): identifies the caller for the fault and throttle
 /// layers, runs the request and records it.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -248,7 +197,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     }
     let time = state.clock.now();
     let (mut parts, body) = request.into_parts();
-    let query = parts.uri.query().map(str::to_owned);
+    // Recorded with its secret parameters' values replaced; the handler sees it unchanged.
+    let query = parts
+        .uri
+        .query()
+        .map(|q| super::redact::query(q).into_owned());
     // Token requests are read here (small forms) for their `client_id`; other bodies only
     // when the journal keeps them.
     let form_post = surface == Surface::Oauth2 && super::is_form(&parts.headers);
@@ -291,7 +244,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     let recorded = state
         .journal
         .records_bodies()
-        .then(|| recorded_body(&bytes, form.as_deref()))
+        .then(|| super::redact::body(&bytes, BODY_CAP))
         .flatten();
     parts.extensions.insert(identity.clone());
     let method = parts.method.clone();
@@ -418,18 +371,5 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(journal.query(&since)[0].path, "/c");
-    }
-
-    #[test]
-    fn secrets_are_not_recorded_and_bodies_are_capped() {
-        let form = vec![
-            ("client_id".to_owned(), "app".to_owned()),
-            ("client_secret".to_owned(), "s3cret".to_owned()),
-        ];
-        let text = recorded_body(b"x", Some(&form)).expect("body");
-        assert!(!text.contains("s3cret"), "{text}");
-        assert!(text.contains("client_id=app"));
-        let big = "é".repeat(BODY_CAP);
-        assert!(recorded_body(big.as_bytes(), None).expect("body").len() <= BODY_CAP + 3);
     }
 }

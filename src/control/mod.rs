@@ -5,6 +5,9 @@
 
 pub mod faults;
 pub mod journal;
+pub mod redact;
+#[cfg(test)]
+mod redact_tests;
 pub mod rng;
 pub mod throttle;
 

@@ -156,22 +156,24 @@ impl FromRequest<AppState> for JsonObject {
     }
 }
 
-/// Reads a typed value out of a JSON object, naming the property Graph would name.
+/// Reads a typed value out of a JSON object, naming the property Graph would name and what it
+/// takes (never serde's wording, nor the value sent: see `body_shape`).
 pub fn typed<T: serde::de::DeserializeOwned>(
     value: Value,
     resource: &str,
 ) -> Result<T, GraphError> {
-    serde_json::from_value(value).map_err(|err| {
-        let text = err.to_string();
-        let property = text.split('`').nth(1).unwrap_or("").to_owned();
-        if property.is_empty() {
-            GraphError::bad_request(format!(
-                "Invalid request body for resource '{resource}': {text}"
-            ))
-        } else {
-            GraphError::request_bad_request(format!(
-                "Invalid value specified for property '{property}' of resource '{resource}'."
-            ))
-        }
-    })
+    crate::body_shape::from_value(value).map_err(|m| invalid_property(&m, resource))
+}
+
+/// [`typed`] for one property read on its own (`passwordProfile`): paths start with it.
+pub fn typed_property<T: serde::de::DeserializeOwned>(
+    value: Value,
+    resource: &str,
+    property: &str,
+) -> Result<T, GraphError> {
+    crate::body_shape::from_value_at(value, property).map_err(|m| invalid_property(&m, resource))
+}
+
+fn invalid_property(mismatch: &crate::body_shape::Mismatch, resource: &str) -> GraphError {
+    GraphError::request_bad_request(mismatch.graph_message(resource))
 }

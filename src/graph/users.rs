@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::list::{self, ListSpec};
-use super::request::{GraphQuery, JsonObject, typed};
+use super::request::{GraphQuery, JsonObject, typed, typed_property};
 use super::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::app::AppState;
 use crate::auth::{Caller, permissions};
@@ -292,7 +292,7 @@ async fn create_user(
     caller.require(&permissions::USERS_WRITE)?;
     let password: Option<PasswordProfile> = match body.remove("passwordProfile") {
         Some(Value::Null) | None => None,
-        Some(value) => Some(typed(value, "User")?),
+        Some(value) => Some(typed_property(value, "User", "passwordProfile")?),
     };
     READ_ONLY.iter().for_each(|key| {
         body.remove(*key);
@@ -383,7 +383,7 @@ async fn patch_user(
 ) -> Result<Response> {
     let password: Option<PasswordProfile> = match body.remove("passwordProfile") {
         Some(Value::Null) | None => None,
-        Some(value) => Some(typed(value, "User")?),
+        Some(value) => Some(typed_property(value, "User", "passwordProfile")?),
     };
     READ_ONLY.iter().for_each(|k| {
         body.remove(*k);

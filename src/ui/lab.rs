@@ -148,9 +148,14 @@ async fn import(
         PageError::new(StatusCode::BAD_REQUEST, "Choose a snapshot file to upload.")
     })?;
     let document: serde_json::Value = serde_json::from_slice(file).map_err(|err| {
+        // Where the text breaks, not serde's wording (nor the text itself).
         PageError::new(
             StatusCode::BAD_REQUEST,
-            format!("The file is not JSON: {err}"),
+            format!(
+                "The file is not valid JSON (the problem is on line {}, character {}).",
+                err.line(),
+                err.column()
+            ),
         )
     })?;
     crate::admin::tenants::import_document(&state, document).await?;

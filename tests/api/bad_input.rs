@@ -14,12 +14,28 @@ use crate::common::*;
 use tenantsim::auth::token::Subject;
 
 const PORTAL_APP: &str = "74658136-14ec-4630-ad9b-26e160ff0fc6";
-const FORM: &str = "application/x-www-form-urlencoded";
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
 const UNKNOWN_ID: &str = "00000000-0000-4000-8000-0000000000ff";
 const LEVELS: usize = 10_000;
 
+/// serde's own wording, which no error message may carry.
+pub(crate) const SERDE_PHRASES: &[&str] = &[
+    "invalid type:",
+    "invalid value:",
+    "invalid length",
+    "expected map",
+    "expected struct",
+    "expected a ",
+    "unknown variant",
+    "unknown field",
+    "missing field",
+    "at line",
+    "column",
+    "`",
+];
+
 /// Application roles for every Graph route of the corpus, so that each case reaches the body.
-const ROLES: &[&str] = &[
+pub(crate) const ROLES: &[&str] = &[
     "Directory.ReadWrite.All",
     "User.ReadWrite.All",
     "Group.ReadWrite.All",
@@ -44,21 +60,21 @@ enum Shape {
 
 /// How a route reads its body.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Reads {
+pub(crate) enum Reads {
     Json,
     Form,
     Nothing,
 }
 
 #[derive(Clone)]
-struct Route {
-    method: Method,
+pub(crate) struct Route {
+    pub(crate) method: Method,
     /// The path with `{id}` where the replaceable identifier sits (if any).
-    path: String,
+    pub(crate) path: String,
     /// The real fixture id that fills `{id}`.
     id: Option<String>,
     shape: Shape,
-    reads: Reads,
+    pub(crate) reads: Reads,
     token: Option<String>,
     /// Mistyped bodies for this route's known properties.
     wrong: Vec<Value>,
@@ -118,14 +134,14 @@ impl Corpus {
 }
 
 /// One request of the corpus.
-struct Case {
+pub(crate) struct Case {
     label: String,
-    method: Method,
-    path: String,
+    pub(crate) method: Method,
+    pub(crate) path: String,
     shape: Shape,
     token: Option<String>,
     headers: Vec<(&'static str, String)>,
-    body: Option<(Option<String>, Bytes)>,
+    pub(crate) body: Option<(Option<String>, Bytes)>,
 }
 
 fn route(method: Method, path: &str, shape: Shape, reads: Reads, token: Option<&str>) -> Route {
@@ -159,14 +175,19 @@ impl Route {
         self
     }
 
-    fn real_path(&self) -> String {
+    pub(crate) fn real_path(&self) -> String {
         match &self.id {
             Some(id) => self.path.replace("{id}", id),
             None => self.path.clone(),
         }
     }
 
-    fn case(&self, label: &str, path: String, body: Option<(Option<&str>, Bytes)>) -> Case {
+    pub(crate) fn case(
+        &self,
+        label: &str,
+        path: String,
+        body: Option<(Option<&str>, Bytes)>,
+    ) -> Case {
         let mut headers = Vec::new();
         let mut path = path;
         if path.starts_with("/_tenantsim/ui/") && self.method == Method::POST {
@@ -304,7 +325,7 @@ impl Route {
 }
 
 /// A delegated portal token (ADIbizaUX audience) for a fixture user.
-async fn portal_token(app: &TestApp, user: &str) -> String {
+pub(crate) async fn portal_token(app: &TestApp, user: &str) -> String {
     let mut conn = app.state.db.pool.acquire().await.expect("conn");
     let row = tenantsim::store::objects::get_user(&mut conn, CONTOSO, user)
         .await
@@ -376,7 +397,7 @@ fn bad_tenants() -> Vec<String> {
 }
 
 /// Every write route of tenantsim, with its surface's shape.
-async fn write_routes(app: &TestApp) -> Vec<Route> {
+pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
     use Reads::{Form as F, Json as J, Nothing as N};
     use Shape::{Entra, Graph, Html};
     let admin = app.app_token(CONTOSO, ROLES);
@@ -801,6 +822,13 @@ fn judge(case: &Case, response: &TestResponse) -> Option<String> {
                     case.label
                 ));
             }
+            let message = error["message"].as_str().unwrap_or_default();
+            if let Some(phrase) = SERDE_PHRASES.iter().find(|p| message.contains(**p)) {
+                return Some(format!(
+                    "{}: the message speaks serde ({phrase:?}): {message}",
+                    case.label
+                ));
+            }
         }
         Shape::Entra => {
             let error_ok = response.json["error"]
@@ -823,7 +851,7 @@ fn judge(case: &Case, response: &TestResponse) -> Option<String> {
 
 /// Sends a case straight through the router (the harness always sets a content type with a
 /// body; some cases need a body without one).
-async fn send(app: &TestApp, case: &Case) -> TestResponse {
+pub(crate) async fn send(app: &TestApp, case: &Case) -> TestResponse {
     let path = case.path.replace(' ', "%20").replace('"', "%22");
     let mut builder = Request::builder()
         .method(case.method.clone())

@@ -3,8 +3,10 @@
 mod auth;
 mod authorization_policy;
 mod bad_input;
+mod bad_input_secrets;
 mod batch;
 mod binary;
+mod body_messages;
 mod common;
 mod concurrency;
 mod control;
