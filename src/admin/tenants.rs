@@ -202,6 +202,8 @@ async fn check_keys_free(
                 return Err(taken(format!("domain {domain}")));
             }
         }
+        // Divergence: Entra gives a multi-tenant app service principals in many tenants; a
+        // fixture's applications are registrations, so an appId belongs to one tenant.
         for app in &seed.applications {
             if store::apps::app_id_taken(conn, &app.app_id).await? {
                 return Err(taken(format!("application appId {}", app.app_id)));
