@@ -12,6 +12,7 @@ use crate::control::faults::NewRule;
 use crate::error::{GraphError, Result};
 use crate::graph::request::JsonObject;
 use crate::graph::wire::{GraphJson, no_content};
+use crate::store;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -31,7 +32,31 @@ async fn create(State(state): State<AppState>, JsonObject(body): JsonObject) -> 
     })?;
     rule.validate()
         .map_err(|err| GraphError::request_bad_request(format!("Invalid fault rule: {err}")))?;
+    if let Some(key) = rule.matcher.tenant.clone() {
+        rule.matcher.tenant_keys = tenant_keys(&state, &key).await?;
+    }
     Ok(GraphJson(StatusCode::CREATED, state.faults.add(rule)))
+}
+
+/// Every key naming the tenant `key` names (its id and verified domains), so a rule fires
+/// whichever form a request carries; a multi-tenant segment (`common`, …) stands for itself.
+/// 400 for a key that names no tenant: such a rule would never fire.
+async fn tenant_keys(state: &AppState, key: &str) -> Result<Vec<String>> {
+    let lower = key.to_ascii_lowercase();
+    if ["common", "organizations", "consumers"].contains(&lower.as_str()) {
+        return Ok(vec![lower]);
+    }
+    let mut conn = state.db.pool.acquire().await?;
+    let tenant = store::tenants::resolve_tenant(&mut conn, key)
+        .await?
+        .ok_or_else(|| {
+            GraphError::request_bad_request(format!(
+                "Invalid fault rule: match.tenant '{key}' is no tenant's id or verified domain."
+            ))
+        })?;
+    let mut keys = store::tenants::tenant_domains(&mut conn, &tenant.id).await?;
+    keys.push(tenant.id);
+    Ok(keys)
 }
 
 /// GET /_tenantsim/faults — `{"value":[rule]}`, each with `matched`, `fired` and `remaining`

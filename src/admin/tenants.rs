@@ -93,12 +93,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// A tenant by id, verified domain, or the first label of its `*.onmicrosoft.com` domain
-/// (`contoso`).
+/// (`contoso`). An id wins over a domain; a GUID never falls back to the short name (a tenant
+/// could otherwise answer to a deleted or future tenant's id with `{id}.onmicrosoft.com`).
 pub async fn resolve(conn: &mut sqlx::SqliteConnection, key: &str) -> Result<TenantRow> {
     if let Some(tenant) = store::tenants::resolve_tenant(conn, key).await? {
         return Ok(tenant);
     }
-    if !key.contains('.') {
+    if !key.contains('.') && uuid::Uuid::parse_str(key).is_err() {
         let initial = format!("{key}.onmicrosoft.com");
         if let Some(tenant) = store::tenants::resolve_tenant(conn, &initial).await? {
             return Ok(tenant);
@@ -160,19 +161,55 @@ async fn get_tenant(State(state): State<AppState>, Path(key): Path<String>) -> R
     ))
 }
 
-/// Replaces (or creates) tenants from seeds in one transaction: all or nothing.
-pub async fn replace_tenants(
-    state: &AppState,
-    seeds: &[impl Borrow<TenantSeed>],
-) -> anyhow::Result<()> {
+/// Replaces (or creates) tenants from seeds in one transaction: all or nothing. A seed replaces
+/// the tenant with its id only: 409, and nothing changed, if one of its domains is held by a
+/// tenant it does not replace.
+pub async fn replace_tenants(state: &AppState, seeds: &[impl Borrow<TenantSeed>]) -> Result<()> {
     let mut tx = state.db.begin_write().await?;
+    // Every replaced tenant goes first, so domains may move between the document's tenants.
     for seed in seeds {
-        let seed = seed.borrow();
-        store::tenants::delete_tenant(&mut tx, &seed.id).await?;
-        fixtures::insert_tenant(&mut tx, seed).await?;
+        store::tenants::delete_tenant(&mut tx, &seed.borrow().id).await?;
+    }
+    check_keys_free(&mut tx, seeds).await?;
+    for seed in seeds {
+        fixtures::insert_tenant(&mut tx, seed.borrow())
+            .await
+            .map_err(GraphError::internal)?;
     }
     tx.commit().await?;
     state.verified_tokens.clear();
+    Ok(())
+}
+
+/// 409 if a domain (compared case-insensitively) or an application appId of `seeds` is held by
+/// a tenant in the database: either would let a key name two tenants (a `{tenant}` segment, a
+/// `client_id` on `/common`). Checked inside the caller's write transaction, so no concurrent
+/// creation can claim one between the check and the insert.
+async fn check_keys_free(
+    conn: &mut sqlx::SqliteConnection,
+    seeds: &[impl Borrow<TenantSeed>],
+) -> Result<()> {
+    let taken = |what: String| {
+        GraphError::new(
+            crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
+            format!("The {what} belongs to another tenant."),
+        )
+    };
+    for seed in seeds {
+        let seed = seed.borrow();
+        for domain in &seed.domains {
+            if store::tenants::domain_owner(conn, domain).await?.is_some() {
+                return Err(taken(format!("domain {domain}")));
+            }
+        }
+        // Divergence: Entra gives a multi-tenant app service principals in many tenants; a
+        // fixture's applications are registrations, so an appId belongs to one tenant.
+        for app in &seed.applications {
+            if store::apps::app_id_taken(conn, &app.app_id).await? {
+                return Err(taken(format!("application appId {}", app.app_id)));
+            }
+        }
+    }
     Ok(())
 }
 
@@ -292,9 +329,7 @@ async fn reset_tenant(
         GraphError::request_bad_request(format!("Tenant {} has no seed to reset to.", tenant.id))
     })?;
     let seed = if empty { emptied(&seed) } else { seed };
-    replace_tenants(&state, std::slice::from_ref(&seed))
-        .await
-        .map_err(GraphError::internal)?;
+    replace_tenants(&state, std::slice::from_ref(&seed)).await?;
     Ok(GraphJson(
         StatusCode::OK,
         json!({"tenant": tenant.id, "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
@@ -363,17 +398,7 @@ async fn insert_new_tenants(conn: &mut sqlx::SqliteConnection, seeds: &[TenantSe
                 format!("Tenant {} already exists.", seed.id),
             ));
         }
-        for domain in &seed.domains {
-            if store::tenants::resolve_tenant(conn, domain)
-                .await?
-                .is_some()
-            {
-                return Err(GraphError::new(
-                    crate::error::ErrorCode::RequestMultipleObjectsWithSameKeyValue,
-                    format!("The domain {domain} belongs to another tenant."),
-                ));
-            }
-        }
+        check_keys_free(conn, std::slice::from_ref(seed)).await?;
         fixtures::insert_tenant(conn, seed)
             .await
             .map_err(GraphError::internal)?;
@@ -482,9 +507,7 @@ async fn import(State(state): State<AppState>, JsonObject(body): JsonObject) -> 
 /// replaces the one with its id (or is created) and becomes its seed. Returns the tenant ids.
 pub async fn import_document(state: &AppState, document: Value) -> Result<Vec<String>> {
     let seeds = fixture_seeds(document, "snapshot")?;
-    replace_tenants(state, &seeds)
-        .await
-        .map_err(GraphError::internal)?;
+    replace_tenants(state, &seeds).await?;
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
     for seed in seeds {
         state.seeds.remember(seed);
@@ -551,7 +574,9 @@ pub async fn create_lab(
         }
     }
     drop(conn);
-    replace_tenants(state, &missing).await?;
+    replace_tenants(state, &missing)
+        .await
+        .map_err(|e| anyhow::anyhow!("lab tenants: {}", e.message))?;
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
     state.seeds.add_startup(seeds);
     Ok(ids)

@@ -31,9 +31,15 @@ pub struct Match {
     /// A glob where `*` matches any run of characters, or (without `*`) a path prefix.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// The token's `tid` or an identity route's `{tenant}` segment.
+    /// A tenant's id or one of its verified domains (or `common`, `organizations`,
+    /// `consumers`); it matches the token's `tid` and an identity route's `{tenant}` segment
+    /// that name the same tenant, in either form.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tenant: Option<String>,
+    /// Every key naming `tenant` (its id and domains, lower-cased), resolved when the rule is
+    /// armed: Graph calls carry the id (`tid`), identity calls whatever the path says.
+    #[serde(skip)]
+    pub tenant_keys: Vec<String>,
     /// The token's `appid` or a token request's `client_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_app: Option<String>,
@@ -221,8 +227,15 @@ impl Rule {
             want.as_deref()
                 .is_none_or(|w| have.is_some_and(|h| h.eq_ignore_ascii_case(w)))
         };
+        let tenant = if m.tenant_keys.is_empty() {
+            same(&m.tenant, who.tenant.as_deref())
+        } else {
+            who.tenant
+                .as_deref()
+                .is_some_and(|t| m.tenant_keys.iter().any(|k| k.eq_ignore_ascii_case(t)))
+        };
         same(&m.method, Some(method))
-            && same(&m.tenant, who.tenant.as_deref())
+            && tenant
             && same(&m.client_app, who.app_id.as_deref())
             && m.path.as_deref().is_none_or(|p| path_matches(p, path))
             && (!matches!(self.rule.action, Action::TokenError { .. })

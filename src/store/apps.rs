@@ -54,6 +54,18 @@ pub async fn get_application(
     .await
 }
 
+/// Whether some tenant registers an application with this appId. A fixture's appIds are its
+/// own (the first-party clients every tenant has are refused by validation); a second tenant's
+/// app with the same appId could answer for the first's on `/common`.
+pub async fn app_id_taken(conn: &mut SqliteConnection, app_id: &str) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("select 1 from applications where app_id = ? limit 1")
+            .bind(app_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// A stored credential of an application.
 #[derive(Debug, Clone, FromRow)]
 pub struct CredentialRow {

@@ -50,19 +50,41 @@ pub async fn insert_tenant(
     Ok(())
 }
 
-/// Finds a tenant by id (GUID, any case) or by one of its verified domains.
+/// Finds a tenant by id (GUID, any case) or else by one of its verified domains (any case).
+/// The id wins: a domain can never make a key name a tenant other than the one with that id
+/// (fixtures refuse GUID domains, but a database written before that rule may hold one).
 pub async fn resolve_tenant(
     conn: &mut SqliteConnection,
     key: &str,
 ) -> sqlx::Result<Option<TenantRow>> {
+    let by_id: Option<TenantRow> = sqlx::query_as(
+        "select id, display_name, cloud, country, settings from tenants where id = lower(?1)",
+    )
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if by_id.is_some() {
+        return Ok(by_id);
+    }
     sqlx::query_as(
-        "select id, display_name, cloud, country, settings from tenants
-         where id = lower(?1)
-            or id = (select tenant_id from tenant_domains where name = ?1)",
+        "select t.id, t.display_name, t.cloud, t.country, t.settings
+         from tenant_domains d join tenants t on t.id = d.tenant_id
+         where d.name = ?1",
     )
     .bind(key)
     .fetch_optional(conn)
     .await
+}
+
+/// The tenant holding a verified domain (compared case-insensitively), if any.
+pub async fn domain_owner(
+    conn: &mut SqliteConnection,
+    domain: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select tenant_id from tenant_domains where name = ?")
+        .bind(domain)
+        .fetch_optional(conn)
+        .await
 }
 
 pub async fn tenant_exists(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {

@@ -72,9 +72,7 @@ async fn reset(State(state): State<AppState>, Path(key): Path<String>) -> PageRe
             "This tenant has no seed to reset to.",
         )
     })?;
-    crate::admin::tenants::replace_tenants(&state, std::slice::from_ref(&seed))
-        .await
-        .map_err(|err| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
+    crate::admin::tenants::replace_tenants(&state, std::slice::from_ref(&seed)).await?;
     Ok(html::see_other(&format!(
         "{PREFIX}/t/{}/lab?done=reset",
         tenant.id
@@ -158,10 +156,34 @@ async fn import(
             ),
         )
     })?;
-    crate::admin::tenants::import_document(&state, document).await?;
+    // A tenant's lab page imports into that tenant only: a document naming another tenant's
+    // id would replace that tenant from a page that is not its own.
     let tenant = super::tenant(&mut *state.db.pool.acquire().await?, &key).await?;
+    if !imports_only(&document, &tenant.id) {
+        return Err(PageError::new(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "The snapshot must hold this tenant ({}) and no other.",
+                tenant.id
+            ),
+        ));
+    }
+    crate::admin::tenants::import_document(&state, document).await?;
     Ok(html::see_other(&format!(
         "{PREFIX}/t/{}/lab?done=imported",
         tenant.id
     )))
+}
+
+/// Whether a fixture document (`{"tenants":[…]}` or one tenant object) holds exactly one
+/// tenant, the one with id `tenant`.
+fn imports_only(document: &serde_json::Value, tenant: &str) -> bool {
+    let tenants: Vec<&serde_json::Value> = match document.get("tenants") {
+        Some(serde_json::Value::Array(items)) => items.iter().collect(),
+        Some(_) => return false,
+        None => vec![document],
+    };
+    matches!(tenants.as_slice(), [only]
+        if only["id"].as_str().and_then(|id| uuid::Uuid::parse_str(id).ok())
+            .is_some_and(|id| id.to_string() == tenant))
 }

@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::common::raw_http;
+use crate::common::{CONTOSO, raw_http};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
 
@@ -345,4 +345,83 @@ fn lab_mode_creates_student_tenants_listed_with_their_credentials() {
     let (_, text) = server.request("GET", "/_tenantsim/tenants", None, None);
     assert!(text.contains("student03.onmicrosoft.com"), "{text}");
     assert!(server.terminate().success());
+}
+
+/// Issue 11: `fixtures check` reports what would let a key name two tenants, naming the field:
+/// a GUID as a domain, one tenant id twice in a document, domains that differ only in case
+/// (within a file and across files), an appId two tenants register.
+#[test]
+fn fixtures_check_names_guid_domains_repeated_tenant_ids_and_case_duplicate_domains() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tenant = |id: &str, domains: &[&str]| serde_json::json!({"id": id, "displayName": "T", "domains": domains});
+    let a = "1c3e0000-0000-4000-8000-00000000000a";
+    let b = "1c3e0000-0000-4000-8000-00000000000b";
+    let c = "1c3e0000-0000-4000-8000-00000000000c";
+    let d = "1c3e0000-0000-4000-8000-00000000000d";
+    let mut with_app = tenant(d, &["apps.example"]);
+    with_app["applications"] = serde_json::json!([{"appId": "c0a70550-a990-4000-8000-000000000301",
+        "id": "1c3e0000-0000-4000-8000-000000000301", "displayName": "Sync twin"}]);
+    let documents = [
+        (
+            "1-guid-domain.json",
+            serde_json::json!({"tenants": [tenant(a, &["a.example", "C0A70550-0000-4000-8000-000000000001"])]}),
+        ),
+        (
+            "2-same-id.json",
+            serde_json::json!({"tenants": [tenant(b, &["b.example"]), tenant(b, &["b2.example"])]}),
+        ),
+        (
+            "3-case.json",
+            serde_json::json!({"tenants": [tenant(c, &["Case.example"]), tenant(d, &["CASE.EXAMPLE"])]}),
+        ),
+        // Valid alone; across files it repeats Contoso's domain and its app's appId.
+        ("4-across.json", serde_json::json!({"tenants": [with_app]})),
+        (
+            "5-across.json",
+            serde_json::json!({"tenants": [tenant(c, &["Contoso.COM"])]}),
+        ),
+    ];
+    for (name, document) in &documents {
+        std::fs::write(dir.path().join(name), document.to_string()).expect("write");
+    }
+    std::fs::write(
+        dir.path().join("0-contoso.json"),
+        tenantsim::fixtures::CONTOSO,
+    )
+    .expect("write");
+    let out = Command::new(BIN)
+        .args(["fixtures", "check"])
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let file = |name: &str| dir.path().join(name).display().to_string();
+    for expected in [
+        format!(
+            "{}: tenant {a}: domains[1]: 'c0a70550-0000-4000-8000-000000000001' is not a DNS name",
+            file("1-guid-domain.json")
+        ),
+        format!(
+            "{}: tenant {b}: id: the same tenant id appears twice",
+            file("2-same-id.json")
+        ),
+        format!(
+            "{}: tenant {d}: domains[0]: 'case.example' is also a domain of tenant {c}",
+            file("3-case.json")
+        ),
+        format!(
+            "{}: tenant {d}: applications: appId c0a70550-a990-4000-8000-000000000301 is also an application of tenant {CONTOSO}",
+            file("4-across.json")
+        ),
+        format!(
+            "{}: tenant {c}: domains[0]: 'contoso.com' is also a domain of tenant {CONTOSO}",
+            file("5-across.json")
+        ),
+    ] {
+        assert!(
+            stderr.contains(&expected),
+            "missing {expected:?} in:\n{stderr}"
+        );
+    }
 }

@@ -635,3 +635,75 @@ async fn the_journal_keeps_bodies_only_when_asked_and_never_secrets() {
     assert!(json_body.starts_with("{\"jobTitle\":\"xxx"));
     assert!(json_body.len() <= 4 * 1024 + 3, "{}", json_body.len());
 }
+
+/// Issue 11, item 8: a rule given a tenant's domain was accepted and never fired (Graph calls
+/// carry the token's `tid`, identity calls the path segment). A rule names its tenant by id or
+/// by any verified domain, in any case, and fires whichever form a request carries; a key that
+/// names no tenant is a 400.
+#[tokio::test]
+async fn a_tenant_rule_fires_for_the_id_and_every_domain_of_its_tenant() {
+    let app = TestApp::new().await;
+    let discovery = |segment: &str| format!("/{segment}/v2.0/.well-known/openid-configuration");
+    for key in [
+        "Contoso.onmicrosoft.com".to_owned(),
+        "contoso.com".to_owned(),
+        CONTOSO.to_ascii_uppercase(),
+    ] {
+        arm(
+            &app,
+            json!({"match": {"tenant": key}, "action": {"error": {"status": 503}}}),
+        )
+        .await;
+        // Graph: the token's tid is the GUID.
+        assert_eq!(adele(&app).await.status, 503, "{key}: Graph call");
+        // Identity: the path names the tenant by id or by either domain.
+        for segment in [CONTOSO, "contoso.com", "CONTOSO.onmicrosoft.com"] {
+            let response = token(&app, segment, &client_credentials()).await;
+            assert_eq!(response.status, 503, "{key}: token at {segment}");
+            let response = app.get(&discovery(segment)).send().await;
+            assert_eq!(response.status, 503, "{key}: discovery at {segment}");
+        }
+        // Another tenant, by token and by path, is untouched.
+        let fabrikam = app
+            .get(&format!("/v1.0/users/{FABRIKAM_KIM}"))
+            .token(&app.app_token(FABRIKAM, ALL_ROLES))
+            .send()
+            .await;
+        assert_eq!(fabrikam.status, 200, "{key}: {}", fabrikam.text);
+        for segment in [FABRIKAM, "fabrikamgov.onmicrosoft.com"] {
+            let response = app.get(&discovery(segment)).send().await;
+            assert_eq!(response.status, 200, "{key}: {segment}: {}", response.text);
+        }
+        let listed = app.get("/_tenantsim/faults").send().await;
+        let rule = &listed.json["value"][0];
+        assert_eq!(rule["match"]["tenant"], key.as_str(), "shown as given");
+        assert_eq!(rule["fired"], 7, "{key}: {rule}");
+        assert_eq!(app.delete("/_tenantsim/faults").send().await.status, 204);
+    }
+    // A key that names no tenant would never fire: refused, and nothing is armed.
+    for key in [
+        "nowhere.example",
+        "0badbad0-0000-4000-8000-000000000001",
+        "contoso",
+    ] {
+        let response = app
+            .post("/_tenantsim/faults")
+            .json(json!({"match": {"tenant": key}, "action": {"error": {"status": 503}}}))
+            .send()
+            .await;
+        let message = response.assert_error(400, "Request_BadRequest");
+        assert!(message.contains("match.tenant"), "{key}: {message}");
+    }
+    assert_eq!(
+        app.get("/_tenantsim/faults").send().await.json["value"],
+        json!([])
+    );
+    // The multi-tenant segments stand for themselves.
+    arm(
+        &app,
+        json!({"match": {"tenant": "common"}, "action": {"error": {"status": 502}}}),
+    )
+    .await;
+    assert_eq!(app.get(&discovery("common")).send().await.status, 502);
+    assert_eq!(app.get(&discovery(CONTOSO)).send().await.status, 200);
+}

@@ -23,6 +23,7 @@ mod odata;
 mod readme;
 mod security;
 mod service_principals;
+mod tenant_keys;
 mod tenants_admin;
 mod testing_helper;
 mod ui;

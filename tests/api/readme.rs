@@ -157,9 +157,11 @@ fn parity_table_names_only_tests_that_exist() {
         let names: Vec<&str> = proved_by.split('`').skip(1).step_by(2).collect();
         assert!(!names.is_empty(), "row names no test: {row}");
         for name in names {
+            // `module::test`, or `module::submodule::test` for tests/api/module/submodule.rs.
             let (module, test) = name
-                .split_once("::")
+                .rsplit_once("::")
                 .unwrap_or_else(|| panic!("not module::test: {name}"));
+            let module = module.replace("::", "/");
             let source =
                 std::fs::read_to_string(root.join("tests/api").join(format!("{module}.rs")))
                     .unwrap_or_else(|_| panic!("{name}: no tests/api/{module}.rs"));

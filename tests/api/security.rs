@@ -14,6 +14,8 @@
 //! The route list is checked against the routers in `src/` and the README tables, so a new
 //! route cannot be added without being attacked here.
 
+mod imports;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;

@@ -482,6 +482,38 @@ async fn fixtures_whose_references_cannot_load_are_400_naming_the_field() {
             )]);
             f
         }),
+        // Each permission is an app-role assignment whose id derives from app and role.
+        (
+            "an application permission listed twice",
+            "applicationPermissions",
+            {
+                let mut f = base();
+                let mut app = app_seed(
+                    "1c3e0000-a990-4000-8000-000000000305",
+                    "1c3e0000-0000-4000-8000-000000000305",
+                );
+                app["applicationPermissions"] = json!(["User.Read.All", "User.Read.All"]);
+                f["applications"] = json!([app]);
+                f
+            },
+        ),
+        (
+            "a grant the admin consent of its application already gives",
+            "(grant)",
+            {
+                let mut f = base();
+                let mut app = app_seed(
+                    "1c3e0000-a990-4000-8000-000000000306",
+                    "1c3e0000-0000-4000-8000-000000000306",
+                );
+                app["delegatedPermissions"] = json!(["User.Read"]);
+                app["adminConsent"] = json!(true);
+                f["applications"] = json!([app]);
+                f["oauth2PermissionGrants"] = json!([{"clientId": "1c3e0000-a990-4000-8000-000000000306",
+                    "consentType": "AllPrincipals", "principalId": null, "scope": "User.Read"}]);
+                f
+            },
+        ),
     ];
     for (case, field, fixture) in cases {
         let response = app
@@ -512,6 +544,66 @@ async fn fixtures_whose_references_cannot_load_are_400_naming_the_field() {
         .send()
         .await;
     assert_eq!(response.status, 201, "{}", response.text);
+}
+
+/// Issue 11, item 9 (found by a 4-minute `fixture_load` run): a grant whose client is named by
+/// a built-in app's appId (Microsoft Graph's own, the portal's) passed validation, then the load
+/// failed ("client … is not a service principal of tenant …") and the control API answered 500.
+/// Loading now writes the client validation resolved: the tenant is created and the grant
+/// names the built-in's service principal.
+#[tokio::test]
+async fn a_grant_whose_client_is_a_builtin_app_id_validates_and_loads_alike() {
+    let app = TestApp::new().await;
+    let tenant = "1c3e0000-0000-4000-8000-000000000003";
+    let user = "1c3e0000-0000-4000-8000-000000000103";
+    let graph_app = tenantsim::builtin::GRAPH_APP_ID;
+    let portal_app = tenantsim::builtin::PORTAL_APP_ID;
+    let fixture = json!({"id": tenant, "displayName": "Built-in clients", "domains": ["builtin-clients.example"],
+        "users": [{"id": user, "userPrincipalName": "a@builtin-clients.example", "displayName": "A", "accountEnabled": true}],
+        "oauth2PermissionGrants": [
+            {"clientId": graph_app, "consentType": "AllPrincipals", "principalId": null, "scope": "User.Read"},
+            {"clientId": portal_app.to_ascii_uppercase(), "consentType": "Principal", "principalId": user, "scope": "User.Read"}]});
+    let response = app
+        .post("/_tenantsim/tenants")
+        .json(json!({ "fixture": fixture.clone() }))
+        .send()
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let graph_sp = tenantsim::builtin::graph_sp_id(tenant);
+    let portal_sp = tenantsim::builtin::derived_id(tenant, portal_app);
+    let grants = app
+        .get("/v1.0/oauth2PermissionGrants")
+        .token(&app.app_token(tenant, ALL_ROLES))
+        .send()
+        .await;
+    assert_eq!(grants.status, 200, "{}", grants.text);
+    let mut found: Vec<(String, String, String)> = grants.json["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .map(|g| {
+            let text = |k: &str| g[k].as_str().unwrap_or_default().to_owned();
+            (text("clientId"), text("resourceId"), text("consentType"))
+        })
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        (
+            graph_sp.clone(),
+            graph_sp.clone(),
+            "AllPrincipals".to_owned(),
+        ),
+        (portal_sp, graph_sp, "Principal".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    // The snapshot import, which loads the same way, agrees.
+    let imported = app
+        .post("/_tenantsim/snapshot")
+        .json(json!({ "tenants": [fixture] }))
+        .send()
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
 }
 
 #[tokio::test]
