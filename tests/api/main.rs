@@ -7,6 +7,7 @@ mod batch;
 mod binary;
 mod common;
 mod concurrency;
+mod consistency;
 mod control;
 mod delta;
 mod errors;

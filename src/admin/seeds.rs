@@ -1,0 +1,174 @@
+//! What each tenant resets to. Fixture tenants take their seed from the fixture files at every
+//! start; a tenant created at run time (template copy, fixture body, snapshot import, lab) has
+//! its seed kept with a file database too, written in the transaction that creates the tenant,
+//! so it resets the same after a restart. A persisted seed is the tenant's snapshot right
+//! after creation: passwords and client secrets only as the digests sign-in verifies against.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::app::AppState;
+use crate::fixtures::{self, TenantSeed, export};
+use crate::store;
+
+/// What each tenant resets to, and which tenants a full reset restores.
+#[derive(Debug, Default)]
+pub struct Seeds {
+    inner: RwLock<SeedsInner>,
+}
+
+#[derive(Debug, Default)]
+struct SeedsInner {
+    by_tenant: HashMap<String, Arc<TenantSeed>>,
+    /// Tenants present at start-up, in order.
+    startup: Vec<String>,
+}
+
+impl Seeds {
+    /// Records the tenants loaded at start-up. Seeds are shared, never copied: a 100,000-user
+    /// seed is large.
+    pub fn set_startup(&self, seeds: Vec<TenantSeed>) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        inner.startup = seeds.iter().map(|s| s.id.clone()).collect();
+        for seed in seeds {
+            inner.by_tenant.insert(seed.id.clone(), Arc::new(seed));
+        }
+    }
+
+    /// Adds tenants to what a full reset restores.
+    pub(crate) fn add_startup(&self, seeds: Vec<TenantSeed>) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        for seed in seeds {
+            if !inner.startup.contains(&seed.id) {
+                inner.startup.push(seed.id.clone());
+            }
+            inner.by_tenant.insert(seed.id.clone(), Arc::new(seed));
+        }
+    }
+
+    pub(crate) fn remember(&self, seed: TenantSeed) {
+        self.inner
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_tenant
+            .insert(seed.id.clone(), Arc::new(seed));
+    }
+
+    pub fn get(&self, tenant: &str) -> Option<Arc<TenantSeed>> {
+        self.inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_tenant
+            .get(tenant)
+            .cloned()
+    }
+
+    /// Whether a full reset restores this tenant.
+    pub fn is_startup(&self, tenant: &str) -> bool {
+        self.inner
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .startup
+            .iter()
+            .any(|id| id == tenant)
+    }
+
+    /// Drops the seed of a deleted tenant, unless a full reset brings the tenant back.
+    pub(crate) fn forget(&self, tenant: &str) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        if !inner.startup.iter().any(|id| id == tenant) {
+            inner.by_tenant.remove(tenant);
+        }
+    }
+
+    /// Drops every seed a full reset does not restore.
+    pub(crate) fn forget_all_but_startup(&self) {
+        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let SeedsInner {
+            by_tenant, startup, ..
+        } = &mut *inner;
+        by_tenant.retain(|id, _| startup.contains(id));
+    }
+
+    /// The seeds of the start-up tenants.
+    pub fn startup_seeds(&self) -> Vec<Arc<TenantSeed>> {
+        let inner = self.inner.read().unwrap_or_else(|p| p.into_inner());
+        inner
+            .startup
+            .iter()
+            .filter_map(|id| inner.by_tenant.get(id).cloned())
+            .collect()
+    }
+}
+
+/// Keeps the seed of a tenant just written in `conn`'s transaction: its snapshot, with
+/// digests instead of clear secrets. Nothing to do for the in-memory database, which ends with
+/// the process (an import of a large tenant is not serialised twice).
+pub async fn persist(
+    conn: &mut sqlx::SqliteConnection,
+    state: &AppState,
+    tenant: &str,
+) -> anyhow::Result<()> {
+    if !state.db.is_persistent() {
+        return Ok(());
+    }
+    let row = store::tenants::resolve_tenant(conn, tenant)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant {tenant} vanished while being created"))?;
+    let document = export::export(conn, std::slice::from_ref(&row)).await?;
+    store::seeds::save_seed(conn, tenant, &document.to_string()).await?;
+    Ok(())
+}
+
+/// At start-up with a file database: the persisted seeds replace what the fixtures say for
+/// their tenants (a tenant re-imported over a fixture tenant resets to the import).
+pub async fn load_persisted(state: &AppState) -> anyhow::Result<usize> {
+    if !state.db.is_persistent() {
+        return Ok(0);
+    }
+    let rows = store::seeds::all_seeds(&mut *state.db.pool.acquire().await?).await?;
+    let count = rows.len();
+    for (tenant, document) in rows {
+        let name = format!("persisted seed of tenant {tenant}");
+        match fixtures::parse_text(&name, &document, false) {
+            Ok(seeds) => seeds.into_iter().for_each(|seed| state.seeds.remember(seed)),
+            Err(errors) => tracing::warn!(
+                "{name} cannot be read; the tenant cannot be reset: {}",
+                errors.first().map(ToString::to_string).unwrap_or_default()
+            ),
+        }
+    }
+    Ok(count)
+}
+
+/// A persisted seed has digests only; the copy of a lab template made again at start-up knows
+/// the clear demo credentials. Where a digest is still that of the copy's clear value, the
+/// seed gets the clear value back, so `GET /_tenantsim/tenants` keeps listing it.
+pub(crate) fn with_clear_credentials(persisted: &TenantSeed, copy: &TenantSeed) -> TenantSeed {
+    let mut seed = persisted.clone();
+    for user in &mut seed.users {
+        let clear = copy
+            .users
+            .iter()
+            .find(|u| u.id == user.id)
+            .and_then(|u| u.password.as_deref());
+        if let (Some(clear), Some(digest)) = (clear, user.secret.as_deref())
+            && fixtures::password_matches(clear, digest)
+        {
+            user.password = Some(clear.to_owned());
+        }
+    }
+    for app in &mut seed.applications {
+        let Some(copied) = copy.applications.iter().find(|a| a.id == app.id) else {
+            continue;
+        };
+        for clear in &copied.secrets {
+            let digest = fixtures::password_digest(clear);
+            if let Some(at) = app.secret_sha256.iter().position(|d| *d == digest) {
+                app.secret_sha256.remove(at);
+                app.secrets.push(clear.clone());
+            }
+        }
+    }
+    seed
+}
