@@ -131,7 +131,9 @@ pub async fn load_persisted(state: &AppState) -> anyhow::Result<usize> {
     for (tenant, document) in rows {
         let name = format!("persisted seed of tenant {tenant}");
         match fixtures::parse_text(&name, &document, false) {
-            Ok(seeds) => seeds.into_iter().for_each(|seed| state.seeds.remember(seed)),
+            Ok(seeds) => seeds
+                .into_iter()
+                .for_each(|seed| state.seeds.remember(seed)),
             Err(errors) => tracing::warn!(
                 "{name} cannot be read; the tenant cannot be reset: {}",
                 errors.first().map(ToString::to_string).unwrap_or_default()

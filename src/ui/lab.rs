@@ -147,9 +147,8 @@ async fn import(
     let file = multipart_field(content_type, &body, "document").ok_or_else(|| {
         PageError::new(StatusCode::BAD_REQUEST, "Choose a snapshot file to upload.")
     })?;
-    let document = std::str::from_utf8(file).map_err(|_| {
-        PageError::new(StatusCode::BAD_REQUEST, "The file is not UTF-8 JSON.")
-    })?;
+    let document = std::str::from_utf8(file)
+        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The file is not UTF-8 JSON."))?;
     crate::admin::tenants::import_document(&state, document).await?;
     let tenant = super::tenant(&mut *state.db.pool.acquire().await?, &key).await?;
     Ok(html::see_other(&format!(

@@ -152,7 +152,10 @@ async fn scratch_tenant(app: &TestApp, name: &str) -> String {
 }
 
 async fn exists(app: &TestApp, tenant: &str) -> bool {
-    let found = app.get(&format!("/_tenantsim/tenants/{tenant}")).send().await;
+    let found = app
+        .get(&format!("/_tenantsim/tenants/{tenant}"))
+        .send()
+        .await;
     match found.status.as_u16() {
         200 => true,
         404 => false,
