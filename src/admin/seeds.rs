@@ -143,34 +143,37 @@ pub async fn load_persisted(state: &AppState) -> anyhow::Result<usize> {
     Ok(count)
 }
 
-/// A persisted seed has digests only; the copy of a lab template made again at start-up knows
-/// the clear demo credentials. Where a digest is still that of the copy's clear value, the
-/// seed gets the clear value back, so `GET /_tenantsim/tenants` keeps listing it.
-pub(crate) fn with_clear_credentials(persisted: &TenantSeed, copy: &TenantSeed) -> TenantSeed {
+/// A persisted seed has digests only; the lab template's own seed (its fixture) knows the
+/// clear demo credentials. Where a digest is that of one of the template's clear values, the
+/// seed gets the clear value back, so `GET /_tenantsim/tenants` keeps listing it after a
+/// restart. Nothing is guessed: a clear value is used only where its digest is the one stored.
+pub(crate) fn with_clear_credentials(persisted: &TenantSeed, template: &TenantSeed) -> TenantSeed {
+    let clear: HashMap<String, &str> = template
+        .users
+        .iter()
+        .filter_map(|u| u.password.as_deref())
+        .chain(
+            template
+                .applications
+                .iter()
+                .flat_map(|a| a.secrets.iter().map(String::as_str)),
+        )
+        .map(|value| (fixtures::password_digest(value), value))
+        .collect();
     let mut seed = persisted.clone();
     for user in &mut seed.users {
-        let clear = copy
-            .users
-            .iter()
-            .find(|u| u.id == user.id)
-            .and_then(|u| u.password.as_deref());
-        if let (Some(clear), Some(digest)) = (clear, user.secret.as_deref())
-            && fixtures::password_matches(clear, digest)
-        {
-            user.password = Some(clear.to_owned());
+        if let Some(value) = user.secret.as_deref().and_then(|d| clear.get(d)) {
+            user.password = Some((*value).to_owned());
         }
     }
     for app in &mut seed.applications {
-        let Some(copied) = copy.applications.iter().find(|a| a.id == app.id) else {
-            continue;
-        };
-        for clear in &copied.secrets {
-            let digest = fixtures::password_digest(clear);
-            if let Some(at) = app.secret_sha256.iter().position(|d| *d == digest) {
-                app.secret_sha256.remove(at);
-                app.secrets.push(clear.clone());
-            }
-        }
+        let (known, unknown): (Vec<String>, Vec<String>) = app
+            .secret_sha256
+            .drain(..)
+            .partition(|digest| clear.contains_key(digest));
+        app.secrets
+            .extend(known.iter().map(|digest| clear[digest].to_owned()));
+        app.secret_sha256 = unknown;
     }
     seed
 }

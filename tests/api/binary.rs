@@ -551,3 +551,61 @@ fn seeds_of_created_and_imported_tenants_survive_a_restart_without_clear_secrets
     });
     assert!(found, "the password's digest is stored");
 }
+
+#[test]
+fn lab_tenants_of_a_file_database_reset_to_their_first_copy_after_a_restart() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_str().expect("path");
+    let db = data.path().join("lab.db");
+    let args = [
+        "--data-dir",
+        data_dir,
+        "--db",
+        db.to_str().expect("path"),
+        "--lab",
+        "1",
+    ];
+    let server = Server::start(&args);
+    let student = "student01.onmicrosoft.com";
+    let snapshot = |server: &Server| {
+        let (status, text) = server.request(
+            "GET",
+            &format!("/_tenantsim/tenants/{student}/snapshot"),
+            None,
+            None,
+        );
+        assert_eq!(status, 200, "{text}");
+        body_json(&text)
+    };
+    let first = snapshot(&server);
+    // The template changes, and the student tenant is emptied.
+    let (status, text) = server.request(
+        "POST",
+        "/_tenantsim/tenants/contoso/reset",
+        None,
+        Some(r#"{"to":"empty"}"#),
+    );
+    assert_eq!(status, 200, "{text}");
+    let (status, text) = server.request(
+        "POST",
+        &format!("/_tenantsim/tenants/{student}/reset"),
+        None,
+        Some(r#"{"to":"empty"}"#),
+    );
+    assert_eq!(status, 200, "{text}");
+    assert!(server.terminate().success());
+
+    let server = Server::start(&args);
+    let (status, text) = server.request(
+        "POST",
+        &format!("/_tenantsim/tenants/{student}/reset"),
+        None,
+        None,
+    );
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(snapshot(&server), first, "the seed it was created with");
+    // The demo credentials are still listed in clear (they are the template's fixture values).
+    let (_, text) = server.request("GET", &format!("/_tenantsim/tenants/{student}"), None, None);
+    assert!(text.contains("\"password\":\"Passw0rd!\""), "{text}");
+    assert!(server.terminate().success());
+}

@@ -22,6 +22,7 @@ mod members;
 mod odata;
 mod readme;
 mod security;
+mod seeds;
 mod service_principals;
 mod tenants_admin;
 mod testing_helper;
