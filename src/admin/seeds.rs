@@ -128,12 +128,20 @@ pub async fn load_persisted(state: &AppState) -> anyhow::Result<usize> {
     }
     let rows = store::seeds::all_seeds(&mut *state.db.pool.acquire().await?).await?;
     let count = rows.len();
+    if count == 0 {
+        return Ok(0);
+    }
+    let startup = state.seeds.startup_seeds();
+    let clear = clear_values(startup.iter().map(|s| &**s));
     for (tenant, document) in rows {
         let name = format!("persisted seed of tenant {tenant}");
         match fixtures::parse_text(&name, &document, false) {
-            Ok(seeds) => seeds
-                .into_iter()
-                .for_each(|seed| state.seeds.remember(seed)),
+            Ok(seeds) => {
+                for mut seed in seeds {
+                    restore_clear(&mut seed, &clear);
+                    state.seeds.remember(seed);
+                }
+            }
             Err(errors) => tracing::warn!(
                 "{name} cannot be read; the tenant cannot be reset: {}",
                 errors.first().map(ToString::to_string).unwrap_or_default()
@@ -143,27 +151,32 @@ pub async fn load_persisted(state: &AppState) -> anyhow::Result<usize> {
     Ok(count)
 }
 
-/// A persisted seed has digests only; the lab template's own seed (its fixture) knows the
-/// clear demo credentials. Where a digest is that of one of the template's clear values, the
-/// seed gets the clear value back, so `GET /_tenantsim/tenants` keeps listing it after a
-/// restart. Nothing is guessed: a clear value is used only where its digest is the one stored.
-pub(crate) fn with_clear_credentials(persisted: &TenantSeed, template: &TenantSeed) -> TenantSeed {
-    let clear: HashMap<String, &str> = template
-        .users
-        .iter()
-        .filter_map(|u| u.password.as_deref())
-        .chain(
-            template
-                .applications
+/// Clear demo values (passwords, client secrets) of fixture seeds, by digest. Each distinct
+/// value is hashed once (a generated fixture gives 100,000 users one password).
+fn clear_values<'a>(seeds: impl IntoIterator<Item = &'a TenantSeed>) -> HashMap<String, String> {
+    let mut values = std::collections::HashSet::new();
+    for seed in seeds {
+        values.extend(seed.users.iter().filter_map(|u| u.password.as_deref()));
+        values.extend(
+            seed.applications
                 .iter()
                 .flat_map(|a| a.secrets.iter().map(String::as_str)),
-        )
-        .map(|value| (fixtures::password_digest(value), value))
-        .collect();
-    let mut seed = persisted.clone();
+        );
+    }
+    values
+        .into_iter()
+        .map(|value| (fixtures::password_digest(value), value.to_owned()))
+        .collect()
+}
+
+/// A persisted seed has digests only. Where a digest is that of a clear demo value of the
+/// fixtures (a template copy keeps them), the seed gets the clear value back, so
+/// `GET /_tenantsim/tenants` keeps listing it after a restart. Nothing is guessed: a clear value
+/// is used only where its digest is the one stored.
+fn restore_clear(seed: &mut TenantSeed, clear: &HashMap<String, String>) {
     for user in &mut seed.users {
         if let Some(value) = user.secret.as_deref().and_then(|d| clear.get(d)) {
-            user.password = Some((*value).to_owned());
+            user.password = Some(value.clone());
         }
     }
     for app in &mut seed.applications {
@@ -172,8 +185,7 @@ pub(crate) fn with_clear_credentials(persisted: &TenantSeed, template: &TenantSe
             .drain(..)
             .partition(|digest| clear.contains_key(digest));
         app.secrets
-            .extend(known.iter().map(|digest| clear[digest].to_owned()));
+            .extend(known.iter().map(|digest| clear[digest].clone()));
         app.secret_sha256 = unknown;
     }
-    seed
 }

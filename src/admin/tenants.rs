@@ -504,9 +504,8 @@ pub async fn create_lab(
         .await
         .map_err(|e| anyhow::anyhow!("lab template '{template}': {}", e.message))?;
     let mut exported = export::export_tenant(&mut tx, &source).await?;
-    let template_seed = state.seeds.get(&source.id);
-    if let Some(seed) = &template_seed {
-        restore_clear_secrets(&mut exported, seed);
+    if let Some(seed) = state.seeds.get(&source.id) {
+        restore_clear_secrets(&mut exported, &seed);
     }
     let mut seeds = Vec::new();
     for n in 1..=count {
@@ -521,10 +520,9 @@ pub async fn create_lab(
                 super::seeds::persist(&mut tx, state, &seed.id).await?;
                 seeds.push(seed);
             } else if let Some(persisted) = state.seeds.get(&seed.id) {
-                seeds.push(match &template_seed {
-                    Some(template) => super::seeds::with_clear_credentials(&persisted, template),
-                    None => (*persisted).clone(),
-                });
+                // Kept from an earlier start, with the seed persisted then (read at start-up,
+                // clear demo credentials restored where their digests match).
+                seeds.push((*persisted).clone());
             } else {
                 // Created before seeds were persisted: the copy is the best seed there is.
                 seeds.push(seed);

@@ -233,6 +233,13 @@ fn seeds_of_created_and_imported_tenants_survive_a_restart_without_clear_secrets
         assert_eq!(status, 200, "reset {tenant} after a restart: {text}");
         assert_eq!(&snapshot(&server, tenant), created, "{tenant} after reset");
     }
+    // The template copy's demo credentials are still listed in clear (fixture values whose
+    // digests the persisted seed holds).
+    let (_, text) = server.request("GET", &format!("/_tenantsim/tenants/{copy}"), None, None);
+    assert!(
+        text.contains(&format!("\"password\":\"{admin_password}\"")),
+        "{text}"
+    );
     // And its passwords and client secrets still sign in.
     for (tenant, client, secret) in [
         (copy.as_str(), copy_client.as_str(), copy_secret.as_str()),
