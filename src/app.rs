@@ -30,8 +30,12 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Answer 404 instead of 400 when removing a non-member (graph-contract D5).
     pub remove_missing_member_404: bool,
-    /// Largest accepted request body, in bytes.
+    /// Largest accepted request body, in bytes (Graph, identity and most control routes).
     pub body_limit: usize,
+    /// Largest accepted body of the import routes (`POST /_tenantsim/snapshot`,
+    /// `POST /_tenantsim/tenants`, the lab page's upload), in bytes: whatever tenantsim
+    /// exports it must take back (`--import-body-limit`).
+    pub import_body_limit: usize,
     /// Bearer key that protects `/_tenantsim/` (`--admin-key`); without one the control API is
     /// open, which `serve` allows only on loopback.
     pub admin_key: Option<String>,
@@ -45,6 +49,9 @@ pub struct Settings {
     pub journal_bodies: bool,
 }
 
+/// A 100,000-user tenant (bench/gen_fixture.py) is a 60 MB document; its export a little more.
+pub const DEFAULT_IMPORT_BODY_LIMIT: usize = 256 * 1024 * 1024;
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -52,6 +59,7 @@ impl Default for Settings {
             public_url: None,
             remove_missing_member_404: false,
             body_limit: 4 * 1024 * 1024,
+            import_body_limit: DEFAULT_IMPORT_BODY_LIMIT,
             admin_key: None,
             lenient_batch_urls: false,
             delta_token_max_age_seconds: 7 * 24 * 3600,

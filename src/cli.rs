@@ -126,6 +126,10 @@ pub struct ServeArgs {
     /// Strip a `/v1.0` or `/beta` prefix from `$batch` item urls instead of Graph's 400.
     #[arg(long, env = "TENANTSIM_LENIENT_BATCH_URLS")]
     pub lenient_batch_urls: bool,
+    /// Largest body, in bytes, of the import routes (snapshot import, tenant creation, lab
+    /// upload). Graph routes keep their own 4 MiB limit.
+    #[arg(long, env = "TENANTSIM_IMPORT_BODY_LIMIT", default_value_t = app::DEFAULT_IMPORT_BODY_LIMIT)]
+    pub import_body_limit: usize,
 }
 
 /// The HTTPS listener.
@@ -273,6 +277,10 @@ pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Resu
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
     let state = AppState::new(db, Arc::new(keys), settings);
     state.seeds.set_startup(seeds);
+    let persisted = crate::admin::seeds::load_persisted(&state)
+        .await
+        .context("reading the persisted tenant seeds")?;
+    tracing::debug!(elapsed = ?started.elapsed(), persisted, "persisted seeds read");
     Ok(state)
 }
 
@@ -288,6 +296,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         lenient_batch_urls: args.lenient_batch_urls,
         journal_capacity: args.journal_capacity,
         journal_bodies: args.journal_bodies,
+        import_body_limit: args.import_body_limit,
         ..Settings::default()
     };
     // An empty key (`--admin-key ""`, or `TENANTSIM_ADMIN_KEY=` left blank) would match a

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod faults;
 pub mod journal;
 pub mod linkedin;
+pub mod seeds;
 pub mod template;
 pub mod tenants;
 pub mod throttling;
@@ -25,7 +26,7 @@ pub fn router(state: AppState) -> Router<AppState> {
     let keyed = Router::new()
         .merge(linkedin::router())
         .merge(linkedin::write_router())
-        .merge(tenants::router())
+        .merge(tenants::router(state.settings.import_body_limit))
         .merge(journal::router())
         .merge(faults::router())
         .merge(throttling::router())

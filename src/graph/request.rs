@@ -119,41 +119,88 @@ impl FromRequest<AppState> for JsonObject {
     type Rejection = GraphError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let json_type = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| {
-                v.split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            })
-            .is_some_and(|media| media == "application/json" || media.ends_with("+json"));
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    GraphError::new(
-                        ErrorCode::RequestEntityTooLarge,
-                        "The request body is too large.",
-                    )
-                } else {
-                    GraphError::bad_request(UNREADABLE_BODY)
-                }
-            })?;
-        if !json_type {
-            return Err(GraphError::new(
-                ErrorCode::UnsupportedMediaType,
-                "The content type of the request is not supported. Use 'application/json'.",
-            ));
-        }
+        let bytes = json_body(request, state).await?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Self(map)),
             _ => Err(GraphError::bad_request(UNREADABLE_BODY)),
         }
     }
+}
+
+/// A JSON object body kept as its UTF-8 text, for large documents (a snapshot import) that
+/// are parsed straight from it. Rejected as [`JsonObject`] rejects.
+#[derive(Debug)]
+pub struct JsonObjectText(pub Bytes);
+
+impl JsonObjectText {
+    /// The body's text (checked UTF-8 when extracted).
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl FromRequest<AppState> for JsonObjectText {
+    type Rejection = GraphError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let bytes = json_body(request, state).await?;
+        // Valid JSON (a scan that builds nothing), an object, UTF-8 throughout.
+        let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !object
+            || serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err()
+            || std::str::from_utf8(&bytes).is_err()
+        {
+            return Err(GraphError::bad_request(UNREADABLE_BODY));
+        }
+        Ok(Self(bytes))
+    }
+}
+
+/// The body of a request that must be JSON: 413 over the route's limit, 415 for another
+/// content type.
+async fn json_body(request: Request, state: &AppState) -> Result<Bytes, GraphError> {
+    let json_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|media| media == "application/json" || media.ends_with("+json"));
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                GraphError::new(
+                    ErrorCode::RequestEntityTooLarge,
+                    "The request body is too large.",
+                )
+            } else {
+                GraphError::bad_request(UNREADABLE_BODY)
+            }
+        })?;
+    if !json_type {
+        return Err(GraphError::new(
+            ErrorCode::UnsupportedMediaType,
+            "The content type of the request is not supported. Use 'application/json'.",
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads a typed value out of a JSON object's text, with [`typed`]'s errors. A body that is not
+/// JSON at all was refused when it was extracted.
+pub fn typed_text<'a, T: serde::de::Deserialize<'a>>(
+    text: &'a str,
+    resource: &str,
+) -> Result<T, GraphError> {
+    let mut reader = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut reader)
+        .map_err(|err| invalid_property(&crate::body_shape::mismatch(&err), resource))
 }
 
 /// Reads a typed value out of a JSON object, naming the property Graph would name and what it

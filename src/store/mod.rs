@@ -8,6 +8,7 @@ pub mod filter_sql;
 pub mod linkedin;
 pub mod members;
 pub mod objects;
+pub mod seeds;
 pub mod tenants;
 
 use std::collections::HashMap;
@@ -28,6 +29,8 @@ pub struct Db {
     pub objects: Arc<ObjectCache>,
     /// Recently rendered single-object responses, under the same rule.
     pub rendered: Arc<RenderedCache>,
+    /// The private in-memory database (no `--db`): gone with the process.
+    in_memory: bool,
 }
 
 /// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
@@ -176,6 +179,7 @@ impl Db {
             changes: Arc::default(),
             objects: Arc::default(),
             rendered: Arc::default(),
+            in_memory: path.is_none(),
         })
     }
 
@@ -256,6 +260,31 @@ impl Db {
 
     pub async fn begin(&self) -> sqlx::Result<Tx> {
         self.pool.begin().await
+    }
+
+    /// Whether state outlives the process (`--db`): only then is there anything to persist
+    /// beyond the tables themselves (tenant seeds).
+    pub fn is_persistent(&self) -> bool {
+        !self.in_memory
+    }
+
+    /// A read transaction: every read in it sees one state of the database, whatever commits
+    /// meanwhile (a snapshot made of many statements must not mix two states).
+    ///
+    /// A WAL file gives a deferred `BEGIN` a snapshot at its first read, and writers go on.
+    /// The in-memory database is a shared cache, which has table locks instead of snapshots:
+    /// a deferred reader holds a read lock on each table it has read until it ends, so a
+    /// writer blocked on one of those while holding a table the reader reads next is a
+    /// deadlock (SQLite's unlock-notify reports it as `SQLITE_LOCKED`, an error). There the
+    /// reader takes the single write slot at `BEGIN IMMEDIATE` instead: no writer is half-way
+    /// through while it reads, it writes nothing (so the object cache stays valid), and other
+    /// readers go on.
+    pub async fn begin_read(&self) -> sqlx::Result<Tx> {
+        if self.in_memory {
+            self.pool.begin_with("BEGIN IMMEDIATE").await
+        } else {
+            self.pool.begin_with("BEGIN").await
+        }
     }
 
     /// Writers take the lock at BEGIN, so two writers never deadlock upgrading read locks.

@@ -15,7 +15,8 @@ use super::PREFIX;
 use super::html::{self, Nav, PageError, PageResult, esc};
 use crate::app::AppState;
 
-pub fn router() -> Router<AppState> {
+/// `import_limit`: the upload takes what the snapshot import takes.
+pub fn router(import_limit: usize) -> Router<AppState> {
     Router::new()
         .route(&format!("{PREFIX}/t/{{tenant}}/lab"), get(show))
         .route(&format!("{PREFIX}/t/{{tenant}}/lab/reset"), post(reset))
@@ -23,7 +24,10 @@ pub fn router() -> Router<AppState> {
             &format!("{PREFIX}/t/{{tenant}}/lab/snapshot.json"),
             get(download),
         )
-        .route(&format!("{PREFIX}/t/{{tenant}}/lab/import"), post(import))
+        .route(
+            &format!("{PREFIX}/t/{{tenant}}/lab/import"),
+            post(import).layer(axum::extract::DefaultBodyLimit::max(import_limit)),
+        )
 }
 
 async fn show(
@@ -66,13 +70,9 @@ async fn show(
 
 async fn reset(State(state): State<AppState>, Path(key): Path<String>) -> PageResult {
     let tenant = super::tenant(&mut *state.db.pool.acquire().await?, &key).await?;
-    let seed = state.seeds.get(&tenant.id).ok_or_else(|| {
-        PageError::new(
-            StatusCode::BAD_REQUEST,
-            "This tenant has no seed to reset to.",
-        )
-    })?;
-    crate::admin::tenants::replace_tenants(&state, std::slice::from_ref(&seed)).await?;
+    // The reset looks the tenant up again in its own transaction: deleted meanwhile, it stays
+    // deleted (404).
+    crate::admin::tenants::reset_one(&state, &tenant.id, false).await?;
     Ok(html::see_other(&format!(
         "{PREFIX}/t/{}/lab?done=reset",
         tenant.id
@@ -80,12 +80,14 @@ async fn reset(State(state): State<AppState>, Path(key): Path<String>) -> PageRe
 }
 
 async fn download(State(state): State<AppState>, Path(key): Path<String>) -> PageResult {
-    let mut conn = state.db.pool.acquire().await?;
-    let tenant = super::tenant(&mut conn, &key).await?;
+    // One read transaction: the snapshot is one state of the tenant, so it imports back.
+    let mut tx = state.db.begin_read().await?;
+    let tenant = super::tenant(&mut tx, &key).await?;
     let name = format!("{}-snapshot.json", tenant.id);
-    let document = crate::fixtures::export::export(&mut conn, &[tenant])
+    let document = crate::fixtures::export::export(&mut tx, &[tenant])
         .await
         .map_err(|err| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, err.to_string()))?;
+    tx.commit().await?;
     let text = serde_json::to_string_pretty(&document).unwrap_or_default();
     Ok((
         [
@@ -145,7 +147,9 @@ async fn import(
     let file = multipart_field(content_type, &body, "document").ok_or_else(|| {
         PageError::new(StatusCode::BAD_REQUEST, "Choose a snapshot file to upload.")
     })?;
-    let document: serde_json::Value = serde_json::from_slice(file).map_err(|err| {
+    let text = std::str::from_utf8(file)
+        .map_err(|_| PageError::new(StatusCode::BAD_REQUEST, "The file is not UTF-8 JSON."))?;
+    let document: serde_json::Value = serde_json::from_str(text).map_err(|err| {
         // Where the text breaks, not serde's wording (nor the text itself).
         PageError::new(
             StatusCode::BAD_REQUEST,
@@ -168,7 +172,7 @@ async fn import(
             ),
         ));
     }
-    crate::admin::tenants::import_document(&state, document).await?;
+    crate::admin::tenants::import_document(&state, text).await?;
     Ok(html::see_other(&format!(
         "{PREFIX}/t/{}/lab?done=imported",
         tenant.id

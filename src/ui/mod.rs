@@ -34,7 +34,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(card::router())
         .merge(groups::router())
         .merge(journal::router())
-        .merge(lab::router())
+        .merge(lab::router(state.settings.import_body_limit))
         .merge(security::router())
         .route_layer(axum::middleware::from_fn_with_state(state, security::guard));
     Router::new()

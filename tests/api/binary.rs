@@ -7,15 +7,15 @@ use std::process::{Child, Command, Stdio};
 
 use crate::common::{CONTOSO, raw_http};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Server {
-    fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         let mut child = Command::new(BIN)
             .arg("serve")
             .args(["--http-port", "0", "--https-port", "0"])
@@ -42,12 +42,12 @@ impl Server {
         Self { child, base }
     }
 
-    fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         self.base.trim_start_matches("http://")
     }
 
     /// A raw HTTP/1.1 request; returns (status, headers+body text).
-    fn request(
+    pub(crate) fn request(
         &self,
         method: &str,
         path: &str,
@@ -63,7 +63,7 @@ impl Server {
         raw_http(self.host(), method, path, &headers, body)
     }
 
-    fn terminate(mut self) -> std::process::ExitStatus {
+    pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         Command::new("kill")
             .args(["-TERM", &pid])
