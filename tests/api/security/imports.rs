@@ -247,7 +247,7 @@ async fn another_tenants_identifiers_anywhere_in_an_imported_document() {
             "a grant's id",
             with(|d| d["oauth2PermissionGrants"][0]["id"] = json!(contoso_grant)),
             &both[..],
-            Expect::Refused("unknown field `id`"),
+            Expect::Refused("id: is not a property this request takes"),
         ),
         (
             "a LinkedIn connection",
