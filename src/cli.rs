@@ -126,6 +126,8 @@ pub struct ServeArgs {
     /// Strip a `/v1.0` or `/beta` prefix from `$batch` item urls instead of Graph's 400.
     #[arg(long, env = "TENANTSIM_LENIENT_BATCH_URLS")]
     pub lenient_batch_urls: bool,
+    #[command(flatten)]
+    pub limits: crate::listener::LimitArgs,
 }
 
 /// The HTTPS listener.
@@ -326,6 +328,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listen = crate::server::Listen {
         http: SocketAddr::new(args.bind, args.http_port),
         https,
+        limits: (&args.limits).into(),
     };
     let running = crate::server::start(state, listen).await?;
     let urls = match running.https_url() {

@@ -15,6 +15,7 @@ mod grants;
 mod groups;
 mod identity;
 mod isolation;
+mod limits;
 mod linkedin;
 mod members;
 mod odata;
