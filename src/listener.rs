@@ -26,16 +26,17 @@ use tokio_rustls::TlsAcceptor;
 /// Connection limits (`serve` flags; every one also `TENANTSIM_<FLAG>`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {
-    /// Seconds a client has to send a whole request head, counted from connect (the TLS
-    /// handshake included) and, on an HTTP/1 keep-alive connection, from the previous response:
-    /// so it is also HTTP/1's keep-alive idle timeout.
+    /// Seconds a client has to send a whole request head, counted from connect and, on an
+    /// HTTP/1 keep-alive connection, from the previous response (so it is also HTTP/1's
+    /// keep-alive idle timeout). The TLS handshake, and the plain listener's look at the first
+    /// bytes for HTTP/2, each have the same bound before it.
     #[arg(long, env = "TENANTSIM_HEADER_READ_TIMEOUT", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=30))]
     pub header_read_timeout: u64,
     /// Seconds an HTTP/2 connection may stay open with no request in progress.
     #[arg(long, env = "TENANTSIM_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub idle_timeout: u64,
-    /// Open connections (both listeners together); at the cap new connections wait in the
-    /// kernel's backlog until one closes.
+    /// Open connections (both listeners together). At the cap each listener holds the one it
+    /// accepted and stops accepting (the rest wait in the kernel's backlog) until one closes.
     #[arg(long, env = "TENANTSIM_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
     /// Seconds SIGTERM/SIGINT waits for in-flight requests before closing every connection.
@@ -261,7 +262,7 @@ async fn serve_protocol<I>(
             drive(connection, stop, None).await;
         }
         Protocol::Http2 => {
-            let activity = Arc::new(Activity::default());
+            let activity = Arc::new(Activity::new());
             let service = Counted {
                 router,
                 activity: activity.clone(),
@@ -347,28 +348,26 @@ async fn drive<C: Graceful>(
 
 /// Requests in progress on an HTTP/2 connection, and since when it has had none (ms after
 /// the connection opened).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Activity {
     in_flight: AtomicUsize,
     idle_since_ms: AtomicU64,
-    opened: OnceInstant,
+    opened: Instant,
 }
 
 impl Activity {
+    fn new() -> Self {
+        Self {
+            in_flight: AtomicUsize::new(0),
+            idle_since_ms: AtomicU64::new(0),
+            opened: Instant::now(),
+        }
+    }
+
     /// When the connection counts as idle for `timeout`, if no request starts before.
     fn idle_deadline(&self, timeout: Duration) -> Instant {
         let idle_since = Duration::from_millis(self.idle_since_ms.load(Ordering::Relaxed));
-        self.opened.0 + idle_since + timeout
-    }
-}
-
-/// The instant an [`Activity`] was created.
-#[derive(Debug)]
-struct OnceInstant(Instant);
-
-impl Default for OnceInstant {
-    fn default() -> Self {
-        Self(Instant::now())
+        self.opened + idle_since + timeout
     }
 }
 
@@ -378,7 +377,7 @@ struct InFlight(Arc<Activity>);
 impl Drop for InFlight {
     fn drop(&mut self) {
         if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let ms = self.0.opened.0.elapsed().as_millis() as u64;
+            let ms = self.0.opened.elapsed().as_millis() as u64;
             self.0.idle_since_ms.store(ms, Ordering::Relaxed);
         }
     }
@@ -411,7 +410,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counted {
 
 /// A plain connection whose first bytes were read to tell HTTP/2's preface from HTTP/1; they
 /// are replayed before the socket's.
-pub struct Sniffed {
+struct Sniffed {
     stream: TcpStream,
     head: [u8; 24],
     len: u8,
