@@ -214,8 +214,46 @@ fn half_sent_requests_and_silent_tls_clients_are_closed_after_the_header_read_ti
         assert!(!text.contains("200 OK"), "{name}: {text}");
         eprintln!("{name}: closed {:?} after the check began", began.elapsed());
     }
+    // After a completed TLS handshake, half a request head is bounded the same way.
+    let mut tls = tls_client(&server, &data.path().join("tls-ca.pem"));
+    tls.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\n")
+        .expect("write over TLS");
+    let mut seen = Vec::new();
+    match tls.read_to_end(&mut seen) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+        Err(e) => panic!("TLS connection with a half-sent head still open ({e})"),
+    }
+    assert!(seen.is_empty(), "{}", String::from_utf8_lossy(&seen));
     // The server still serves well-behaved clients.
     assert_eq!(server.get("/health").0, 200);
+}
+
+/// A TLS session to the HTTPS listener, trusting its CA.
+fn tls_client(
+    server: &Server,
+    ca: &std::path::Path,
+) -> rustls::StreamOwned<rustls::ClientConnection, TcpStream> {
+    use rustls::pki_types::pem::PemObject;
+    tenantsim::cli::rustls_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca).expect("CA file") {
+        roots.add(cert.expect("CA pem")).expect("CA");
+    }
+    let config = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let session = rustls::ClientConnection::new(std::sync::Arc::new(config), name).expect("tls");
+    let mut stream = rustls::StreamOwned::new(session, connect(&server.https));
+    // Finish the handshake now, so the timeout measured below is the header read's.
+    while stream.conn.is_handshaking() {
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .expect("TLS handshake");
+    }
+    stream
 }
 
 #[test]
