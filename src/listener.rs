@@ -2,7 +2,9 @@
 //! holding the server: a header-read timeout (which also bounds the TLS handshake and the
 //! protocol sniff), an idle timeout, a cap on open connections, and a bounded graceful
 //! shutdown. Requests go straight from hyper to the router: nothing here runs per request on
-//! HTTP/1.
+//! HTTP/1 (hyper arms its header-read timer per request). The router is shared by reference
+//! count: `axum::serve` rebuilt it for every connection (`with_state(())` re-boxes every
+//! route), measured at about 160 KiB of the 300 KiB an idle connection cost (now 21–32 KiB).
 
 use std::convert::Infallible;
 use std::future::Future;
