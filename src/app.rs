@@ -1,4 +1,4 @@
-//! Application state, the router with its middleware, and serving with graceful shutdown.
+//! Application state, the router with its middleware, and the shutdown signal.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
@@ -17,7 +16,6 @@ use crate::auth::VerifiedTokens;
 use crate::auth::keys::SigningKeys;
 use crate::clock::Clock;
 use crate::error::GraphError;
-use crate::graph::wire::ListenerScheme;
 use crate::store::Db;
 use crate::{graph, request_context};
 
@@ -147,12 +145,18 @@ async fn health() -> &'static str {
     "ok"
 }
 
-/// GET /ready: migrated and seeded.
+/// GET /ready: migrated and seeded, and the database can still take writes that last.
 async fn ready(State(state): State<AppState>) -> Response {
-    if state.ready.load(Ordering::Acquire) {
-        (StatusCode::OK, "ready").into_response()
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response()
+    if !state.ready.load(Ordering::Acquire) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting").into_response();
+    }
+    match state.db.check_writable() {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(reason) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the database cannot be written: {reason}"),
+        )
+            .into_response(),
     }
 }
 
@@ -261,18 +265,6 @@ pub fn build_router(state: AppState) -> Router {
         .layer(axum::Extension(graph::batch::Dispatch(app)))
         .layer(axum::Extension(graph::Reroute(routes)));
     Router::new().fallback_service(tower::ServiceExt::map_request(app, spell_functions))
-}
-
-/// Serves `router` on `listener` (plain HTTP) until `shutdown` completes, then drains.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let router = router.layer(axum::Extension(ListenerScheme("http")));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 /// Completes on SIGINT or SIGTERM.

@@ -130,6 +130,8 @@ pub struct ServeArgs {
     /// upload). Graph routes keep their own 4 MiB limit.
     #[arg(long, env = "TENANTSIM_IMPORT_BODY_LIMIT", default_value_t = app::DEFAULT_IMPORT_BODY_LIMIT)]
     pub import_body_limit: usize,
+    #[command(flatten)]
+    pub limits: crate::listener::LimitArgs,
 }
 
 /// The HTTPS listener.
@@ -335,6 +337,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listen = crate::server::Listen {
         http: SocketAddr::new(args.bind, args.http_port),
         https,
+        limits: (&args.limits).into(),
     };
     let running = crate::server::start(state, listen).await?;
     let urls = match running.https_url() {

@@ -15,6 +15,7 @@ pub mod fixtures;
 pub mod graph;
 pub mod graph_permissions;
 pub mod linkedin;
+pub mod listener;
 pub mod odata;
 pub mod policy;
 pub mod portal;

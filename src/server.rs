@@ -1,9 +1,9 @@
 //! Running tenantsim: the plain HTTP listener and the HTTPS listener (rustls) over one router,
-//! stopped together. Used by `tenantsim serve` and by in-process test harnesses.
+//! under one set of connection limits, stopped together. Used by `tenantsim serve` and by
+//! in-process test harnesses.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::Context;
 use axum::Extension;
@@ -12,6 +12,7 @@ use tokio::sync::watch;
 
 use crate::app::{self, AppState};
 use crate::graph::wire::ListenerScheme;
+use crate::listener::{self, Limits};
 use crate::tls::TlsMaterial;
 
 /// Where to listen.
@@ -20,6 +21,8 @@ pub struct Listen {
     pub http: SocketAddr,
     /// `None` serves plain HTTP only.
     pub https: Option<(SocketAddr, TlsMaterial)>,
+    /// Timeouts, the connection cap and the shutdown bound, shared by both listeners.
+    pub limits: Limits,
 }
 
 /// Running listeners; dropping this does not stop them, `shutdown` does.
@@ -76,43 +79,42 @@ impl Running {
 /// Binds both listeners and starts serving `state`.
 pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
     let router = app::build_router(state);
+    let shared = listener::Shared::new(listen.limits);
     let (stop, stopped) = watch::channel(false);
-    let listener = tokio::net::TcpListener::bind(listen.http)
+    let plain = tokio::net::TcpListener::bind(listen.http)
         .await
         .with_context(|| format!("binding {}", listen.http))?;
-    let http = listener.local_addr()?;
+    let http = plain.local_addr()?;
     let mut tasks = Vec::new();
-    let mut http_stopped = stopped.clone();
-    let http_router = router.clone();
-    tasks.push(tokio::spawn(async move {
-        app::serve(listener, http_router, async move {
-            let _ = http_stopped.wait_for(|stop| *stop).await;
-        })
-        .await
-    }));
+    let http_router = router.clone().layer(Extension(ListenerScheme("http")));
+    tasks.push(tokio::spawn(listener::run(
+        plain,
+        None,
+        http_router,
+        shared.clone(),
+        stopped.clone(),
+    )));
     let (https, ca_path) = match listen.https {
         None => (None, None),
         Some((addr, material)) => {
+            // axum-server builds the rustls configuration (with ALPN h2 and http/1.1).
             let config =
                 RustlsConfig::from_pem(material.chain_pem.clone(), material.key_pem.clone())
                     .await
                     .context("loading the TLS certificate and key")?;
-            let handle = axum_server::Handle::new();
-            let tls_router = router.layer(Extension(ListenerScheme("https")));
-            let server = axum_server::bind_rustls(addr, config).handle(handle.clone());
-            tasks.push(tokio::spawn(async move {
-                server.serve(tls_router.into_make_service()).await
-            }));
-            let mut tls_stopped = stopped.clone();
-            let stop_handle = handle.clone();
-            tokio::spawn(async move {
-                let _ = tls_stopped.wait_for(|stop| *stop).await;
-                stop_handle.graceful_shutdown(Some(Duration::from_secs(10)));
-            });
-            let bound = handle
-                .listening()
+            let acceptor = tokio_rustls::TlsAcceptor::from(config.get_inner());
+            let secure = tokio::net::TcpListener::bind(addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
+            let bound = secure.local_addr()?;
+            let tls_router = router.layer(Extension(ListenerScheme("https")));
+            tasks.push(tokio::spawn(listener::run(
+                secure,
+                Some(acceptor),
+                tls_router,
+                shared,
+                stopped,
+            )));
             (Some(bound), Some(material.ca_path))
         }
     };

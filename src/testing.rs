@@ -82,6 +82,7 @@ impl TestTenant {
             Listen {
                 http: loopback(0),
                 https: Some((loopback(0), material)),
+                limits: crate::listener::Limits::default(),
             },
         )
         .await?;

@@ -31,6 +31,9 @@ pub struct Db {
     pub rendered: Arc<RenderedCache>,
     /// The private in-memory database (no `--db`): gone with the process.
     in_memory: bool,
+    /// The database file and the identity it had when opened ([`Db::check_writable`]); `None`
+    /// in memory.
+    file: Option<(std::path::PathBuf, (u64, u64))>,
 }
 
 /// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
@@ -46,6 +49,96 @@ pub struct RenderedCache {
 struct Changes {
     generation: AtomicU64,
     writers: AtomicUsize,
+    /// Why the last write failed, if storage refused it (full disk, read-only file, I/O
+    /// error); cleared by the next write that commits. `/ready` reports it.
+    storage_failure: std::sync::Mutex<Option<String>>,
+    failing: std::sync::atomic::AtomicBool,
+}
+
+impl Changes {
+    /// A write committed: storage works again.
+    fn succeeded(&self) {
+        if self.failing.load(Ordering::Acquire) {
+            self.failing.store(false, Ordering::Release);
+            *self
+                .storage_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+
+    /// A write failed: if storage refused it, `/ready` fails until a write commits.
+    fn failed(&self, error: &sqlx::Error) {
+        if is_storage_error(error) {
+            *self
+                .storage_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = Some(error.to_string());
+            self.failing.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// Which file a path names (device and inode), to notice it being removed or replaced.
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some((metadata.dev(), metadata.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        Some((0, u64::from(metadata.is_file())))
+    }
+}
+
+/// Whether SQLite can write the database file, as a fresh connection sees it: it changes a page
+/// in a transaction it rolls back (in WAL mode `BEGIN IMMEDIATE` alone succeeds on a read-only
+/// file), so nothing reaches the disk. A lock held by another writer counts as writable.
+async fn probe_write(options: &SqliteConnectOptions) -> Result<(), String> {
+    use sqlx::{Connection, Executor};
+    let probe = async {
+        let mut conn = sqlx::SqliteConnection::connect_with(options).await?;
+        let mut result = conn.execute("BEGIN IMMEDIATE").await.map(|_| ());
+        if result.is_ok() {
+            result = conn
+                .execute("CREATE TABLE _tenantsim_write_probe (x)")
+                .await
+                .map(|_| ());
+            result = result.and(conn.execute("ROLLBACK").await.map(|_| ()));
+        }
+        let _ = conn.close().await;
+        result
+    };
+    match probe.await {
+        Ok(()) => Ok(()),
+        Err(sqlx::Error::Database(error))
+            if error
+                .code()
+                .and_then(|c| c.parse::<i32>().ok())
+                .unwrap_or(0)
+                & 0xff
+                == 5 =>
+        {
+            Ok(())
+        }
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// SQLite's primary result codes that mean the database cannot be written at all (as opposed
+/// to a constraint, a busy lock or a bad statement): READONLY, IOERR, CORRUPT, FULL, CANTOPEN,
+/// NOTADB.
+fn is_storage_error(error: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(error) = error else {
+        return matches!(error, sqlx::Error::Io(_));
+    };
+    let code = error
+        .code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .unwrap_or(0);
+    matches!(code & 0xff, 8 | 10 | 11 | 13 | 14 | 26)
 }
 
 /// Held by a write transaction; ends the write when dropped (committed or rolled back).
@@ -90,7 +183,12 @@ impl std::ops::DerefMut for WriteTx {
 impl WriteTx {
     pub async fn commit(self) -> sqlx::Result<()> {
         let Self { tx, _guard } = self;
-        tx.commit().await
+        let result = tx.commit().await;
+        match &result {
+            Ok(()) => _guard.0.succeeded(),
+            Err(error) => _guard.0.failed(error),
+        }
+        result
     }
 }
 
@@ -143,6 +241,7 @@ impl Db {
     /// Opens the database and applies the embedded migrations. `None` is a private in-memory
     /// database that lives as long as this `Db`.
     pub async fn open(path: Option<&Path>) -> anyhow::Result<Self> {
+        let mut file = None;
         let pool = match path {
             Some(path) => {
                 let options = SqliteConnectOptions::new()
@@ -153,10 +252,19 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(std::time::Duration::from_secs(5));
-                SqlitePoolOptions::new()
+                let pool = SqlitePoolOptions::new()
                     .max_connections(4)
-                    .connect_with(options)
-                    .await?
+                    .connect_with(options.clone())
+                    .await?;
+                // A file SQLite can only read would start, answer /ready, then fail every write.
+                if let Err(reason) = probe_write(&options).await {
+                    anyhow::bail!(
+                        "the database file {} cannot be written ({reason}); give a file tenantsim can write (check its permissions, owner and file system) or another --db",
+                        path.display()
+                    );
+                }
+                file = file_identity(path).map(|identity| (path.to_owned(), identity));
+                pool
             }
             None => {
                 // Each parse of `sqlite::memory:` names a new shared-cache database, alive while a
@@ -173,14 +281,42 @@ impl Db {
                     .await?
             }
         };
-        sqlx::migrate!().run(&pool).await?;
-        Ok(Self {
+        let db = Self {
             pool,
             changes: Arc::default(),
             objects: Arc::default(),
             rendered: Arc::default(),
             in_memory: path.is_none(),
-        })
+            file,
+        };
+        sqlx::migrate!().run(&db.pool).await?;
+        Ok(db)
+    }
+
+    /// Whether the database can still take writes that last: the last write did not fail for
+    /// lack of storage (full disk, read-only file system, I/O error), and the path still names
+    /// the file that was opened (removed or replaced, every later write would be lost at the
+    /// next start). Cheap: one `stat`, no connection.
+    pub fn check_writable(&self) -> Result<(), String> {
+        if self.changes.failing.load(Ordering::Acquire) {
+            let failure = self
+                .changes
+                .storage_failure
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            return Err(format!(
+                "the last write failed: {}",
+                failure.unwrap_or_default()
+            ));
+        }
+        match &self.file {
+            Some((path, opened)) if file_identity(path).as_ref() != Some(opened) => Err(format!(
+                "the database file {} was removed or replaced since it was opened",
+                path.display()
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// A rendered body cached under the current write generation.
@@ -291,7 +427,11 @@ impl Db {
     /// Every write to the store goes through here (the object cache depends on it).
     pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
         let guard = WriteGuard::new(self.changes.clone());
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .inspect_err(|error| self.changes.failed(error))?;
         Ok(WriteTx { tx, _guard: guard })
     }
 }

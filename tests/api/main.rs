@@ -9,6 +9,7 @@ mod binary;
 mod body_messages;
 mod common;
 mod concurrency;
+mod connections;
 mod consistency;
 mod control;
 mod delta;
