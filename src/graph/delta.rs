@@ -26,7 +26,12 @@ use crate::store::changes::{self, Change, ChangeRow};
 use crate::store::objects::{self, Cursor, Kind, ListQuery, ObjectRow, Order, Scope};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/groups/delta", get(groups_delta))
+    // The SDKs send the function with its parentheses (`delta()`), some code with its namespace:
+    // Graph answers all three spellings, and `/groups/{id}` must not take them for a group id.
+    Router::new()
+        .route("/groups/delta", get(groups_delta))
+        .route("/groups/delta()", get(groups_delta))
+        .route("/groups/microsoft.graph.delta()", get(groups_delta))
 }
 
 /// The `$deltatoken`: a log position and when it was issued (simulated clock, Unix seconds).

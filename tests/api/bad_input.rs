@@ -730,6 +730,8 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         "/v1.0/users/$count".to_owned(),
         "/v1.0/groups/$count".to_owned(),
         "/v1.0/groups/delta".to_owned(),
+        "/v1.0/groups/delta()".to_owned(),
+        "/beta/groups/microsoft.graph.delta()".to_owned(),
         "/v1.0/servicePrincipals".to_owned(),
         "/v1.0/oauth2PermissionGrants".to_owned(),
         // Not here: `/admin/people/profileCardProperties` and `/policies/permissionGrantPolicies`
