@@ -264,9 +264,7 @@ fn item_path(url: &str, version: ApiVersion, lenient: bool) -> Result<String> {
         return Err(invalid("A batch request cannot contain another batch."));
     }
     let encoded = utf8_percent_encode(&relative, URL_UNSAFE).to_string();
-    let path = format!("/{}{encoded}", version.segment());
-    // As before routing a request of its own: `delta()` and `graph.group` in the routes' spelling.
-    Ok(super::known_paths::function_spelling(&path).unwrap_or(path))
+    Ok(format!("/{}{encoded}", version.segment()))
 }
 
 /// What the outer request lends every item.
@@ -274,6 +272,9 @@ struct Outer {
     version: ApiVersion,
     headers: HeaderMap,
     scheme: Option<ListenerScheme>,
+    /// Lent to every item, so an item in another of Graph's spellings is rerouted as a request
+    /// of its own would be.
+    reroute: Option<super::Reroute>,
     lenient: bool,
 }
 
@@ -336,6 +337,9 @@ fn build_request(outer: &Outer, item: &Item) -> Result<Request> {
     }
     if let Some(scheme) = outer.scheme {
         request.extensions_mut().insert(scheme);
+    }
+    if let Some(reroute) = &outer.reroute {
+        request.extensions_mut().insert(reroute.clone());
     }
     Ok(request)
 }
@@ -419,6 +423,7 @@ async fn batch(
     axum::extract::State(state): axum::extract::State<AppState>,
     dispatch: Option<Extension<Dispatch>>,
     scheme: Option<Extension<ListenerScheme>>,
+    reroute: Option<Extension<super::Reroute>>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
@@ -431,6 +436,7 @@ async fn batch(
         version,
         headers,
         scheme: scheme.map(|Extension(s)| s),
+        reroute: reroute.map(|Extension(r)| r),
         lenient: state.settings.lenient_batch_urls,
     };
     let mut statuses: HashMap<String, u16> = HashMap::new();

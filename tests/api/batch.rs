@@ -338,3 +338,33 @@ async fn beta_batch_runs_items_in_beta() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn items_in_graphs_other_spellings_are_served_like_their_own_requests() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let response = batch(
+        &app,
+        Some(&token),
+        json!({"requests": [
+            {"id": "1", "method": "GET", "url": "/groups/delta()"},
+            {"id": "2", "method": "GET", "url": "/groups/microsoft.graph.delta()"},
+            {"id": "3", "method": "GET", "url": format!("/Groups/{FINANCE}/members/graph.user?$count=true"),
+             "headers": {"ConsistencyLevel": "eventual"}},
+            {"id": "4", "method": "GET", "url": format!("/users/{ADELE}/calendar")}
+        ]}),
+    )
+    .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    for id in ["1", "2", "3"] {
+        let answer = item(&response, id);
+        assert_eq!(answer["status"], 200, "{answer}");
+        assert!(answer["body"]["value"].is_array(), "{answer}");
+    }
+    let answer = item(&response, "4");
+    assert_eq!(answer["status"], 501, "{answer}");
+    assert_eq!(
+        answer["body"]["error"]["code"], "NotImplemented",
+        "{answer}"
+    );
+}
