@@ -10,37 +10,21 @@ binary and connection count, with the new/old ratio of the medians. Used to chec
 """
 import argparse
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench  # noqa: E402  (wrk parsing)
+import bench  # noqa: E402  (start, wrk)
 
 ADELE = "c0a70550-0000-4000-8000-000000000102"
 APP = "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
 
 
-def start(binary, data_dir):
-    proc = subprocess.Popen(
-        [binary, "serve", "--http-port", "0", "--https-port", "0", "--data-dir", data_dir],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**os.environ, "RUST_LOG": "tenantsim=info"},
-    )
-    for line in proc.stdout:
-        found = re.search(r"tenantsim ready on (http://\S+)", line)
-        if found:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-            return proc, found.group(1)
-    raise RuntimeError(f"{binary} exited before its ready line")
-
-
 def measure(binary, connections, seconds):
     with tempfile.TemporaryDirectory() as data_dir:
-        proc, base = start(binary, data_dir)
+        proc, base, _ = bench.start(data_dir, binary=binary)
         try:
             token = subprocess.run(
                 [binary, "token", "--tenant", "contoso.onmicrosoft.com", "--data-dir", data_dir,

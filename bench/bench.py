@@ -30,11 +30,11 @@ def build():
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
 
 
-def start(data_dir, extra=()):
+def start(data_dir, extra=(), binary=BIN):
     """Starts the server on a free port; returns (process, base URL, seconds to ready line)."""
     began = time.perf_counter()
     proc = subprocess.Popen(
-        [BIN, "serve", "--http-port", "0", "--https-port", "0", "--data-dir", data_dir, "--log-format", "pretty", *extra],
+        [binary, "serve", "--http-port", "0", "--https-port", "0", "--data-dir", data_dir, "--log-format", "pretty", *extra],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env={**os.environ, "RUST_LOG": "tenantsim=info"},
     )

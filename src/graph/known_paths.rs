@@ -50,14 +50,35 @@ pub enum Known {
     Unknown,
 }
 
-/// Looks `path` (below the version prefix, e.g. `/users/abc/calendar`) up in Graph's paths.
-pub fn lookup(version: ApiVersion, path: &str) -> Known {
-    let segments: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
+/// The version of a Graph path (any case) and the rest: `/V1.0/users/x` → (V1, `users/x`).
+fn split_version(path: &str) -> Option<(ApiVersion, &str)> {
+    let trimmed = path.trim_start_matches('/');
+    let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
+    if first.eq_ignore_ascii_case("v1.0") {
+        Some((ApiVersion::V1, rest))
+    } else if first.eq_ignore_ascii_case("beta") {
+        Some((ApiVersion::Beta, rest))
+    } else {
+        None
+    }
+}
+
+/// The non-empty segments of `rest` as sent, and each in the form the trie is keyed by.
+fn segments_of(rest: &str) -> (Vec<&str>, Vec<String>) {
+    let sent: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let normalised = sent
+        .iter()
         .map(|s| normalise(&percent_encoding::percent_decode_str(s).decode_utf8_lossy()))
         .collect();
-    match trie(version).root.find(&segments) {
+    (sent, normalised)
+}
+
+/// Looks a Graph path (`/v1.0/users/abc/calendar`, version in any case) up in Graph's paths.
+pub fn lookup(path: &str) -> Known {
+    let Some((version, rest)) = split_version(path) else {
+        return Known::Unknown;
+    };
+    match trie(version).root.find(&segments_of(rest).1) {
         Some(methods) => Known::Path(methods),
         None => Known::Unknown,
     }
@@ -68,48 +89,14 @@ pub fn lookup(version: ApiVersion, path: &str) -> Known {
 /// namespace (`graph.group` → `microsoft.graph.group`), functions without `()`, no empty
 /// segments. `None` if Graph has no such path or it is already canonical. Query untouched.
 pub fn canonical(path: &str) -> Option<String> {
-    let trimmed = path.trim_start_matches('/');
-    let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
-    let version = if first.eq_ignore_ascii_case("v1.0") {
-        ApiVersion::V1
-    } else if first.eq_ignore_ascii_case("beta") {
-        ApiVersion::Beta
-    } else {
-        return None;
-    };
-    let sent: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-    let segments: Vec<String> = sent
-        .iter()
-        .map(|s| normalise(&percent_encoding::percent_decode_str(s).decode_utf8_lossy()))
-        .collect();
+    let (version, rest) = split_version(path)?;
+    let (sent, segments) = segments_of(rest);
     let mut out = vec![version.segment().to_owned()];
     if !trie(version).root.spell(&segments, &sent, &mut out) {
         return None;
     }
     let spelled = format!("/{}", out.join("/"));
     (spelled != path).then_some(spelled)
-}
-
-/// Function and cast segments in the spelling tenantsim routes: `delta()` and
-/// `microsoft.graph.delta()` → `delta`, `graph.group` → `microsoft.graph.group`. Cheap (no
-/// lookup): run before routing, so `/groups/delta()` is not taken for a group id.
-pub fn function_spelling(path: &str) -> Option<String> {
-    let (path, query) = match path.split_once('?') {
-        Some((path, query)) => (path, Some(query)),
-        None => (path, None),
-    };
-    if !path.contains("()") && !path.contains("graph.") {
-        return None;
-    }
-    let spelled: Vec<String> = path.split('/').map(route_spelling).collect();
-    let spelled = spelled.join("/");
-    if spelled == path {
-        return None;
-    }
-    Some(match query {
-        Some(query) => format!("{spelled}?{query}"),
-        None => spelled,
-    })
 }
 
 /// How tenantsim's routes spell a segment Graph spells `segment`.
@@ -309,7 +296,7 @@ mod tests {
     use super::*;
 
     fn methods(version: ApiVersion, path: &str) -> Option<Methods> {
-        match lookup(version, path) {
+        match lookup(&format!("/{}{path}", version.segment())) {
             Known::Path(m) => Some(m),
             Known::Unknown => None,
         }
@@ -337,13 +324,10 @@ mod tests {
 
     #[test]
     fn paths_graph_does_not_have_are_unknown() {
-        assert_eq!(lookup(ApiVersion::V1, "/widgets"), Known::Unknown);
-        assert_eq!(lookup(ApiVersion::V1, "/users/abc/widgets"), Known::Unknown);
-        assert_eq!(
-            lookup(ApiVersion::V1, "/users/abc/manager/widgets"),
-            Known::Unknown
-        );
-        assert_eq!(lookup(ApiVersion::V1, "/"), Known::Unknown);
+        assert_eq!(lookup("/v1.0/widgets"), Known::Unknown);
+        assert_eq!(lookup("/v1.0/users/abc/widgets"), Known::Unknown);
+        assert_eq!(lookup("/v1.0/users/abc/manager/widgets"), Known::Unknown);
+        assert_eq!(lookup("/v1.0/"), Known::Unknown);
     }
 
     #[test]
@@ -351,7 +335,7 @@ mod tests {
         // Beta-only: the profile resource (`/users/{id}/profile`).
         assert!(methods(ApiVersion::Beta, "/users/abc/profile/webAccounts").is_some());
         assert_eq!(
-            lookup(ApiVersion::V1, "/users/abc/profile/webAccounts"),
+            lookup("/v1.0/users/abc/profile/webAccounts"),
             Known::Unknown
         );
     }
@@ -369,32 +353,6 @@ mod tests {
         assert_eq!(canonical("/v1.0/users/x/memberOf"), None);
         assert_eq!(canonical("/v1.0/users/x/widgets"), None);
         assert_eq!(canonical("/v2.0/users"), None);
-    }
-
-    #[test]
-    fn function_spelling_strips_parentheses_and_namespaces() {
-        assert_eq!(
-            function_spelling("/v1.0/groups/delta()").as_deref(),
-            Some("/v1.0/groups/delta")
-        );
-        assert_eq!(
-            function_spelling("/v1.0/groups/microsoft.graph.delta()").as_deref(),
-            Some("/v1.0/groups/delta")
-        );
-        assert_eq!(
-            function_spelling("/v1.0/me/memberOf/graph.group").as_deref(),
-            Some("/v1.0/me/memberOf/microsoft.graph.group")
-        );
-        assert_eq!(function_spelling("/v1.0/users/x"), None);
-        assert_eq!(function_spelling("/v1.0/users/graph.team@x.com"), None);
-        assert_eq!(
-            function_spelling("/groups/delta()?$filter=x/graph.y()").as_deref(),
-            Some("/groups/delta?$filter=x/graph.y()")
-        );
-        assert_eq!(
-            function_spelling("/v1.0/groups/x/members/microsoft.graph.user"),
-            None
-        );
     }
 
     #[test]

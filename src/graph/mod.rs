@@ -79,18 +79,6 @@ pub fn unknown_segment_of(path: &str) -> String {
         .into_owned()
 }
 
-/// The version and the rest of a Graph path (`/v1.0/users/x` → (V1, `/users/x`)).
-fn split_version(path: &str) -> (ApiVersion, &str) {
-    let trimmed = path.trim_start_matches('/');
-    let (first, rest) = trimmed.split_once('/').unwrap_or((trimmed, ""));
-    let version = if first.eq_ignore_ascii_case("beta") {
-        ApiVersion::Beta
-    } else {
-        ApiVersion::V1
-    };
-    (version, rest)
-}
-
 /// The routes without their middleware, so a request whose path Graph accepts in another
 /// spelling is routed once more (the layers have already seen it once).
 #[derive(Clone)]
@@ -125,26 +113,24 @@ pub async fn unknown_path(
             };
         }
     }
-    let method = request.method().clone();
-    let (version, rest) = split_version(uri.path());
-    match known_paths::lookup(version, rest) {
-        known_paths::Known::Path(methods) if methods.allows(method.as_str()) => {
-            not_emulated(&method, uri.path())
-        }
-        known_paths::Known::Path(_) => method_not_allowed_error(),
-        known_paths::Known::Unknown => GraphError::unknown_segment(&unknown_segment_of(uri.path())),
-    }
-    .into_response()
+    let unknown = GraphError::unknown_segment(&unknown_segment_of(uri.path()));
+    graph_has(request.method(), uri.path(), unknown).into_response()
 }
 
 /// A method tenantsim does not serve on a path it routes: 501 if Graph serves it, else 405.
 async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> GraphError {
-    let (version, rest) = split_version(uri.path());
-    match known_paths::lookup(version, rest) {
+    graph_has(&method, uri.path(), method_not_allowed_error())
+}
+
+/// What Graph has at a request tenantsim does not route: 501 if Graph serves the method there,
+/// Graph's 405 if Graph has the path but not the method, else `unknown`.
+fn graph_has(method: &Method, path: &str, unknown: GraphError) -> GraphError {
+    match known_paths::lookup(path) {
         known_paths::Known::Path(methods) if methods.allows(method.as_str()) => {
-            not_emulated(&method, uri.path())
+            not_emulated(method, path)
         }
-        _ => method_not_allowed_error(),
+        known_paths::Known::Path(_) => method_not_allowed_error(),
+        known_paths::Known::Unknown => unknown,
     }
 }
 
