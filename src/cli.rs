@@ -11,10 +11,11 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::app::{self, AppState, Settings};
+use crate::app;
 use crate::auth::keys::{SigningKeys, default_data_dir};
 use crate::auth::token::{self, Subject, TokenRequest};
 use crate::fixtures::{self, FixtureSource};
+use crate::state::{AppState, Settings};
 use crate::store::{self, Db};
 
 #[derive(Debug, Parser)]
@@ -128,7 +129,7 @@ pub struct ServeArgs {
     pub lenient_batch_urls: bool,
     /// Largest body, in bytes, of the import routes (snapshot import, tenant creation, lab
     /// upload). Graph routes keep their own 4 MiB limit.
-    #[arg(long, env = "TENANTSIM_IMPORT_BODY_LIMIT", default_value_t = app::DEFAULT_IMPORT_BODY_LIMIT)]
+    #[arg(long, env = "TENANTSIM_IMPORT_BODY_LIMIT", default_value_t = crate::state::DEFAULT_IMPORT_BODY_LIMIT)]
     pub import_body_limit: usize,
     #[command(flatten)]
     pub limits: crate::listener::LimitArgs,

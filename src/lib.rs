@@ -19,13 +19,16 @@ pub mod listener;
 pub mod odata;
 pub mod policy;
 pub mod portal;
+pub mod protocol;
 pub mod request_context;
 pub mod roles;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod sts;
 pub mod testing;
 pub mod tls;
 pub mod ui;
 
-pub use app::{AppState, Settings, build_router};
+pub use app::build_router;
+pub use state::{AppState, Settings};

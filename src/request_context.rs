@@ -7,8 +7,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::clock::inner_error_date;
+use crate::state::AppState;
 
 /// What an error envelope needs to know about the request it answers.
 #[derive(Debug, Clone)]

@@ -10,9 +10,10 @@ use axum::Extension;
 use axum_server::tls_rustls::RustlsConfig;
 use tokio::sync::watch;
 
-use crate::app::{self, AppState};
-use crate::graph::wire::ListenerScheme;
+use crate::app;
 use crate::listener::{self, Limits};
+use crate::protocol::wire::ListenerScheme;
+use crate::state::AppState;
 use crate::tls::TlsMaterial;
 
 /// Where to listen.

@@ -24,12 +24,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crate::app::{AppState, Settings};
 use crate::auth::keys::SigningKeys;
 use crate::auth::token::{self, Subject, TokenRequest};
 use crate::fixtures::{self, FixtureSource};
 use crate::linkedin::decision::{self, ProfileCard};
 use crate::server::{Listen, Running};
+use crate::state::{AppState, Settings};
 use crate::store::{self, Db};
 
 /// A running tenantsim with one tenant under test (the first of its fixtures).

@@ -8,8 +8,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use tenantsim::graph::list::{self, ListSpec};
-use tenantsim::graph::request::{GraphQuery, parse_pairs};
-use tenantsim::graph::wire::{ApiVersion, Origin};
+use tenantsim::protocol::request::{GraphQuery, parse_pairs};
+use tenantsim::protocol::wire::{ApiVersion, Origin};
 use tenantsim::odata::{
     DIRECTORY_OBJECT, GROUP, OAUTH2_PERMISSION_GRANT, SERVICE_PRINCIPAL, USER, parse_query,
 };

@@ -181,7 +181,7 @@ pub fn check_odata_error(input: &str, error: &ODataError) {
         "{input:?}: {error:?}"
     );
     assert!(!error.message.is_empty(), "{input:?}: empty message");
-    let graph = tenantsim::graph::request::odata_error(error.clone());
+    let graph = tenantsim::protocol::request::odata_error(error.clone());
     assert_eq!(
         graph.status(),
         StatusCode::BAD_REQUEST,

@@ -8,11 +8,11 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::clock::{graph_timestamp, parse_timestamp};
 use crate::error::{GraphError, Result};
-use crate::graph::request::JsonObject;
-use crate::graph::wire::GraphJson;
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::GraphJson;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/_tenantsim/clock", get(show).put(set).delete(reset))

@@ -7,11 +7,11 @@ use axum::response::Response;
 use axum::routing::{delete, get};
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::control::faults::NewRule;
 use crate::error::{GraphError, Result};
-use crate::graph::request::JsonObject;
-use crate::graph::wire::{GraphJson, no_content};
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::{GraphJson, no_content};
+use crate::state::AppState;
 use crate::store;
 
 pub fn router() -> Router<AppState> {

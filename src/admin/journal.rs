@@ -9,10 +9,10 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::control::journal::Filter;
 use crate::error::{GraphError, Result};
-use crate::graph::wire::{GraphJson, no_content};
+use crate::protocol::wire::{GraphJson, no_content};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/_tenantsim/requests", get(list).delete(clear))

@@ -10,10 +10,10 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::error::{GraphError, Result};
-use crate::graph::wire::GraphJson;
 use crate::linkedin::{self, LinkedInSettings, decision};
+use crate::protocol::wire::GraphJson;
+use crate::state::AppState;
 use crate::store;
 
 pub fn router() -> Router<AppState> {
@@ -118,7 +118,7 @@ pub fn write_router() -> Router<AppState> {
 /// LinkedIn app, then the callback below.
 async fn connect_start(
     State(state): State<AppState>,
-    origin: crate::graph::wire::Origin,
+    origin: crate::protocol::wire::Origin,
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<axum::response::Response> {
@@ -253,10 +253,10 @@ struct UpdateLinkedInState {
 async fn update_linked_in_state(
     State(state): State<AppState>,
     Path((key, user)): Path<(String, String)>,
-    crate::graph::request::JsonObject(body): crate::graph::request::JsonObject,
+    crate::protocol::request::JsonObject(body): crate::protocol::request::JsonObject,
 ) -> Result<GraphJson> {
     let request: UpdateLinkedInState =
-        crate::graph::request::typed(serde_json::Value::Object(body), "linkedIn")?;
+        crate::protocol::request::typed(serde_json::Value::Object(body), "linkedIn")?;
     let mut tx = state.db.begin_write().await?;
     let tenant = tenant(&mut tx, &key).await?;
     let row = store::objects::get_user(&mut tx, &tenant.id, &user)
@@ -330,10 +330,10 @@ async fn get_tenant_options(
 async fn update_tenant_options(
     State(state): State<AppState>,
     Path(key): Path<String>,
-    crate::graph::request::JsonObject(body): crate::graph::request::JsonObject,
+    crate::protocol::request::JsonObject(body): crate::protocol::request::JsonObject,
 ) -> Result<GraphJson> {
     let request: TenantOptions =
-        crate::graph::request::typed(serde_json::Value::Object(body), "linkedIn")?;
+        crate::protocol::request::typed(serde_json::Value::Object(body), "linkedIn")?;
     let mut tx = state.db.begin_write().await?;
     let tenant = tenant(&mut tx, &key).await?;
     let mut settings = LinkedInSettings::from_tenant(&tenant);

@@ -19,8 +19,8 @@ use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::error::GraphError;
+use crate::state::AppState;
 
 pub fn router(state: AppState) -> Router<AppState> {
     let keyed = Router::new()

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use crate::app::AppState;
 use crate::fixtures::{self, TenantSeed, export};
+use crate::state::AppState;
 use crate::store;
 
 /// What each tenant resets to, and which tenants a full reset restores.

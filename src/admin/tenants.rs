@@ -16,12 +16,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
 use crate::error::{GraphError, Result};
 use crate::fixtures::{self, FixtureSource, TenantSeed, export};
-use crate::graph::request::{JsonObjectText, typed, typed_text};
-use crate::graph::wire::GraphJson;
 use crate::linkedin::LinkedInSettings;
+use crate::protocol::request::{JsonObjectText, typed, typed_text};
+use crate::protocol::wire::GraphJson;
+use crate::state::AppState;
 use crate::store::{self, tenants::TenantRow};
 
 pub use super::seeds::Seeds;
@@ -211,7 +211,7 @@ fn reset_target(body: &[u8]) -> Result<(bool, bool)> {
         }
     } else {
         let value: Value = serde_json::from_slice(body)
-            .map_err(|_| GraphError::bad_request(crate::graph::request::UNREADABLE_BODY))?;
+            .map_err(|_| GraphError::bad_request(crate::protocol::request::UNREADABLE_BODY))?;
         typed(value, "reset")?
     };
     match request.to.as_deref() {

@@ -7,10 +7,10 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::error::{GraphError, Result};
-use crate::graph::request::JsonObject;
-use crate::graph::wire::GraphJson;
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::GraphJson;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/_tenantsim/throttling", get(show).put(configure))

@@ -11,12 +11,12 @@ use axum::routing::post;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::app::AppState;
 use crate::auth::keys::SigningKeys;
 use crate::auth::token::{self, Subject, TokenRequest};
 use crate::error::{GraphError, Result};
-use crate::graph::request::JsonObject;
-use crate::graph::wire::GraphJson;
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::GraphJson;
+use crate::state::AppState;
 use crate::store;
 
 /// The client app a forged token names when the body gives no `appId`.

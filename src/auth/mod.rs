@@ -14,8 +14,8 @@ use axum::http::header;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, Validation};
 
-use crate::app::AppState;
 use crate::error::GraphError;
+use crate::state::AppState;
 use crate::store;
 use permissions::Permission;
 use token::{Claims, GRAPH_APP_ID, GRAPH_AUDIENCE};

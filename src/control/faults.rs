@@ -18,8 +18,8 @@ use serde_json::json;
 
 use super::rng::SplitMix64;
 use super::{Identity, Surface};
-use crate::app::AppState;
 use crate::request_context;
+use crate::state::AppState;
 use crate::sts::error::AadError;
 
 /// Which requests a rule applies to; every given field must match (case-insensitively).
@@ -381,7 +381,7 @@ fn graph_error(status: u16, code: Option<&str>, message: Option<&str>) -> Respon
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::graph::wire::GRAPH_JSON),
+        HeaderValue::from_static(crate::protocol::wire::GRAPH_JSON),
     );
     response
 }

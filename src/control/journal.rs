@@ -18,9 +18,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{Identity, Surface};
-use crate::app::AppState;
 use crate::error::{ErrorCode, GraphError};
 use crate::request_context;
+use crate::state::AppState;
 
 /// Largest request body kept in an entry, in bytes.
 pub const BODY_CAP: usize = 4 * 1024;
@@ -232,7 +232,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         (body, Bytes::new())
     };
     let form = form_post
-        .then(|| crate::graph::request::parse_pairs(std::str::from_utf8(&bytes).ok()))
+        .then(|| crate::protocol::request::parse_pairs(std::str::from_utf8(&bytes).ok()))
         .and_then(|pairs| pairs.ok());
     let identity = Identity::of(
         surface,

@@ -102,7 +102,7 @@ impl Identity {
             .and_then(from_pairs)
             .or_else(|| basic_user(headers))
             .or_else(|| {
-                let pairs = crate::graph::request::parse_pairs(query).ok()?;
+                let pairs = crate::protocol::request::parse_pairs(query).ok()?;
                 from_pairs(&pairs)
             });
         Self {

@@ -23,8 +23,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::{Identity, Surface};
-use crate::app::AppState;
 use crate::request_context;
+use crate::state::AppState;
 use crate::store;
 
 /// RU per 10 s by tenant size (< 50, 50–500, > 500 users).
@@ -55,7 +55,7 @@ pub fn too_many_requests(retry_after_seconds: u64) -> Response {
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::graph::wire::GRAPH_JSON),
+        HeaderValue::from_static(crate::protocol::wire::GRAPH_JSON),
     );
     headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
     response

@@ -14,12 +14,12 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value};
 
-use super::request::JsonObject;
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{ErrorCode, GraphError, Result};
 use crate::policy::{self, Shape};
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store;
 
 pub fn router() -> Router<AppState> {

@@ -16,10 +16,10 @@ use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 use tower::ServiceExt;
 
-use super::request::JsonObject;
-use super::wire::{ApiVersion, GraphJson, ListenerScheme};
-use crate::app::AppState;
 use crate::error::{ErrorCode, GraphError, Result};
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::{ApiVersion, GraphJson, ListenerScheme};
+use crate::state::AppState;
 
 /// Graph's limit on requests per batch (json-batching.md).
 pub const MAX_REQUESTS: usize = 20;

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::members::count_kind;
-use super::request::{GraphQuery, JsonObject, typed};
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{ErrorCode, GraphError, Result};
+use crate::protocol::request::{GraphQuery, JsonObject, typed};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::{self, objects::Kind};
 
 pub fn router() -> Router<AppState> {

@@ -16,12 +16,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::request::GraphQuery;
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{ErrorCode, GraphError, Result};
 use crate::odata::model;
+use crate::protocol::request::GraphQuery;
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::changes::{self, Change, ChangeRow};
 use crate::store::objects::{self, Cursor, Kind, ListQuery, ObjectRow, Order, Scope};
 

@@ -13,12 +13,12 @@ use uuid::Uuid;
 
 use super::list::{self, ListSpec};
 use super::members::{bind_targets, check_can_add};
-use super::request::{GraphQuery, JsonObject, typed};
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
+use crate::protocol::request::{GraphQuery, JsonObject, typed};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectWrite, objects::Scope};
 
 /// Graph's default property set for groups (group-get.md).

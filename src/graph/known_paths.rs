@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::wire::ApiVersion;
+use crate::protocol::wire::ApiVersion;
 
 const V1_PATHS: &str = include_str!("known_paths/v1.0.txt");
 const BETA_PATHS: &str = include_str!("known_paths/beta.txt");

@@ -4,11 +4,11 @@
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::request::GraphQuery;
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::error::{GraphError, Result};
 use crate::odata::{Expand, QueryOptions, ResourceModel};
+use crate::protocol::request::GraphQuery;
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::objects::{self, Cursor, Kind, ListError, ListQuery, ObjectRow, Order, Scope};
 
 /// What a collection route lists.
@@ -29,6 +29,8 @@ pub fn odata_type(kind: Kind) -> &'static str {
         Kind::User => "#microsoft.graph.user",
         Kind::Group => "#microsoft.graph.group",
         Kind::ServicePrincipal => "#microsoft.graph.servicePrincipal",
+        Kind::Application => "#microsoft.graph.application",
+        Kind::DirectoryRole => "#microsoft.graph.directoryRole",
     }
 }
 
@@ -43,6 +45,10 @@ pub fn render_row(
         Kind::User => super::users::render(&row.id, &row.data, select, version),
         Kind::Group => super::groups::render(&row.id, &row.data, select, version),
         Kind::ServicePrincipal => super::service_principals::render(&row.id, &row.data, select),
+        Kind::Application | Kind::DirectoryRole => {
+            let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
+            wire::project(&row.id, &data, select, &[], true)
+        }
     };
     if !polymorphic {
         return fields;

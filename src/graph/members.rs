@@ -11,12 +11,12 @@ use serde_json::Value;
 
 use super::groups::{self, Group};
 use super::list::{self, ListSpec};
-use super::request::{GraphQuery, JsonObject};
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
+use crate::protocol::request::{GraphQuery, JsonObject};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ListQuery, objects::Order, objects::Scope};
 
 pub fn router() -> Router<AppState> {

@@ -13,18 +13,16 @@ pub mod members;
 pub mod oauth2_permission_grants;
 pub mod people;
 pub mod permission_grant_policies;
-pub mod request;
 pub mod service_principals;
 pub mod users;
-pub mod wire;
 
 use axum::Router;
 use axum::extract::{Extension, OriginalUri};
 use axum::http::Method;
 
-use crate::app::AppState;
 use crate::error::{ErrorCode, GraphError};
-use wire::ApiVersion;
+use crate::protocol::wire::ApiVersion;
+use crate::state::AppState;
 
 /// Entity sets tenantsim serves; an unknown path below one of them names its last segment.
 const KNOWN_SETS: &[&str] = &[

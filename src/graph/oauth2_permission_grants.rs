@@ -11,13 +11,13 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value};
 
-use super::request::{GraphQuery, JsonObject};
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::consent;
 use crate::error::{ErrorCode, GraphError, Result};
 use crate::odata::model;
+use crate::protocol::request::{GraphQuery, JsonObject};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::objects::{Cursor, Kind};
 use crate::store::{
     self,

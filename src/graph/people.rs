@@ -11,11 +11,11 @@ use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use super::request::{JsonObject, typed};
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{ErrorCode, GraphError, Result};
+use crate::protocol::request::{JsonObject, typed};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::{self, tenants::TenantRow};
 
 pub fn router() -> Router<AppState> {

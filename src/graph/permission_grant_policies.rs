@@ -13,11 +13,11 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::builtin::{GRAPH_APP_ID, derived_id};
 use crate::error::{GraphError, Result};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()

@@ -16,12 +16,12 @@ use serde_json::{Map, Value, json};
 
 use super::list::{self, ListSpec};
 use super::oauth2_permission_grants::{self as grants, GrantList};
-use super::request::GraphQuery;
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
+use crate::protocol::request::GraphQuery;
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::{self, apps::GrantScope, objects::Kind, objects::ObjectRow, objects::Scope};
 
 /// Graph's default property set for service principals (serviceprincipal-get.md), with the

@@ -12,12 +12,12 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::list::{self, ListSpec};
-use super::request::{GraphQuery, JsonObject, typed, typed_property};
-use super::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::app::AppState;
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
+use crate::protocol::request::{GraphQuery, JsonObject, typed, typed_property};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectWrite, objects::Scope};
 
 /// Graph's default property set for users (user-list.md): anything else needs `$select`.

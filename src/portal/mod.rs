@@ -12,13 +12,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use crate::app::AppState;
 use crate::auth::{self, Caller, CallerKind};
 use crate::builtin::PORTAL_APP_ID;
 use crate::error::{GraphError, Result};
-use crate::graph::request::JsonObject;
-use crate::graph::wire::GraphJson;
 use crate::linkedin::{LinkedInSettings, settings};
+use crate::protocol::request::JsonObject;
+use crate::protocol::wire::GraphJson;
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, tenants::TenantRow};
 use crate::{consent, roles};
 
@@ -253,7 +253,7 @@ async fn find_group_by_name(
         &format!("displayName eq '{}'", name.replace('\'', "''")),
         &crate::odata::GROUP,
     )
-    .map_err(crate::graph::request::odata_error)?
+    .map_err(crate::protocol::request::odata_error)?
     .filter;
     let query = store::objects::ListQuery {
         scope: store::objects::Scope::All(Kind::Group),

@@ -12,6 +12,10 @@ pub enum Kind {
     User,
     Group,
     ServicePrincipal,
+    /// An app registration (`application`); its service principal is a separate object.
+    Application,
+    /// An activated directory role (`directoryRole`), one per role template in use.
+    DirectoryRole,
 }
 
 impl Kind {
@@ -20,6 +24,8 @@ impl Kind {
             Self::User => "user",
             Self::Group => "group",
             Self::ServicePrincipal => "servicePrincipal",
+            Self::Application => "application",
+            Self::DirectoryRole => "directoryRole",
         }
     }
 
@@ -28,6 +34,8 @@ impl Kind {
             "user" => Some(Self::User),
             "group" => Some(Self::Group),
             "servicePrincipal" => Some(Self::ServicePrincipal),
+            "application" => Some(Self::Application),
+            "directoryRole" => Some(Self::DirectoryRole),
             _ => None,
         }
     }

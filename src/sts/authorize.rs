@@ -14,9 +14,9 @@ use super::error::AadError;
 use super::flows::{PENDING_LIFETIME_SECONDS, PendingKind, PendingSignIn};
 use super::interactive;
 use super::{Form, TenantSegment, clients, pages, resolve_segment, scopes};
-use crate::app::AppState;
-use crate::graph::wire::origin_of;
+use crate::protocol::wire::origin_of;
 use crate::request_context;
+use crate::state::AppState;
 use crate::store::{self, apps::ApplicationRow};
 
 /// The session cookie's name.
@@ -215,7 +215,7 @@ pub async fn authorize_v1(
 }
 
 async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> Response {
-    let params = match crate::graph::request::parse_pairs(parts.uri.query()) {
+    let params = match crate::protocol::request::parse_pairs(parts.uri.query()) {
         Ok(pairs) => Form(pairs),
         Err(_) => {
             return page_error(&AadError::invalid_request(

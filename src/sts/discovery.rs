@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::error::{AadError, AadResult};
 use super::{TenantSegment, resolve_segment};
-use crate::app::AppState;
-use crate::graph::wire::Origin;
+use crate::protocol::wire::Origin;
+use crate::state::AppState;
 
 /// The tenant as discovery documents name it: the GUID, or Entra's `{tenantid}` placeholder
 /// for the multi-tenant segments.

@@ -13,7 +13,7 @@ use super::flows::{
 };
 use super::scopes::{self, ScopeRequest};
 use super::{issue, pages, token};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::objects::{Kind, ListQuery, Order, Scope};
 use crate::store::{self, apps::ApplicationRow, tenants::TenantRow};
 use crate::{builtin, consent, graph_permissions};

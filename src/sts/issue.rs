@@ -9,8 +9,8 @@ use sqlx::SqliteConnection;
 
 use super::error::{AadError, AadResult};
 use super::scopes::ScopeRequest;
-use crate::app::AppState;
 use crate::auth::token::{self, DEFAULT_LIFETIME_SECONDS, Subject, TokenRequest};
+use crate::state::AppState;
 use crate::store::{self, apps::ApplicationRow, objects::ObjectRow, tenants::TenantRow};
 use crate::{builtin, consent, graph_permissions};
 

@@ -21,7 +21,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::{self, tenants::TenantRow};
 use error::AadError;
 
@@ -93,7 +93,7 @@ impl FromRequest<AppState> for Form {
         let text = std::str::from_utf8(&bytes).map_err(|_| {
             AadError::invalid_request(900144, "The request body is not valid UTF-8.")
         })?;
-        crate::graph::request::parse_pairs(Some(text))
+        crate::protocol::request::parse_pairs(Some(text))
             .map(Form)
             .map_err(|_| {
                 AadError::invalid_request(900144, "The request body is not a valid form encoding.")

@@ -18,8 +18,8 @@ use super::interactive::{
 };
 use super::scopes::OIDC_SCOPES;
 use super::{Form, TenantSegment, issue, pages, token};
-use crate::app::AppState;
-use crate::graph::wire::origin_of;
+use crate::protocol::wire::origin_of;
+use crate::state::AppState;
 use crate::store;
 use crate::{builtin, consent, roles};
 
@@ -41,7 +41,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, body: Bytes) ->
     let form = match std::str::from_utf8(&body)
         .ok()
         .filter(|_| is_form)
-        .map(|t| crate::graph::request::parse_pairs(Some(t)))
+        .map(|t| crate::protocol::request::parse_pairs(Some(t)))
     {
         Some(Ok(pairs)) => Form(pairs),
         _ => {

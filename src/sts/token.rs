@@ -18,9 +18,9 @@ use super::flows::{DEVICE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, Redeem
 use super::issue::{self, UserTokens};
 use super::scopes::{self, ScopeRequest};
 use super::{Form, TenantSegment, clients, resolve_segment};
-use crate::app::AppState;
 use crate::fixtures::password_matches;
-use crate::graph::wire::{Origin, origin_of};
+use crate::protocol::wire::{Origin, origin_of};
+use crate::state::AppState;
 use crate::store::{self, apps::ApplicationRow, objects::ObjectRow, tenants::TenantRow};
 
 /// Which token endpoint was called.

@@ -16,9 +16,9 @@ use serde_json::Value;
 
 use super::html::{self, Nav, PageError, PageResult, esc};
 use super::{PREFIX, security};
-use crate::app::AppState;
-use crate::graph::wire::Origin;
 use crate::linkedin::{self, ConnectionState, LinkedInSettings};
+use crate::protocol::wire::Origin;
+use crate::state::AppState;
 use crate::store;
 
 /// The built-in public client the pages sign in with.

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 
 use super::PREFIX;
 use super::html::{self, Nav, PageError, PageResult, esc};
-use crate::app::AppState;
 use crate::linkedin::{LinkedInSettings, settings};
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, tenants::TenantRow};
 
 type FormMap = axum::Form<HashMap<String, String>>;

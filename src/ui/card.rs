@@ -14,8 +14,8 @@ use serde_json::Value;
 
 use super::html::{self, Nav, PageError, PageResult, esc};
 use super::{PREFIX, security};
-use crate::app::AppState;
 use crate::linkedin::decision::{self, Outcome, ProfileCard, Shown};
+use crate::state::AppState;
 use crate::store::objects::Kind;
 
 pub fn router() -> Router<AppState> {

@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use super::PREFIX;
 use super::html::{self, Nav, PageError, PageResult, esc};
-use crate::app::AppState;
 use crate::graph::groups::Group;
 use crate::linkedin::{LinkedInSettings, settings};
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, tenants::TenantRow};
 
 pub fn router() -> Router<AppState> {

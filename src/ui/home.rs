@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::PREFIX;
 use super::html::{self, Nav, PageError, esc};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store;
 
 pub fn router() -> Router<AppState> {

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use super::PREFIX;
 use super::html::{self, Nav, PageResult, esc};
-use crate::app::AppState;
 use crate::control::journal::{Entry, Filter};
+use crate::state::AppState;
 use crate::store;
 
 pub fn router() -> Router<AppState> {

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 
 use super::PREFIX;
 use super::html::{self, Nav, PageError, PageResult, esc};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// `import_limit`: the upload takes what the snapshot import takes.
 pub fn router(import_limit: usize) -> Router<AppState> {

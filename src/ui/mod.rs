@@ -19,7 +19,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::store::{self, objects::Kind, tenants::TenantRow};
 use html::PageError;
 

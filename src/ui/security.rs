@@ -15,7 +15,7 @@ use axum::routing::get;
 
 use super::PREFIX;
 use super::html::{self, Nav, esc};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Cookie proving the admin key was given (an HMAC of the key, never the key).
 pub const KEY_COOKIE: &str = "tenantsim_ui_key";
@@ -144,7 +144,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     }
     let expected = csrf_token();
     let query_token = request.uri().query().and_then(|q| {
-        crate::graph::request::parse_pairs(Some(q))
+        crate::protocol::request::parse_pairs(Some(q))
             .ok()?
             .into_iter()
             .find(|(k, _)| k == "csrf")
@@ -165,7 +165,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let Ok(bytes) = axum::body::to_bytes(body, state.settings.body_limit).await else {
         return refused("The form is too large.");
     };
-    let token = crate::graph::request::parse_pairs(std::str::from_utf8(&bytes).ok())
+    let token = crate::protocol::request::parse_pairs(std::str::from_utf8(&bytes).ok())
         .ok()
         .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf").map(|(_, v)| v));
     match token {

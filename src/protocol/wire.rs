@@ -10,8 +10,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::app::AppState;
 use crate::error::GraphError;
+use crate::state::AppState;
 use crate::store::objects::Cursor;
 
 /// Graph's full JSON media type; clients compare only the part before `;`.

@@ -7,9 +7,9 @@ use axum::http::header;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
-use crate::app::AppState;
 use crate::error::{ErrorCode, GraphError};
 use crate::odata::{self, ODataError, ODataErrorKind, QueryOptions, ResourceModel};
+use crate::state::AppState;
 
 /// The query string, percent-decoded into pairs (order kept), plus the raw form for nextLinks
 /// and whether the client sent `ConsistencyLevel: eventual`.
