@@ -1,85 +1,104 @@
 //! Membership checks — checkMemberGroups, checkMemberObjects, getMemberGroups,
-//! getMemberObjects — on users, groups, directoryObjects and `/me`, plus the `/$count`
-//! segments of users and groups. See directoryobject-checkmembergroups,
+//! getMemberObjects — one handler each for every directory object that has them (users,
+//! groups, servicePrincipals, applications, directoryObjects) and `/me`. See directoryobject-checkmembergroups,
 //! directoryobject-checkmemberobjects, directoryobject-getmembergroups.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, FromRequestParts, MatchedPath, RawPathParams, State};
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::routing::{get, post};
+use axum::http::request::Parts;
+use axum::routing::post;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::members::count_kind;
 use crate::auth::{Caller, permissions};
 use crate::error::{ErrorCode, GraphError, Result};
-use crate::protocol::request::{GraphQuery, JsonObject, typed};
+use crate::protocol::request::{JsonObject, typed};
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind};
 
 pub fn router() -> Router<AppState> {
+    // Each action on every directory object that has it, and on the signed-in user.
     Router::new()
-        .route("/users/$count", get(count_users))
-        .route("/groups/$count", get(count_groups))
-        .route("/users/{user}/checkMemberGroups", post(check_member_groups))
+        .route("/users/{id}/checkMemberGroups", post(check_member_groups))
+        .route("/users/{id}/checkMemberObjects", post(check_member_objects))
+        .route("/users/{id}/getMemberGroups", post(get_member_groups))
+        .route("/users/{id}/getMemberObjects", post(get_member_objects))
+        .route("/groups/{id}/checkMemberGroups", post(check_member_groups))
         .route(
-            "/groups/{group}/checkMemberGroups",
+            "/groups/{id}/checkMemberObjects",
+            post(check_member_objects),
+        )
+        .route("/groups/{id}/getMemberGroups", post(get_member_groups))
+        .route("/groups/{id}/getMemberObjects", post(get_member_objects))
+        .route(
+            "/servicePrincipals/{id}/checkMemberGroups",
             post(check_member_groups),
+        )
+        .route(
+            "/servicePrincipals/{id}/checkMemberObjects",
+            post(check_member_objects),
+        )
+        .route(
+            "/servicePrincipals/{id}/getMemberGroups",
+            post(get_member_groups),
+        )
+        .route(
+            "/servicePrincipals/{id}/getMemberObjects",
+            post(get_member_objects),
         )
         .route(
             "/directoryObjects/{id}/checkMemberGroups",
             post(check_member_groups),
         )
-        .route("/me/checkMemberGroups", post(me_check_member_groups))
-        .route(
-            "/users/{user}/checkMemberObjects",
-            post(check_member_objects),
-        )
-        .route(
-            "/groups/{group}/checkMemberObjects",
-            post(check_member_objects),
-        )
         .route(
             "/directoryObjects/{id}/checkMemberObjects",
             post(check_member_objects),
         )
-        .route("/me/checkMemberObjects", post(me_check_member_objects))
-        .route("/users/{user}/getMemberGroups", post(get_member_groups))
-        .route("/groups/{group}/getMemberGroups", post(get_member_groups))
         .route(
             "/directoryObjects/{id}/getMemberGroups",
             post(get_member_groups),
         )
-        .route("/me/getMemberGroups", post(me_get_member_groups))
-        .route("/users/{user}/getMemberObjects", post(get_member_objects))
-        .route("/groups/{group}/getMemberObjects", post(get_member_objects))
         .route(
             "/directoryObjects/{id}/getMemberObjects",
             post(get_member_objects),
         )
-        .route("/me/getMemberObjects", post(me_get_member_objects))
+        .route("/me/checkMemberGroups", post(check_member_groups))
+        .route("/me/checkMemberObjects", post(check_member_objects))
+        .route("/me/getMemberGroups", post(get_member_groups))
+        .route("/me/getMemberObjects", post(get_member_objects))
 }
 
-/// GET /users/$count — text/plain; needs `ConsistencyLevel: eventual`.
-async fn count_users(
-    caller: Caller,
-    State(state): State<AppState>,
-    query: GraphQuery,
-) -> Result<Response> {
-    caller.require(&permissions::USERS_READ)?;
-    count_kind(&caller, &state, &query, Kind::User).await
+/// The object a `/{set}/{id}/…` route names and the kind its set holds (`None` for
+/// `directoryObjects`); `key` is `None` on `/me/…`.
+pub struct SubjectKey {
+    pub key: Option<String>,
+    pub kind: Option<Kind>,
 }
 
-/// GET /groups/$count — text/plain; needs `ConsistencyLevel: eventual`.
-async fn count_groups(
-    caller: Caller,
-    State(state): State<AppState>,
-    query: GraphQuery,
-) -> Result<Response> {
-    caller.require(&permissions::GROUPS_READ)?;
-    count_kind(&caller, &state, &query, Kind::Group).await
+impl<S: Send + Sync> FromRequestParts<S> for SubjectKey {
+    type Rejection = GraphError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| GraphError::bad_request("The request URL's path could not be read."))?;
+        let key = params.iter().next().map(|(_, value)| value.to_owned());
+        let set = parts
+            .extensions
+            .get::<MatchedPath>()
+            .and_then(|p| p.as_str().trim_start_matches('/').split('/').nth(1))
+            .unwrap_or("");
+        let kind = match set {
+            "users" => Some(Kind::User),
+            "groups" => Some(Kind::Group),
+            "servicePrincipals" => Some(Kind::ServicePrincipal),
+            "applications" => Some(Kind::Application),
+            _ => None,
+        };
+        Ok(Self { key, kind })
+    }
 }
 
 #[derive(Deserialize)]
@@ -103,20 +122,25 @@ struct GetMemberGroups {
 /// Graph caps getMemberGroups at 11,000 results.
 const MEMBER_GROUPS_LIMIT: usize = 11_000;
 
-/// Resolves the object a check runs on (a user by id or UPN, or any object by id). The
-/// permission is checked first: a caller without it must not learn which ids exist (403, not
-/// 404).
-async fn subject(state: &AppState, caller: &Caller, key: &str) -> Result<String> {
+/// Resolves the object a check runs on (a user by id or UPN, or any object by id; `/me`: the
+/// signed-in user). The permission is checked first: a caller without it must not learn which
+/// ids exist (403, not 404).
+async fn subject(state: &AppState, caller: &Caller, subject: &SubjectKey) -> Result<String> {
+    let Some(key) = subject.key.as_deref() else {
+        return Ok(super::users::me(caller)?.to_owned());
+    };
     caller.require(&permissions::MEMBERSHIP_READ)?;
     let tenant = caller.tenant.as_str();
     let mut conn = state.db.pool.acquire().await?;
-    if let Some(row) = store::objects::get_object(&mut conn, tenant, key).await? {
-        return Ok(row.id);
-    }
-    let row = store::objects::get_user(&mut conn, tenant, key)
-        .await?
-        .ok_or_else(|| GraphError::not_found(key))?;
-    Ok(row.id)
+    let row = match subject.kind {
+        Some(Kind::User) => store::objects::get_user(&mut conn, tenant, key).await?,
+        Some(kind) => store::objects::get_by_kind(&mut conn, tenant, kind, key).await?,
+        None => match store::objects::get_object(&mut conn, tenant, key).await? {
+            Some(row) => Some(row),
+            None => store::objects::get_user(&mut conn, tenant, key).await?,
+        },
+    };
+    Ok(row.ok_or_else(|| GraphError::not_found(key))?.id)
 }
 
 fn guids(ids: &[String], property: &str) -> Result<Vec<String>> {
@@ -213,103 +237,56 @@ async fn run_get(
     Ok(strings(origin, version, ids))
 }
 
-/// POST /{users|groups|directoryObjects}/{id}/checkMemberGroups — transitive, ≤ 20 ids.
+/// POST …/checkMemberGroups — transitive, ≤ 20 ids.
 async fn check_member_groups(
     caller: Caller,
     State(state): State<AppState>,
     Extension(version): Extension<ApiVersion>,
     origin: Origin,
-    Path(key): Path<String>,
+    key: SubjectKey,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
     let id = subject(&state, &caller, &key).await?;
     run_check(&state, &caller, version, &origin, &id, body, false).await
 }
 
-/// POST /me/checkMemberGroups.
-async fn me_check_member_groups(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(body): JsonObject,
-) -> Result<GraphJson> {
-    let id = super::users::me(&caller)?.to_owned();
-    run_check(&state, &caller, version, &origin, &id, body, false).await
-}
-
-/// POST /{users|groups|directoryObjects}/{id}/checkMemberObjects — transitive, ≤ 20 ids.
-// Divergence: only groups are matched; tenantsim has no directoryRole or administrativeUnit objects.
+/// POST …/checkMemberObjects — transitive, ≤ 20 ids.
+// Divergence: only groups (and, once activated, directory roles) are matched; tenantsim has no
+// administrativeUnit objects.
 async fn check_member_objects(
     caller: Caller,
     State(state): State<AppState>,
     Extension(version): Extension<ApiVersion>,
     origin: Origin,
-    Path(key): Path<String>,
+    key: SubjectKey,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
     let id = subject(&state, &caller, &key).await?;
     run_check(&state, &caller, version, &origin, &id, body, true).await
 }
 
-/// POST /me/checkMemberObjects.
-async fn me_check_member_objects(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(body): JsonObject,
-) -> Result<GraphJson> {
-    let id = super::users::me(&caller)?.to_owned();
-    run_check(&state, &caller, version, &origin, &id, body, true).await
-}
-
-/// POST /{users|groups|directoryObjects}/{id}/getMemberGroups.
+/// POST …/getMemberGroups.
 async fn get_member_groups(
     caller: Caller,
     State(state): State<AppState>,
     Extension(version): Extension<ApiVersion>,
     origin: Origin,
-    Path(key): Path<String>,
+    key: SubjectKey,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
     let id = subject(&state, &caller, &key).await?;
     run_get(&state, &caller, version, &origin, &id, body).await
 }
 
-/// POST /me/getMemberGroups.
-async fn me_get_member_groups(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(body): JsonObject,
-) -> Result<GraphJson> {
-    let id = super::users::me(&caller)?.to_owned();
-    run_get(&state, &caller, version, &origin, &id, body).await
-}
-
-/// POST /{users|groups|directoryObjects}/{id}/getMemberObjects (groups only, as above).
+/// POST …/getMemberObjects (groups only, as above).
 async fn get_member_objects(
     caller: Caller,
     State(state): State<AppState>,
     Extension(version): Extension<ApiVersion>,
     origin: Origin,
-    Path(key): Path<String>,
+    key: SubjectKey,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
     let id = subject(&state, &caller, &key).await?;
-    run_get(&state, &caller, version, &origin, &id, body).await
-}
-
-/// POST /me/getMemberObjects.
-async fn me_get_member_objects(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(body): JsonObject,
-) -> Result<GraphJson> {
-    let id = super::users::me(&caller)?.to_owned();
     run_get(&state, &caller, version, &origin, &id, body).await
 }

@@ -125,7 +125,7 @@ fn render_group(
     select: Option<&[&str]>,
     version: ApiVersion,
 ) -> Map<String, Value> {
-    let fields = super::groups::render(&row.id, &row.data, select, version);
+    let fields = super::resource::render_row(row, select, version);
     if fields.contains_key("id") {
         return fields;
     }

@@ -1,25 +1,23 @@
-//! Groups: list, get, create (security, Microsoft 365, dynamic), update, delete.
+//! Groups: the `groups` resource declaration (list, get, `$count`, create — security,
+//! Microsoft 365, dynamic — update, delete through `graph::resource`) and its special rules.
 //! See <https://learn.microsoft.com/graph/api/resources/group>, group-list, group-get,
 //! group-post-groups, group-update and group-delete.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::list::{self, ListSpec};
 use super::members::{bind_targets, check_can_add};
+use super::resource::{self, DirectoryResource, WritableResource, Write};
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
-use crate::protocol::request::{GraphQuery, JsonObject, typed};
-use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::protocol::request::typed;
+use crate::protocol::wire::{self, ApiVersion};
 use crate::state::AppState;
-use crate::store::{self, objects::Kind, objects::ObjectWrite, objects::Scope};
+use crate::store::{self, objects::Kind, objects::ObjectRow};
 
 /// Graph's default property set for groups (group-get.md).
 pub const DEFAULT_PROPERTIES: &[&str] = &[
@@ -136,76 +134,140 @@ const READ_ONLY: &[&str] = &[
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/groups", get(list_groups).post(create_group))
+        .route(
+            "/groups",
+            get(resource::list::<Groups>).post(resource::create::<Groups>),
+        )
+        .route("/groups/$count", get(resource::count::<Groups>))
         .route(
             "/groups/{group}",
-            get(get_group).patch(update_group).delete(delete_group),
+            get(resource::get::<Groups>)
+                .patch(resource::update::<Groups>)
+                .delete(resource::delete::<Groups>),
         )
 }
 
-pub fn render(
-    id: &str,
-    data: &str,
-    select: Option<&[&str]>,
-    version: ApiVersion,
-) -> Map<String, Value> {
-    let data: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    wire::project(
-        id,
-        &data,
-        select,
-        DEFAULT_PROPERTIES,
-        version == ApiVersion::Beta,
-    )
-}
+/// The `groups` entity set. See group-list, group-get, group-post-groups, group-update,
+/// group-delete.
+pub struct Groups;
 
-/// GET /groups — group-list. Permissions: `permissions::GROUPS_READ`.
-async fn list_groups(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-) -> Result<GraphJson> {
-    caller.require(&permissions::GROUPS_READ)?;
-    let spec = ListSpec {
-        scope: Scope::All(Kind::Group),
-        kind: None,
-        model: &model::GROUP,
-        context_path: "groups",
-        polymorphic: false,
-    };
-    list::list(&state, &caller.tenant, version, &origin, &query, &spec).await
-}
+impl DirectoryResource for Groups {
+    const SET: &'static str = "groups";
+    const KIND: Kind = Kind::Group;
+    const MODEL: &'static model::ResourceModel = &model::GROUP;
+    const READ: &'static permissions::Permission = &permissions::GROUPS_READ;
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
 
-/// GET /groups/{id} — group-get. Permissions: `permissions::GROUPS_READ`.
-async fn get_group(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-    Path(id): Path<String>,
-) -> Result<GraphJson> {
-    caller.require(&permissions::GROUPS_READ)?;
-    let options = query.entity_options(&model::GROUP)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let row = load(&mut conn, &caller.tenant, &id).await?;
-    let select = options.select.as_deref();
-    let mut fields = render(&row.id, &row.data, select, version);
-    if let Some(expand) = &options.expand {
-        list::expand_members(
-            &mut conn,
-            &caller.tenant,
-            version,
-            &row,
-            expand,
-            &mut fields,
+    fn render(
+        id: &str,
+        data: &Map<String, Value>,
+        select: Option<&[&str]>,
+        version: ApiVersion,
+    ) -> Map<String, Value> {
+        wire::project(
+            id,
+            data,
+            select,
+            DEFAULT_PROPERTIES,
+            version == ApiVersion::Beta,
         )
-        .await?;
     }
-    let context = wire::context_url(&origin, version, "groups", select, true);
-    Ok(GraphJson(StatusCode::OK, wire::entity(context, fields)))
+}
+
+impl WritableResource for Groups {
+    const CREATE: &'static permissions::Permission = &permissions::GROUPS_WRITE;
+    const UPDATE: &'static permissions::Permission = &permissions::GROUPS_WRITE;
+    const DELETE: &'static permissions::Permission = &permissions::GROUPS_WRITE;
+
+    /// group-post-groups: Graph's validation, server-set values (SID, Microsoft 365 mail), then
+    /// `owners@odata.bind` and `members@odata.bind` in the same transaction.
+    async fn create(
+        write: &mut Write<'_>,
+        mut body: Map<String, Value>,
+    ) -> Result<(String, Map<String, Value>)> {
+        let member_binds = bind_targets(body.remove("members@odata.bind"), "members@odata.bind")?;
+        let owner_binds = bind_targets(body.remove("owners@odata.bind"), "owners@odata.bind")?;
+        let mut group: Group = typed(Value::Object(body), "Group")?;
+        validate(&group)?;
+        let uuid = Uuid::new_v4();
+        let id = uuid.to_string();
+        let now = crate::clock::graph_timestamp(write.state.clock.now());
+        group.created_date_time = Some(now.clone());
+        group.security_identifier = Some(security_identifier(&uuid));
+        if group.is_dynamic() && group.membership_rule_processing_state.is_none() {
+            group.membership_rule_processing_state = Some("On".to_owned());
+        }
+        if group.is_unified() {
+            group.renewed_date_time = Some(now);
+            if group.mail.is_none() {
+                let domains = store::tenants::tenant_domains(write.tx, write.tenant).await?;
+                let domain = default_domain(&domains);
+                let nickname = group.mail_nickname.clone().unwrap_or_default();
+                group.mail = Some(format!("{nickname}@{domain}"));
+                group.proxy_addresses = vec![format!("SMTP:{nickname}@{domain}")];
+            }
+        }
+        let data = stored(&group)?;
+        resource::insert(write, Kind::Group, &id, &data, None).await?;
+        // Owners are accepted and checked for existence; tenantsim does not model ownership yet.
+        for owner in &owner_binds {
+            store::objects::get_object(write.tx, write.tenant, owner)
+                .await?
+                .ok_or_else(|| GraphError::not_found(owner))?;
+        }
+        for member in &member_binds {
+            check_can_add(write.tx, write.tenant, &id, &group, member).await?;
+            store::members::add_member(write.tx, write.tenant, &id, member).await?;
+        }
+        Ok((id, data))
+    }
+
+    /// group-update; also `members@odata.bind` (≤ 20). The whole request fails if any bind is
+    /// bad: the transaction is dropped uncommitted.
+    async fn update(
+        write: &mut Write<'_>,
+        row: &ObjectRow,
+        mut patch: Map<String, Value>,
+    ) -> Result<()> {
+        let member_binds = bind_targets(patch.remove("members@odata.bind"), "members@odata.bind")?;
+        let group: Group = typed(Value::Object(resource::merge(row, patch)), "Group")?;
+        validate(&group)?;
+        resource::replace(write, Kind::Group, &row.id, &stored(&group)?).await?;
+        for member in &member_binds {
+            check_can_add(write.tx, write.tenant, &row.id, &group, member).await?;
+            if !store::members::add_member(write.tx, write.tenant, &row.id, member).await? {
+                return Err(super::members::already_member());
+            }
+        }
+        Ok(())
+    }
+
+    /// Member binds need `GroupMember.ReadWrite.All`; anything else, or an empty body, the
+    /// group write permission (else a caller without any role could probe which group ids
+    /// exist: 204 vs 404).
+    fn authorize_update(caller: &Caller, patch: &Map<String, Value>) -> Result<()> {
+        let binds = patch
+            .get("members@odata.bind")
+            .and_then(Value::as_array)
+            .is_some_and(|binds| !binds.is_empty());
+        if patch.keys().any(|k| k != "members@odata.bind") || !binds {
+            caller.require(&permissions::GROUPS_WRITE)?;
+        }
+        if binds {
+            caller.require(&permissions::GROUP_MEMBERS_WRITE)?;
+        }
+        Ok(())
+    }
+}
+
+/// The typed group as stored JSON.
+fn stored(group: &Group) -> Result<Map<String, Value>> {
+    match serde_json::to_value(group).map_err(GraphError::internal)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(GraphError::internal(anyhow::anyhow!(
+            "a group is a JSON object"
+        ))),
+    }
 }
 
 /// A group row by id, or Graph's 404.
@@ -288,135 +350,6 @@ pub fn security_identifier(id: &Uuid) -> String {
     let bytes = id.to_bytes_le();
     let word = |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
     format!("S-1-12-1-{}-{}-{}-{}", word(0), word(4), word(8), word(12))
-}
-
-/// POST /groups — group-post-groups. 201. Permissions: `permissions::GROUPS_WRITE`.
-async fn create_group(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(mut body): JsonObject,
-) -> Result<GraphJson> {
-    caller.require(&permissions::GROUPS_WRITE)?;
-    let member_binds = bind_targets(body.remove("members@odata.bind"), "members@odata.bind")?;
-    let owner_binds = bind_targets(body.remove("owners@odata.bind"), "owners@odata.bind")?;
-    READ_ONLY.iter().for_each(|key| {
-        body.remove(*key);
-    });
-    let mut group: Group = typed(Value::Object(body), "Group")?;
-    validate(&group)?;
-    let uuid = Uuid::new_v4();
-    let id = uuid.to_string();
-    let now = crate::clock::graph_timestamp(state.clock.now());
-    group.created_date_time = Some(now.clone());
-    group.security_identifier = Some(security_identifier(&uuid));
-    if group.is_dynamic() && group.membership_rule_processing_state.is_none() {
-        group.membership_rule_processing_state = Some("On".to_owned());
-    }
-    let mut tx = state.db.begin_write().await?;
-    if group.is_unified() {
-        group.renewed_date_time = Some(now);
-        if group.mail.is_none() {
-            let domains = store::tenants::tenant_domains(&mut tx, &caller.tenant).await?;
-            let domain = default_domain(&domains);
-            let nickname = group.mail_nickname.clone().unwrap_or_default();
-            group.mail = Some(format!("{nickname}@{domain}"));
-            group.proxy_addresses = vec![format!("SMTP:{nickname}@{domain}")];
-        }
-    }
-    let data = serde_json::to_string(&group).map_err(GraphError::internal)?;
-    let write = ObjectWrite {
-        id: &id,
-        kind: Kind::Group,
-        display_name: group.display_name.as_deref(),
-        user_principal_name: None,
-        app_id: None,
-        data: &data,
-    };
-    store::objects::insert_object(&mut tx, &caller.tenant, &write, None).await?;
-    // Owners are accepted and checked for existence; tenantsim does not model ownership yet.
-    for owner in &owner_binds {
-        store::objects::get_object(&mut tx, &caller.tenant, owner)
-            .await?
-            .ok_or_else(|| GraphError::not_found(owner))?;
-    }
-    for member in &member_binds {
-        check_can_add(&mut tx, &caller.tenant, &id, &group, member).await?;
-        store::members::add_member(&mut tx, &caller.tenant, &id, member).await?;
-    }
-    tx.commit().await?;
-    let context = wire::context_url(&origin, version, "groups", None, true);
-    Ok(GraphJson(
-        StatusCode::CREATED,
-        wire::entity(context, render(&id, &data, None, version)),
-    ))
-}
-
-/// PATCH /groups/{id} — group-update; also `members@odata.bind` (≤ 20). 204.
-/// Permissions: `permissions::GROUPS_WRITE` (`GROUP_MEMBERS_WRITE` for member binds).
-async fn update_group(
-    caller: Caller,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    JsonObject(mut body): JsonObject,
-) -> Result<Response> {
-    let member_binds = bind_targets(body.remove("members@odata.bind"), "members@odata.bind")?;
-    READ_ONLY.iter().for_each(|key| {
-        body.remove(*key);
-    });
-    // An empty body still needs the write permission: otherwise a caller without any role
-    // could probe which group ids exist (204 vs 404).
-    if !body.is_empty() || member_binds.is_empty() {
-        caller.require(&permissions::GROUPS_WRITE)?;
-    }
-    if !member_binds.is_empty() {
-        caller.require(&permissions::GROUP_MEMBERS_WRITE)?;
-    }
-    let mut tx = state.db.begin_write().await?;
-    let row = load(&mut tx, &caller.tenant, &id).await?;
-    let mut merged: Map<String, Value> =
-        serde_json::from_str(&row.data).map_err(GraphError::internal)?;
-    for (name, value) in body {
-        merged.insert(name, value);
-    }
-    merged.retain(|_, v| !v.is_null());
-    let group: Group = typed(Value::Object(merged), "Group")?;
-    validate(&group)?;
-    let data = serde_json::to_string(&group).map_err(GraphError::internal)?;
-    let write = ObjectWrite {
-        id: &row.id,
-        kind: Kind::Group,
-        display_name: group.display_name.as_deref(),
-        user_principal_name: None,
-        app_id: None,
-        data: &data,
-    };
-    store::objects::update_object(&mut tx, &caller.tenant, &write).await?;
-    // The whole request fails if any bind is bad: the transaction is dropped uncommitted.
-    for member in &member_binds {
-        check_can_add(&mut tx, &caller.tenant, &row.id, &group, member).await?;
-        if !store::members::add_member(&mut tx, &caller.tenant, &row.id, member).await? {
-            return Err(super::members::already_member());
-        }
-    }
-    tx.commit().await?;
-    Ok(wire::no_content())
-}
-
-/// DELETE /groups/{id} — group-delete. 204. Permissions: `permissions::GROUPS_WRITE`.
-// Divergence: Graph keeps Microsoft 365 groups in deleted items for 30 days; tenantsim deletes (D15).
-async fn delete_group(
-    caller: Caller,
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-) -> Result<Response> {
-    caller.require(&permissions::GROUPS_WRITE)?;
-    let mut tx = state.db.begin_write().await?;
-    let row = load(&mut tx, &caller.tenant, &id).await?;
-    store::objects::delete_object(&mut tx, &caller.tenant, &row.id, Kind::Group).await?;
-    tx.commit().await?;
-    Ok(wire::no_content())
 }
 
 #[cfg(test)]

@@ -34,22 +34,15 @@ pub fn odata_type(kind: Kind) -> &'static str {
     }
 }
 
-/// Renders one object with its kind's default property set (or `$select`).
+/// Renders one object with its kind's default property set (or `$select`), with
+/// `@odata.type` first when the list mixes kinds.
 pub fn render_row(
     row: &ObjectRow,
     select: Option<&[&str]>,
     version: ApiVersion,
     polymorphic: bool,
 ) -> Map<String, Value> {
-    let fields = match row.kind() {
-        Kind::User => super::users::render(&row.id, &row.data, select, version),
-        Kind::Group => super::groups::render(&row.id, &row.data, select, version),
-        Kind::ServicePrincipal => super::service_principals::render(&row.id, &row.data, select),
-        Kind::Application | Kind::DirectoryRole => {
-            let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
-            wire::project(&row.id, &data, select, &[], true)
-        }
-    };
+    let fields = super::resource::render_row(row, select, version);
     if !polymorphic {
         return fields;
     }

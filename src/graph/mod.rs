@@ -13,6 +13,7 @@ pub mod members;
 pub mod oauth2_permission_grants;
 pub mod people;
 pub mod permission_grant_policies;
+pub mod resource;
 pub mod service_principals;
 pub mod users;
 

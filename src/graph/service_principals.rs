@@ -14,15 +14,15 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use super::list::{self, ListSpec};
 use super::oauth2_permission_grants::{self as grants, GrantList};
+use super::resource::{self, DirectoryResource};
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::GraphQuery;
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
-use crate::store::{self, apps::GrantScope, objects::Kind, objects::ObjectRow, objects::Scope};
+use crate::store::{self, apps::GrantScope, objects::Kind, objects::ObjectRow};
 
 /// Graph's default property set for service principals (serviceprincipal-get.md), with the
 /// value written when tenantsim stores none (`[]` for collections, otherwise `null`).
@@ -67,8 +67,18 @@ const DEFAULT_PROPERTIES: &[(&str, bool)] = &[
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/servicePrincipals", get(list_service_principals))
-        .route("/servicePrincipals/{sp}", get(get_service_principal))
+        .route(
+            "/servicePrincipals",
+            get(resource::list::<ServicePrincipals>),
+        )
+        .route(
+            "/servicePrincipals/$count",
+            get(resource::count::<ServicePrincipals>),
+        )
+        .route(
+            "/servicePrincipals/{sp}",
+            get(resource::get::<ServicePrincipals>),
+        )
         .route(
             "/servicePrincipals(appId={key}",
             get(get_service_principal_by_app_id),
@@ -87,66 +97,44 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Renders a stored service principal: Graph's default set (missing values as `null` or
-/// `[]`) plus whatever else is stored, or exactly `$select`.
-pub fn render(id: &str, data: &str, select: Option<&[&str]>) -> Map<String, Value> {
-    let data: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    if select.is_some() {
-        return wire::project(id, &data, select, &[], false);
-    }
-    let mut out = Map::new();
-    for (name, collection) in DEFAULT_PROPERTIES {
-        let value = match *name {
-            "id" => Value::String(id.to_owned()),
-            _ => data.get(*name).cloned().unwrap_or(if *collection {
-                json!([])
-            } else {
-                Value::Null
-            }),
-        };
-        out.insert((*name).to_owned(), value);
-    }
-    for (name, value) in data {
-        out.entry(name).or_insert(value);
-    }
-    out
-}
+/// The `servicePrincipals` entity set. See serviceprincipal-list and serviceprincipal-get.
+pub struct ServicePrincipals;
 
-/// GET /servicePrincipals — serviceprincipal-list. `$filter` on `appId`, `displayName`
-/// (`eq`, `startsWith`) and the other whitelisted properties.
-/// Permissions: `permissions::SERVICE_PRINCIPALS_READ`.
-async fn list_service_principals(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-) -> Result<GraphJson> {
-    caller.require(&permissions::SERVICE_PRINCIPALS_READ)?;
-    let spec = ListSpec {
-        scope: Scope::All(Kind::ServicePrincipal),
-        kind: None,
-        model: &model::SERVICE_PRINCIPAL,
-        context_path: "servicePrincipals",
-        polymorphic: false,
-    };
-    list::list(&state, &caller.tenant, version, &origin, &query, &spec).await
-}
+impl DirectoryResource for ServicePrincipals {
+    const SET: &'static str = "servicePrincipals";
+    const KIND: Kind = Kind::ServicePrincipal;
+    const MODEL: &'static model::ResourceModel = &model::SERVICE_PRINCIPAL;
+    const READ: &'static permissions::Permission = &permissions::SERVICE_PRINCIPALS_READ;
+    const READ_ONLY: &'static [&'static str] = &["id", "deletedDateTime"];
 
-/// GET /servicePrincipals/{id} — serviceprincipal-get.
-/// Permissions: `permissions::SERVICE_PRINCIPALS_READ`.
-async fn get_service_principal(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-    Path(sp): Path<String>,
-) -> Result<GraphJson> {
-    caller.require(&permissions::SERVICE_PRINCIPALS_READ)?;
-    let options = query.entity_options(&model::SERVICE_PRINCIPAL)?;
-    let row = load(&state, &caller.tenant, &sp).await?;
-    entity(&origin, version, &row, options.select.as_deref())
+    /// Graph's default set (missing values as `null` or `[]`) plus whatever else is stored, or
+    /// exactly `$select`; the same in beta.
+    fn render(
+        id: &str,
+        data: &Map<String, Value>,
+        select: Option<&[&str]>,
+        _version: ApiVersion,
+    ) -> Map<String, Value> {
+        if select.is_some() {
+            return wire::project(id, data, select, &[], false);
+        }
+        let mut out = Map::new();
+        for (name, collection) in DEFAULT_PROPERTIES {
+            let value = match *name {
+                "id" => Value::String(id.to_owned()),
+                _ => data.get(*name).cloned().unwrap_or(if *collection {
+                    json!([])
+                } else {
+                    Value::Null
+                }),
+            };
+            out.insert((*name).to_owned(), value);
+        }
+        for (name, value) in data {
+            out.entry(name.clone()).or_insert_with(|| value.clone());
+        }
+        out
+    }
 }
 
 /// GET /servicePrincipals(appId='{appId}') — serviceprincipal-get by application id.
@@ -181,18 +169,19 @@ fn entity(
     select: Option<&[&str]>,
 ) -> Result<GraphJson> {
     let context = wire::context_url(origin, version, "servicePrincipals", select, true);
+    let data = resource::data_of(row);
     Ok(GraphJson(
         StatusCode::OK,
-        wire::entity(context, render(&row.id, &row.data, select)),
+        wire::entity(
+            context,
+            ServicePrincipals::render(&row.id, &data, select, version),
+        ),
     ))
 }
 
 /// A service principal of the caller's tenant, or Graph's 404.
 async fn load(state: &AppState, tenant: &str, id: &str) -> Result<ObjectRow> {
-    let mut conn = state.db.pool.acquire().await?;
-    store::objects::get_by_kind(&mut conn, tenant, Kind::ServicePrincipal, id)
-        .await?
-        .ok_or_else(|| GraphError::not_found(id))
+    resource::load::<ServicePrincipals>(state, tenant, id).await
 }
 
 /// GET /servicePrincipals/{id}/oauth2PermissionGrants — serviceprincipal-list-oauth2permissiongrants:

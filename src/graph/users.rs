@@ -1,24 +1,24 @@
-//! Users: list, get (by id or userPrincipalName), create, update, delete, and `/me`.
+//! Users: the `users` resource declaration (list, get by id or userPrincipalName, `$count`,
+//! create, update, delete through `graph::resource`) with its special rules, and `/me`.
 //! See <https://learn.microsoft.com/graph/api/resources/user> and the user-list, user-get,
 //! user-post-users, user-update and user-delete pages.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Extension, State};
+use axum::response::Response;
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::list::{self, ListSpec};
+use super::resource::{self, DirectoryResource, WritableResource, Write};
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::{GraphQuery, JsonObject, typed, typed_property};
-use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::protocol::wire::{self, ApiVersion, Origin};
 use crate::state::AppState;
-use crate::store::{self, objects::Kind, objects::ObjectWrite, objects::Scope};
+use crate::store::{self, objects::Kind, objects::ObjectRow};
 
 /// Graph's default property set for users (user-list.md): anything else needs `$select`.
 pub const DEFAULT_PROPERTIES: &[&str] = &[
@@ -132,12 +132,148 @@ const READ_ONLY: &[&str] = &[
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/users", get(list_users).post(create_user))
+        .route(
+            "/users",
+            get(resource::list::<Users>).post(resource::create::<Users>),
+        )
+        .route("/users/$count", get(resource::count::<Users>))
         .route(
             "/users/{user}",
-            get(get_user).patch(update_user).delete(delete_user),
+            get(resource::get::<Users>)
+                .patch(resource::update::<Users>)
+                .delete(resource::delete::<Users>),
         )
         .route("/me", get(get_me).patch(update_me))
+}
+
+/// The `users` entity set. See user-list, user-get, user-post-users, user-update, user-delete.
+pub struct Users;
+
+impl DirectoryResource for Users {
+    const SET: &'static str = "users";
+    const KIND: Kind = Kind::User;
+    const MODEL: &'static model::ResourceModel = &model::USER;
+    const READ: &'static permissions::Permission = &permissions::USERS_READ;
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+
+    /// The default set (user-list.md); beta returns every stored property.
+    fn render(
+        id: &str,
+        data: &Map<String, Value>,
+        select: Option<&[&str]>,
+        version: ApiVersion,
+    ) -> Map<String, Value> {
+        wire::project(
+            id,
+            data,
+            select,
+            DEFAULT_PROPERTIES,
+            version == ApiVersion::Beta,
+        )
+    }
+
+    /// By object id or userPrincipalName.
+    fn lookup(
+        conn: &mut sqlx::SqliteConnection,
+        tenant: &str,
+        key: &str,
+    ) -> impl std::future::Future<Output = sqlx::Result<Option<ObjectRow>>> + Send {
+        store::objects::get_user(conn, tenant, key)
+    }
+
+    /// Through the object cache: `GET /users/{id}` is the hot path of test suites.
+    async fn find(state: &AppState, tenant: &str, key: &str) -> Result<Option<ObjectRow>> {
+        Ok(state.db.cached_user(tenant, key).await?)
+    }
+}
+
+impl WritableResource for Users {
+    const CREATE: &'static permissions::Permission = &permissions::USERS_WRITE;
+    const UPDATE: &'static permissions::Permission = &permissions::USERS_WRITE;
+    const DELETE: &'static permissions::Permission = &permissions::USERS_WRITE;
+
+    /// user-post-users: accountEnabled, displayName, mailNickname, a password and a
+    /// userPrincipalName on a verified domain, unique in the tenant.
+    async fn create(
+        write: &mut Write<'_>,
+        mut body: Map<String, Value>,
+    ) -> Result<(String, Map<String, Value>)> {
+        let password = password_of(&mut body)?;
+        let mut user: User = typed(Value::Object(body), "User")?;
+        required(user.account_enabled, "accountEnabled")?;
+        required(
+            user.display_name.clone().filter(|d| !d.trim().is_empty()),
+            "displayName",
+        )?;
+        required(
+            user.mail_nickname.as_ref().filter(|m| !m.trim().is_empty()),
+            "mailNickname",
+        )?;
+        let password = required(
+            password.and_then(|p| p.password).filter(|p| !p.is_empty()),
+            "passwordProfile",
+        )?;
+        let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
+        user.created_date_time = Some(crate::clock::graph_timestamp(write.state.clock.now()));
+        user.creation_type = None;
+        user.user_type.get_or_insert_with(|| "Member".to_owned());
+        let id = Uuid::new_v4().to_string();
+        check_upn(write.tx, write.tenant, &upn).await?;
+        if store::objects::upn_taken(write.tx, write.tenant, &upn, &id).await? {
+            return Err(duplicate_upn());
+        }
+        let data = stored(&user)?;
+        let digest = crate::fixtures::password_digest(&password);
+        resource::insert(write, Kind::User, &id, &data, Some(&digest)).await?;
+        Ok((id, data))
+    }
+
+    /// user-update: the merged user must still be valid; a new userPrincipalName is checked
+    /// as at create; `passwordProfile` sets the password.
+    async fn update(
+        write: &mut Write<'_>,
+        row: &ObjectRow,
+        mut patch: Map<String, Value>,
+    ) -> Result<()> {
+        let password = password_of(&mut patch)?;
+        let user: User = typed(Value::Object(resource::merge(row, patch)), "User")?;
+        required(
+            user.display_name.clone().filter(|d| !d.trim().is_empty()),
+            "displayName",
+        )?;
+        let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
+        required(user.account_enabled, "accountEnabled")?;
+        if row.user_principal_name.as_deref() != Some(upn.as_str()) {
+            check_upn(write.tx, write.tenant, &upn).await?;
+            if store::objects::upn_taken(write.tx, write.tenant, &upn, &row.id).await? {
+                return Err(duplicate_upn());
+            }
+        }
+        resource::replace(write, Kind::User, &row.id, &stored(&user)?).await?;
+        if let Some(password) = password.and_then(|p| p.password) {
+            let digest = crate::fixtures::password_digest(&password);
+            store::objects::set_secret(write.tx, write.tenant, &row.id, &digest).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The typed user as stored JSON (unknown properties dropped by the typed pass).
+fn stored(user: &User) -> Result<Map<String, Value>> {
+    match serde_json::to_value(user).map_err(GraphError::internal)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(GraphError::internal(anyhow::anyhow!(
+            "a user is a JSON object"
+        ))),
+    }
+}
+
+/// Takes `passwordProfile` out of a write body: never stored or returned as such.
+fn password_of(body: &mut Map<String, Value>) -> Result<Option<PasswordProfile>> {
+    match body.remove("passwordProfile") {
+        Some(Value::Null) | None => Ok(None),
+        Some(value) => Ok(Some(typed_property(value, "User", "passwordProfile")?)),
+    }
 }
 
 /// Renders a stored user row with `$select` or the default set (beta: every property).
@@ -148,45 +284,7 @@ pub fn render(
     version: ApiVersion,
 ) -> Map<String, Value> {
     let data: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    wire::project(
-        id,
-        &data,
-        select,
-        DEFAULT_PROPERTIES,
-        version == ApiVersion::Beta,
-    )
-}
-
-/// GET /users — user-list. Permissions: `permissions::USERS_READ`.
-async fn list_users(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-) -> Result<GraphJson> {
-    caller.require(&permissions::USERS_READ)?;
-    let spec = ListSpec {
-        scope: Scope::All(Kind::User),
-        kind: None,
-        model: &model::USER,
-        context_path: "users",
-        polymorphic: false,
-    };
-    list::list(&state, &caller.tenant, version, &origin, &query, &spec).await
-}
-
-/// GET /users/{id | userPrincipalName} — user-get. Permissions: `permissions::USERS_READ`.
-async fn get_user(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-    Path(key): Path<String>,
-) -> Result<Response> {
-    caller.require(&permissions::USERS_READ)?;
-    read_user(&state, &caller.tenant, version, &origin, &query, &key).await
+    Users::render(id, &data, select, version)
 }
 
 /// GET /me — the signed-in user of a delegated token. Permissions: `permissions::ME_READ`.
@@ -199,7 +297,18 @@ async fn get_me(
 ) -> Result<Response> {
     let me = me(&caller)?;
     caller.require(&permissions::ME_READ)?;
-    read_user(&state, &caller.tenant, version, &origin, &query, me).await
+    resource::read::<Users>(&state, &caller.tenant, version, &origin, &query, me).await
+}
+
+/// PATCH /me — the signed-in user updates their own profile. Permissions: `permissions::ME_WRITE`.
+async fn update_me(
+    caller: Caller,
+    State(state): State<AppState>,
+    JsonObject(body): JsonObject,
+) -> Result<Response> {
+    let me = me(&caller)?.to_owned();
+    caller.require(&permissions::ME_WRITE)?;
+    resource::patch::<Users>(&state, &caller.tenant, &me, body).await
 }
 
 /// The signed-in user's id, or Graph's 400 for app-only tokens.
@@ -207,44 +316,6 @@ pub fn me(caller: &Caller) -> Result<&str> {
     caller.user_id().ok_or_else(|| {
         GraphError::bad_request("/me request is only valid with delegated authentication flow.")
     })
-}
-
-async fn read_user(
-    state: &AppState,
-    tenant: &str,
-    version: ApiVersion,
-    origin: &Origin,
-    query: &GraphQuery,
-    key: &str,
-) -> Result<Response> {
-    // The hot path of test suites: the rendered body is reused until the next write.
-    let cache_key = format!(
-        "user|{}|{}|{}|{}",
-        version.segment(),
-        origin.0,
-        key.to_ascii_lowercase(),
-        query.raw.as_deref().unwrap_or("")
-    );
-    if let Some(body) = state.db.rendered(tenant, &cache_key) {
-        return Ok(wire::GraphJsonText(StatusCode::OK, body).into_response());
-    }
-    let generation = state.db.quiet_generation();
-    let options = query.entity_options(&model::USER)?;
-    let row = state
-        .db
-        .cached_user(tenant, key)
-        .await?
-        .ok_or_else(|| GraphError::not_found(key))?;
-    let select = options.select.as_deref();
-    let context = wire::context_url(origin, version, "users", select, true);
-    let body: std::sync::Arc<str> =
-        wire::entity(context, render(&row.id, &row.data, select, version))
-            .to_string()
-            .into();
-    state
-        .db
-        .keep_rendered(tenant, &cache_key, generation, body.clone());
-    Ok(wire::GraphJsonText(StatusCode::OK, body).into_response())
 }
 
 /// Checks a userPrincipalName: allowed characters and a verified domain of the tenant.
@@ -281,175 +352,9 @@ fn required<T>(value: Option<T>, property: &str) -> Result<T> {
     })
 }
 
-/// POST /users — user-post-users. 201 with the user. Permissions: `permissions::USERS_WRITE`.
-async fn create_user(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(mut body): JsonObject,
-) -> Result<GraphJson> {
-    caller.require(&permissions::USERS_WRITE)?;
-    let password: Option<PasswordProfile> = match body.remove("passwordProfile") {
-        Some(Value::Null) | None => None,
-        Some(value) => Some(typed_property(value, "User", "passwordProfile")?),
-    };
-    READ_ONLY.iter().for_each(|key| {
-        body.remove(*key);
-    });
-    let mut user: User = typed(Value::Object(body), "User")?;
-    required(user.account_enabled, "accountEnabled")?;
-    let display_name = required(
-        user.display_name.clone().filter(|d| !d.trim().is_empty()),
-        "displayName",
-    )?;
-    required(
-        user.mail_nickname.as_ref().filter(|m| !m.trim().is_empty()),
-        "mailNickname",
-    )?;
-    let password = required(
-        password.and_then(|p| p.password).filter(|p| !p.is_empty()),
-        "passwordProfile",
-    )?;
-    let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
-    user.created_date_time = Some(crate::clock::graph_timestamp(state.clock.now()));
-    user.creation_type = None;
-    user.user_type.get_or_insert_with(|| "Member".to_owned());
-
-    let id = Uuid::new_v4().to_string();
-    let data = serde_json::to_string(&user).map_err(GraphError::internal)?;
-    let mut tx = state.db.begin_write().await?;
-    check_upn(&mut tx, &caller.tenant, &upn).await?;
-    if store::objects::upn_taken(&mut tx, &caller.tenant, &upn, &id).await? {
-        return Err(duplicate_upn());
-    }
-    let write = ObjectWrite {
-        id: &id,
-        kind: Kind::User,
-        display_name: Some(&display_name),
-        user_principal_name: Some(&upn),
-        app_id: None,
-        data: &data,
-    };
-    store::objects::insert_object(
-        &mut tx,
-        &caller.tenant,
-        &write,
-        Some(&crate::fixtures::password_digest(&password)),
-    )
-    .await?;
-    tx.commit().await?;
-    let context = wire::context_url(&origin, version, "users", None, true);
-    Ok(GraphJson(
-        StatusCode::CREATED,
-        wire::entity(context, render(&id, &data, None, version)),
-    ))
-}
-
 fn duplicate_upn() -> GraphError {
     GraphError::request_bad_request(
         "Another object with the same value for property userPrincipalName already exists.",
     )
     .with_details(serde_json::json!([{"target": "userPrincipalName", "code": "ObjectConflict"}]))
-}
-
-/// PATCH /users/{id | userPrincipalName} — user-update. 204. Permissions: `permissions::USERS_WRITE`.
-async fn update_user(
-    caller: Caller,
-    State(state): State<AppState>,
-    Path(key): Path<String>,
-    JsonObject(body): JsonObject,
-) -> Result<Response> {
-    caller.require(&permissions::USERS_WRITE)?;
-    patch_user(&state, &caller.tenant, &key, body).await
-}
-
-/// PATCH /me — the signed-in user updates their own profile. Permissions: `User.ReadWrite` or broader.
-async fn update_me(
-    caller: Caller,
-    State(state): State<AppState>,
-    JsonObject(body): JsonObject,
-) -> Result<Response> {
-    let me = me(&caller)?.to_owned();
-    caller.require(&permissions::ME_WRITE)?;
-    patch_user(&state, &caller.tenant, &me, body).await
-}
-
-async fn patch_user(
-    state: &AppState,
-    tenant: &str,
-    key: &str,
-    mut body: Map<String, Value>,
-) -> Result<Response> {
-    let password: Option<PasswordProfile> = match body.remove("passwordProfile") {
-        Some(Value::Null) | None => None,
-        Some(value) => Some(typed_property(value, "User", "passwordProfile")?),
-    };
-    READ_ONLY.iter().for_each(|k| {
-        body.remove(*k);
-    });
-    let mut tx = state.db.begin_write().await?;
-    let row = store::objects::get_user(&mut tx, tenant, key)
-        .await?
-        .ok_or_else(|| GraphError::not_found(key))?;
-    let mut merged: Map<String, Value> =
-        serde_json::from_str(&row.data).map_err(GraphError::internal)?;
-    for (name, value) in body {
-        // `null` clears a property; absent properties stay as they are.
-        merged.insert(name, value);
-    }
-    merged.retain(|_, v| !v.is_null());
-    let user: User = typed(Value::Object(merged), "User")?;
-    let display_name = required(
-        user.display_name.clone().filter(|d| !d.trim().is_empty()),
-        "displayName",
-    )?;
-    let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
-    if user.account_enabled.is_none() {
-        return Err(required::<()>(None, "accountEnabled").unwrap_err());
-    }
-    if row.user_principal_name.as_deref() != Some(upn.as_str()) {
-        check_upn(&mut tx, tenant, &upn).await?;
-        if store::objects::upn_taken(&mut tx, tenant, &upn, &row.id).await? {
-            return Err(duplicate_upn());
-        }
-    }
-    let data = serde_json::to_string(&user).map_err(GraphError::internal)?;
-    let write = ObjectWrite {
-        id: &row.id,
-        kind: Kind::User,
-        display_name: Some(&display_name),
-        user_principal_name: Some(&upn),
-        app_id: None,
-        data: &data,
-    };
-    store::objects::update_object(&mut tx, tenant, &write).await?;
-    if let Some(password) = password.and_then(|p| p.password) {
-        store::objects::set_secret(
-            &mut tx,
-            tenant,
-            &row.id,
-            &crate::fixtures::password_digest(&password),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(wire::no_content())
-}
-
-/// DELETE /users/{id | userPrincipalName} — user-delete. 204. Permissions: `permissions::USERS_WRITE`.
-// Divergence: Graph moves the user to deleted items for 30 days; tenantsim deletes it (D15).
-async fn delete_user(
-    caller: Caller,
-    State(state): State<AppState>,
-    Path(key): Path<String>,
-) -> Result<Response> {
-    caller.require(&permissions::USERS_WRITE)?;
-    let mut tx = state.db.begin_write().await?;
-    let row = store::objects::get_user(&mut tx, &caller.tenant, &key)
-        .await?
-        .ok_or_else(|| GraphError::not_found(&key))?;
-    store::objects::delete_object(&mut tx, &caller.tenant, &row.id, Kind::User).await?;
-    tx.commit().await?;
-    Ok(wire::no_content())
 }

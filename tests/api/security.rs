@@ -519,7 +519,8 @@ fn routes(ids: &Ids) -> Vec<Route> {
             ("getMemberGroups", json!({"securityEnabledOnly": false})),
             ("getMemberObjects", json!({"securityEnabledOnly": false})),
         ] {
-            let templates: [(&'static str, &'static str, &str); 3] = match action {
+            let sp = ids.sp.as_str();
+            let templates: [(&'static str, &'static str, &str); 4] = match action {
                 "checkMemberGroups" => [
                     ("/users/{user}/checkMemberGroups", "users", ADELE),
                     ("/groups/{group}/checkMemberGroups", "groups", RETAIL_MUNICH),
@@ -527,6 +528,11 @@ fn routes(ids: &Ids) -> Vec<Route> {
                         "/directoryObjects/{id}/checkMemberGroups",
                         "directoryObjects",
                         ADELE,
+                    ),
+                    (
+                        "/servicePrincipals/{id}/checkMemberGroups",
+                        "servicePrincipals",
+                        sp,
                     ),
                 ],
                 "checkMemberObjects" => [
@@ -541,6 +547,11 @@ fn routes(ids: &Ids) -> Vec<Route> {
                         "directoryObjects",
                         ADELE,
                     ),
+                    (
+                        "/servicePrincipals/{id}/checkMemberObjects",
+                        "servicePrincipals",
+                        sp,
+                    ),
                 ],
                 "getMemberGroups" => [
                     ("/users/{user}/getMemberGroups", "users", ADELE),
@@ -550,6 +561,11 @@ fn routes(ids: &Ids) -> Vec<Route> {
                         "directoryObjects",
                         ADELE,
                     ),
+                    (
+                        "/servicePrincipals/{id}/getMemberGroups",
+                        "servicePrincipals",
+                        sp,
+                    ),
                 ],
                 _ => [
                     ("/users/{user}/getMemberObjects", "users", ADELE),
@@ -558,6 +574,11 @@ fn routes(ids: &Ids) -> Vec<Route> {
                         "/directoryObjects/{id}/getMemberObjects",
                         "directoryObjects",
                         ADELE,
+                    ),
+                    (
+                        "/servicePrincipals/{id}/getMemberObjects",
+                        "servicePrincipals",
+                        sp,
                     ),
                 ],
             };
@@ -591,6 +612,14 @@ fn routes(ids: &Ids) -> Vec<Route> {
             get(),
             "/servicePrincipals",
             "/servicePrincipals".into(),
+            None,
+            Op(SP_READ),
+            None,
+        );
+        add(
+            get(),
+            "/servicePrincipals/$count",
+            "/servicePrincipals/$count".into(),
             None,
             Op(SP_READ),
             None,
@@ -1517,7 +1546,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 160, "routes");
+    assert_eq!(list.len(), 170, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 

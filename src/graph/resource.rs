@@ -1,0 +1,411 @@
+//! One way to declare a directory resource: an entity set (`users`, `groups`,
+//! `servicePrincipals`, …) is a [`DirectoryResource`] — its set name, kind, OData model
+//! (stored, filterable and sortable properties), default property set, permissions per
+//! operation and read-only properties — plus its special rules (how a create body becomes a
+//! stored object, what an update may change). The handlers here serve every declared resource:
+//! list, get, `$count`, create, update, delete. Each resource's `router()` names its literal
+//! paths and points them at these handlers.
+//! See <https://learn.microsoft.com/graph/api/resources/directoryobject>.
+
+use std::future::Future;
+
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::list::ListSpec;
+use crate::auth::Caller;
+use crate::auth::permissions::Permission;
+use crate::error::{GraphError, Result};
+use crate::odata::ResourceModel;
+use crate::protocol::request::{GraphQuery, JsonObject};
+use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
+use crate::state::AppState;
+use crate::store::objects::{self, Kind, ListQuery, ObjectRow, ObjectWrite, Order, Scope};
+
+/// What a write runs in: the caller's tenant, the open write transaction, the app state.
+pub struct Write<'a> {
+    pub state: &'a AppState,
+    pub tenant: &'a str,
+    pub tx: &'a mut sqlx::SqliteConnection,
+}
+
+/// A directory resource: the declaration the generic handlers serve.
+pub trait DirectoryResource: Send + Sync + 'static {
+    /// The entity set, as in the path and `@odata.context` (`users`).
+    const SET: &'static str;
+    /// What its rows are in `directory_objects`.
+    const KIND: Kind;
+    /// Which properties exist, filter, sort, search and expand (`odata::model`).
+    const MODEL: &'static ResourceModel;
+    /// The permission a list, get or `$count` requires (from the resource's Graph API pages).
+    const READ: &'static Permission;
+    /// Server-managed properties a write body may carry but never changes (Graph ignores them).
+    const READ_ONLY: &'static [&'static str];
+
+    /// Renders a stored object with `$select` or the resource's default property set.
+    fn render(
+        id: &str,
+        data: &Map<String, Value>,
+        select: Option<&[&str]>,
+        version: ApiVersion,
+    ) -> Map<String, Value>;
+
+    /// The object a path key names, on `conn` (an object id; users also take a
+    /// userPrincipalName).
+    fn lookup(
+        conn: &mut sqlx::SqliteConnection,
+        tenant: &str,
+        key: &str,
+    ) -> impl Future<Output = sqlx::Result<Option<ObjectRow>>> + Send {
+        objects::get_by_kind(conn, tenant, Self::KIND, key)
+    }
+
+    /// The object a path key names, for a read (users read through the object cache).
+    fn find(
+        state: &AppState,
+        tenant: &str,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<ObjectRow>>> + Send {
+        async move {
+            let mut conn = state.db.pool.acquire().await?;
+            Ok(Self::lookup(&mut conn, tenant, key).await?)
+        }
+    }
+}
+
+/// A directory resource clients can create, update and delete: its special write rules.
+pub trait WritableResource: DirectoryResource {
+    /// The permissions a create, update and delete require.
+    const CREATE: &'static Permission;
+    const UPDATE: &'static Permission;
+    const DELETE: &'static Permission;
+
+    /// The special rules of a create: checks the body (read-only properties already removed),
+    /// sets what the server sets, and stores the object (usually through [`insert`]). Returns
+    /// the new object's id and stored JSON.
+    fn create(
+        write: &mut Write<'_>,
+        body: Map<String, Value>,
+    ) -> impl Future<Output = Result<(String, Map<String, Value>)>> + Send;
+
+    /// The special rules of an update: `patch` (read-only properties removed) applied to the
+    /// stored object `row`, checked, and stored (usually through [`merge`] and [`replace`]).
+    fn update(
+        write: &mut Write<'_>,
+        row: &ObjectRow,
+        patch: Map<String, Value>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The permission check of a PATCH (read-only properties already removed): the update
+    /// permission, unless the resource's rules say otherwise (group member binds).
+    fn authorize_update(caller: &Caller, patch: &Map<String, Value>) -> Result<()> {
+        let _ = patch;
+        caller.require(Self::UPDATE)
+    }
+}
+
+/// The stored JSON of a row (`{}` if unreadable, which only a corrupt database could cause).
+pub fn data_of(row: &ObjectRow) -> Map<String, Value> {
+    serde_json::from_str(&row.data).unwrap_or_default()
+}
+
+/// `patch` over the stored object: `null` clears a property, absent properties stay.
+pub fn merge(row: &ObjectRow, patch: Map<String, Value>) -> Map<String, Value> {
+    let mut merged = data_of(row);
+    merged.extend(patch);
+    merged.retain(|_, v| !v.is_null());
+    merged
+}
+
+fn write_of<'a>(
+    id: &'a str,
+    kind: Kind,
+    data: &'a Map<String, Value>,
+    json: &'a str,
+) -> ObjectWrite<'a> {
+    let text = |name: &str| data.get(name).and_then(Value::as_str);
+    ObjectWrite {
+        id,
+        kind,
+        display_name: text("displayName"),
+        user_principal_name: text("userPrincipalName"),
+        app_id: text("appId"),
+        data: json,
+    }
+}
+
+/// Stores a new object of `kind` (its indexed columns come from its JSON).
+pub async fn insert(
+    write: &mut Write<'_>,
+    kind: Kind,
+    id: &str,
+    data: &Map<String, Value>,
+    secret: Option<&str>,
+) -> Result<()> {
+    let json = serde_json::to_string(data).map_err(GraphError::internal)?;
+    objects::insert_object(
+        write.tx,
+        write.tenant,
+        &write_of(id, kind, data, &json),
+        secret,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Replaces an object's JSON (and its indexed columns).
+pub async fn replace(
+    write: &mut Write<'_>,
+    kind: Kind,
+    id: &str,
+    data: &Map<String, Value>,
+) -> Result<()> {
+    let json = serde_json::to_string(data).map_err(GraphError::internal)?;
+    objects::update_object(write.tx, write.tenant, &write_of(id, kind, data, &json)).await?;
+    Ok(())
+}
+
+/// Removes the read-only properties a client sent.
+fn strip_read_only<R: DirectoryResource>(body: &mut Map<String, Value>) {
+    for key in R::READ_ONLY {
+        body.remove(*key);
+    }
+}
+
+/// Renders any directory object with its kind's default set (or `$select`).
+pub fn render_row(
+    row: &ObjectRow,
+    select: Option<&[&str]>,
+    version: ApiVersion,
+) -> Map<String, Value> {
+    let data = data_of(row);
+    match row.kind() {
+        Kind::User => super::users::Users::render(&row.id, &data, select, version),
+        Kind::Group => super::groups::Groups::render(&row.id, &data, select, version),
+        Kind::ServicePrincipal => {
+            super::service_principals::ServicePrincipals::render(&row.id, &data, select, version)
+        }
+        Kind::Application | Kind::DirectoryRole => wire::project(&row.id, &data, select, &[], true),
+    }
+}
+
+/// The object `key` names, or Graph's 404.
+pub async fn load<R: DirectoryResource>(
+    state: &AppState,
+    tenant: &str,
+    key: &str,
+) -> Result<ObjectRow> {
+    R::find(state, tenant, key)
+        .await?
+        .ok_or_else(|| GraphError::not_found(key))
+}
+
+/// GET /{set} — the resource's list page. Permission: `READ`.
+pub async fn list<R: DirectoryResource>(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+) -> Result<GraphJson> {
+    caller.require(R::READ)?;
+    let spec = ListSpec {
+        scope: Scope::All(R::KIND),
+        kind: None,
+        model: R::MODEL,
+        context_path: R::SET,
+        polymorphic: false,
+    };
+    super::list::list(&state, &caller.tenant, version, &origin, &query, &spec).await
+}
+
+/// GET /{set}/$count — text/plain; Graph needs `ConsistencyLevel: eventual`.
+pub async fn count<R: DirectoryResource>(
+    caller: Caller,
+    State(state): State<AppState>,
+    query: GraphQuery,
+) -> Result<Response> {
+    caller.require(R::READ)?;
+    count_response(
+        &state,
+        &caller.tenant,
+        &query,
+        Scope::All(R::KIND),
+        None,
+        R::MODEL,
+    )
+    .await
+}
+
+/// A `$count` segment's answer: the number of objects the view holds, as text/plain.
+pub async fn count_response(
+    state: &AppState,
+    tenant: &str,
+    query: &GraphQuery,
+    scope: Scope<'_>,
+    kind: Option<Kind>,
+    model: &'static ResourceModel,
+) -> Result<Response> {
+    if !query.eventual {
+        return Err(GraphError::request_bad_request(
+            "$count is not currently supported.",
+        ));
+    }
+    let options = query.options(model)?;
+    let list_query = ListQuery {
+        scope,
+        kind,
+        filter: options.filter.as_ref(),
+        search: options.search.as_ref(),
+        order: Order::Seq,
+        after: None,
+        limit: 1,
+    };
+    let mut conn = state.db.pool.acquire().await?;
+    let count = objects::count_objects(&mut conn, tenant, &list_query)
+        .await
+        .map_err(super::list::list_error)?;
+    let mut response = (StatusCode::OK, count.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// GET /{set}/{key}. Permission: `READ`.
+pub async fn get<R: DirectoryResource>(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path(key): Path<String>,
+) -> Result<Response> {
+    caller.require(R::READ)?;
+    read::<R>(&state, &caller.tenant, version, &origin, &query, &key).await
+}
+
+/// One object as Graph renders it, `$select` and `$expand` applied. The hot path of test
+/// suites: the rendered body is reused until the next write.
+pub async fn read<R: DirectoryResource>(
+    state: &AppState,
+    tenant: &str,
+    version: ApiVersion,
+    origin: &Origin,
+    query: &GraphQuery,
+    key: &str,
+) -> Result<Response> {
+    let cache_key = format!(
+        "{}|{}|{}|{}|{}",
+        R::SET,
+        version.segment(),
+        origin.0,
+        key.to_ascii_lowercase(),
+        query.raw.as_deref().unwrap_or("")
+    );
+    if let Some(body) = state.db.rendered(tenant, &cache_key) {
+        return Ok(wire::GraphJsonText(StatusCode::OK, body).into_response());
+    }
+    let generation = state.db.quiet_generation();
+    let options = query.entity_options(R::MODEL)?;
+    let row = load::<R>(state, tenant, key).await?;
+    let select = options.select.as_deref();
+    let mut fields = R::render(&row.id, &data_of(&row), select, version);
+    if let Some(expand) = &options.expand {
+        let mut conn = state.db.pool.acquire().await?;
+        super::list::expand_members(&mut conn, tenant, version, &row, expand, &mut fields).await?;
+    }
+    let context = wire::context_url(origin, version, R::SET, select, true);
+    let body: std::sync::Arc<str> = wire::entity(context, fields).to_string().into();
+    state
+        .db
+        .keep_rendered(tenant, &cache_key, generation, body.clone());
+    Ok(wire::GraphJsonText(StatusCode::OK, body).into_response())
+}
+
+/// POST /{set} — 201 with the new object. Permission: `CREATE`.
+pub async fn create<R: WritableResource>(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    JsonObject(mut body): JsonObject,
+) -> Result<GraphJson> {
+    caller.require(R::CREATE)?;
+    strip_read_only::<R>(&mut body);
+    let mut tx = state.db.begin_write().await?;
+    let mut write = Write {
+        state: &state,
+        tenant: &caller.tenant,
+        tx: &mut tx,
+    };
+    let (id, data) = R::create(&mut write, body).await?;
+    tx.commit().await?;
+    let context = wire::context_url(&origin, version, R::SET, None, true);
+    Ok(GraphJson(
+        StatusCode::CREATED,
+        wire::entity(context, R::render(&id, &data, None, version)),
+    ))
+}
+
+/// PATCH /{set}/{key} — 204. Permission: `UPDATE` (or the resource's `authorize_update`).
+pub async fn update<R: WritableResource>(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    JsonObject(mut body): JsonObject,
+) -> Result<Response> {
+    strip_read_only::<R>(&mut body);
+    R::authorize_update(&caller, &body)?;
+    patch::<R>(&state, &caller.tenant, &key, body).await
+}
+
+/// Applies a PATCH body to the object `key` names, in one write transaction.
+pub async fn patch<R: WritableResource>(
+    state: &AppState,
+    tenant: &str,
+    key: &str,
+    mut body: Map<String, Value>,
+) -> Result<Response> {
+    strip_read_only::<R>(&mut body);
+    let mut tx = state.db.begin_write().await?;
+    let row = find_in::<R>(&mut tx, tenant, key).await?;
+    let mut write = Write {
+        state,
+        tenant,
+        tx: &mut tx,
+    };
+    R::update(&mut write, &row, body).await?;
+    tx.commit().await?;
+    Ok(wire::no_content())
+}
+
+/// DELETE /{set}/{key} — 204. Permission: `DELETE`.
+// Divergence: Graph keeps deleted users, groups and applications in deleted items for 30 days;
+// tenantsim deletes them (README D15).
+pub async fn delete<R: WritableResource>(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Response> {
+    caller.require(R::DELETE)?;
+    let mut tx = state.db.begin_write().await?;
+    let row = find_in::<R>(&mut tx, &caller.tenant, &key).await?;
+    objects::delete_object(&mut tx, &caller.tenant, &row.id, R::KIND).await?;
+    tx.commit().await?;
+    Ok(wire::no_content())
+}
+
+/// Inside a write transaction: the object `key` names, or Graph's 404.
+pub async fn find_in<R: DirectoryResource>(
+    tx: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    key: &str,
+) -> Result<ObjectRow> {
+    R::lookup(tx, tenant, key)
+        .await?
+        .ok_or_else(|| GraphError::not_found(key))
+}
