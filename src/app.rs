@@ -97,19 +97,19 @@ pub fn build_router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::control::throttle::layer,
+            crate::control::throttle::middleware::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::control::faults::layer,
+            crate::control::faults::middleware::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::control::journal::layer,
+            crate::control::journal::middleware::layer,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            request_context::layer,
+            request_context::middleware::layer,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         // The span names the path only: a query string can carry a secret (`?code=…`).

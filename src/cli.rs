@@ -15,7 +15,8 @@ use crate::app;
 use crate::auth::keys::{SigningKeys, default_data_dir};
 use crate::auth::token::{self, Subject, TokenRequest};
 use crate::fixtures::{self, FixtureSource};
-use crate::state::{AppState, Settings};
+use crate::settings::Settings;
+use crate::state::AppState;
 use crate::store::{self, Db};
 
 #[derive(Debug, Parser)]
@@ -129,7 +130,7 @@ pub struct ServeArgs {
     pub lenient_batch_urls: bool,
     /// Largest body, in bytes, of the import routes (snapshot import, tenant creation, lab
     /// upload). Graph routes keep their own 4 MiB limit.
-    #[arg(long, env = "TENANTSIM_IMPORT_BODY_LIMIT", default_value_t = crate::state::DEFAULT_IMPORT_BODY_LIMIT)]
+    #[arg(long, env = "TENANTSIM_IMPORT_BODY_LIMIT", default_value_t = crate::settings::DEFAULT_IMPORT_BODY_LIMIT)]
     pub import_body_limit: usize,
     #[command(flatten)]
     pub limits: crate::listener::LimitArgs,
@@ -280,7 +281,7 @@ pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Resu
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
     let state = AppState::new(db, Arc::new(keys), settings);
     state.seeds.set_startup(seeds);
-    let persisted = crate::admin::seeds::load_persisted(&state)
+    let persisted = crate::admin::seeds::load_persisted(&state.db, &state.seeds)
         .await
         .context("reading the persisted tenant seeds")?;
     tracing::debug!(elapsed = ?started.elapsed(), persisted, "persisted seeds read");

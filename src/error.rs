@@ -212,7 +212,7 @@ impl IntoResponse for GraphError {
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_static(crate::protocol::wire::GRAPH_JSON),
+            HeaderValue::from_static(crate::protocol::GRAPH_JSON),
         );
         if self.code == ErrorCode::InvalidAuthenticationToken {
             // No `claims="…"` parameter: kiota would replay the request as a CAE challenge.

@@ -29,7 +29,8 @@ use crate::auth::token::{self, Subject, TokenRequest};
 use crate::fixtures::{self, FixtureSource};
 use crate::linkedin::decision::{self, ProfileCard};
 use crate::server::{Listen, Running};
-use crate::state::{AppState, Settings};
+use crate::settings::Settings;
+use crate::state::AppState;
 use crate::store::{self, Db};
 
 /// A running tenantsim with one tenant under test (the first of its fixtures).

@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::fixtures::{self, TenantSeed, export};
-use crate::state::AppState;
-use crate::store;
+use crate::store::{self, Db};
 
 /// What each tenant resets to, and which tenants a full reset restores.
 #[derive(Debug, Default)]
@@ -106,10 +105,10 @@ impl Seeds {
 /// the process (an import of a large tenant is not serialised twice).
 pub async fn persist(
     conn: &mut sqlx::SqliteConnection,
-    state: &AppState,
+    db: &Db,
     tenant: &str,
 ) -> anyhow::Result<()> {
-    if !state.db.is_persistent() {
+    if !db.is_persistent() {
         return Ok(());
     }
     let row = store::tenants::resolve_tenant(conn, tenant)
@@ -122,24 +121,24 @@ pub async fn persist(
 
 /// At start-up with a file database: the persisted seeds replace what the fixtures say for
 /// their tenants (a tenant re-imported over a fixture tenant resets to the import).
-pub async fn load_persisted(state: &AppState) -> anyhow::Result<usize> {
-    if !state.db.is_persistent() {
+pub async fn load_persisted(db: &Db, seeds: &Seeds) -> anyhow::Result<usize> {
+    if !db.is_persistent() {
         return Ok(0);
     }
-    let rows = store::seeds::all_seeds(&mut *state.db.pool.acquire().await?).await?;
+    let rows = store::seeds::all_seeds(&mut *db.pool.acquire().await?).await?;
     let count = rows.len();
     if count == 0 {
         return Ok(0);
     }
-    let startup = state.seeds.startup_seeds();
+    let startup = seeds.startup_seeds();
     let clear = clear_values(startup.iter().map(|s| &**s));
     for (tenant, document) in rows {
         let name = format!("persisted seed of tenant {tenant}");
         match fixtures::parse_text(&name, &document, false) {
-            Ok(seeds) => {
-                for mut seed in seeds {
+            Ok(parsed) => {
+                for mut seed in parsed {
                     restore_clear(&mut seed, &clear);
-                    state.seeds.remember(seed);
+                    seeds.remember(seed);
                 }
             }
             Err(errors) => tracing::warn!(

@@ -415,7 +415,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
     };
     insert_new_tenants(&mut tx, &seeds).await?;
     for seed in &seeds {
-        super::seeds::persist(&mut tx, &state, &seed.id)
+        super::seeds::persist(&mut tx, &state.db, &seed.id)
             .await
             .map_err(GraphError::internal)?;
     }
@@ -488,7 +488,7 @@ pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<Str
     let mut tx = state.db.begin_write().await?;
     replace_tenants(&mut tx, &seeds).await?;
     for seed in &seeds {
-        super::seeds::persist(&mut tx, state, &seed.id)
+        super::seeds::persist(&mut tx, &state.db, &seed.id)
             .await
             .map_err(GraphError::internal)?;
     }
@@ -545,7 +545,7 @@ pub async fn create_lab(
                 replace_tenants(&mut tx, std::slice::from_ref(&seed))
                     .await
                     .map_err(|e| anyhow::anyhow!("lab tenant {name}: {}", e.message))?;
-                super::seeds::persist(&mut tx, state, &seed.id).await?;
+                super::seeds::persist(&mut tx, &state.db, &seed.id).await?;
                 seeds.push(seed);
             } else if let Some(persisted) = state.seeds.get(&seed.id) {
                 // Kept from an earlier start, with the seed persisted then (read at start-up,

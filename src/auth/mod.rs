@@ -5,9 +5,11 @@
 pub mod keys;
 pub mod permissions;
 pub mod token;
+pub mod verified;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+pub use verified::VerifiedTokens;
+
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::header;
@@ -76,41 +78,6 @@ impl Caller {
             CallerKind::Delegated { user_id, .. } => Some(user_id),
             CallerKind::Application { .. } => None,
         }
-    }
-}
-
-/// Tokens already verified, so the RS256 check runs once per token rather than per request.
-/// Bounded: when full it is cleared (tokens are short-lived; a re-verify is cheap enough).
-#[derive(Debug, Default)]
-pub struct VerifiedTokens {
-    entries: RwLock<HashMap<String, Arc<Claims>>>,
-}
-
-const VERIFIED_TOKENS_CAP: usize = 10_000;
-
-impl VerifiedTokens {
-    fn get(&self, token: &str) -> Option<Arc<Claims>> {
-        self.entries
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(token)
-            .cloned()
-    }
-
-    fn insert(&self, token: &str, claims: Arc<Claims>) {
-        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= VERIFIED_TOKENS_CAP {
-            entries.clear();
-        }
-        entries.insert(token.to_owned(), claims);
-    }
-
-    /// Forgets every verified token (after a key change or a reset).
-    pub fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
     }
 }
 

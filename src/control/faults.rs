@@ -7,11 +7,8 @@
 use std::borrow::Cow;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -19,8 +16,9 @@ use serde_json::json;
 use super::rng::SplitMix64;
 use super::{Identity, Surface};
 use crate::request_context;
-use crate::state::AppState;
 use crate::sts::error::AadError;
+
+pub mod middleware;
 
 /// Which requests a rule applies to; every given field must match (case-insensitively).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -404,58 +402,6 @@ fn token_error(error: &str, code: u32, message: &str, status: Option<u16>) -> Re
     AadError::new(error, code, message)
         .status(status)
         .into_response()
-}
-
-/// Middleware: applies the armed rules.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    let surface = Surface::of(path);
-    if surface == Surface::Control || !state.faults.armed.load(Ordering::Acquire) {
-        return next.run(request).await;
-    }
-    let identity = request
-        .extensions()
-        .get::<Identity>()
-        .cloned()
-        .unwrap_or_else(|| {
-            Identity::of(
-                surface,
-                path,
-                request.headers(),
-                request.uri().query(),
-                None,
-            )
-        });
-    let decision = state
-        .faults
-        .decide(request.method().as_str(), path, surface, &identity);
-    if decision.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(decision.delay_ms)).await;
-    }
-    match decision.answer {
-        None | Some(Action::Latency { .. }) => next.run(request).await,
-        Some(Action::Throttle { retry_after }) => super::throttle::too_many_requests(retry_after),
-        Some(Action::Error {
-            status,
-            code,
-            message,
-            retry_after,
-        }) => {
-            let mut response = graph_error(status, code.as_deref(), message.as_deref());
-            if let Some(seconds) = retry_after {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-            }
-            response
-        }
-        Some(Action::TokenError {
-            error,
-            code,
-            message,
-            status,
-        }) => token_error(&error, code, &message, status),
-    }
 }
 
 #[cfg(test)]

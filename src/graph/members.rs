@@ -9,9 +9,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::Value;
 
-use super::groups::{self, Group};
+use super::groups;
 use super::list::{self, ListSpec};
 use crate::auth::{Caller, permissions};
+use crate::entities::group::Group;
 use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::{GraphQuery, JsonObject};

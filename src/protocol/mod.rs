@@ -3,5 +3,9 @@
 //! (`request`: OData options, JSON bodies with Graph's rejections). Nothing here imports a
 //! handler module or the router.
 
+/// Graph's full JSON media type; clients compare only the part before `;`. Here, not in
+/// `wire`, because error rendering (below `wire`) needs it too.
+pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+
 pub mod request;
 pub mod wire;

@@ -9,7 +9,6 @@ use serde_json::{Map, Value};
 
 use crate::error::{ErrorCode, GraphError};
 use crate::odata::{self, ODataError, ODataErrorKind, QueryOptions, ResourceModel};
-use crate::state::AppState;
 
 /// The query string, percent-decoded into pairs (order kept), plus the raw form for nextLinks
 /// and whether the client sent `ConsistencyLevel: eventual`.
@@ -43,13 +42,10 @@ pub fn parse_pairs(raw: Option<&str>) -> Result<Vec<(String, String)>, GraphErro
     Ok(pairs)
 }
 
-impl FromRequestParts<AppState> for GraphQuery {
+impl<S: Send + Sync> FromRequestParts<S> for GraphQuery {
     type Rejection = GraphError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let raw = parts.uri.query().map(str::to_owned);
         let pairs = parse_pairs(raw.as_deref())?;
         let eventual = parts.headers.get_all("consistencylevel").iter().any(|v| {
@@ -115,10 +111,10 @@ pub const UNREADABLE_BODY: &str = "Unable to read JSON request payload. Please e
 #[derive(Debug)]
 pub struct JsonObject(pub Map<String, Value>);
 
-impl FromRequest<AppState> for JsonObject {
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = GraphError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = json_body(request, state).await?;
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Ok(Self(map)),
@@ -139,10 +135,10 @@ impl JsonObjectText {
     }
 }
 
-impl FromRequest<AppState> for JsonObjectText {
+impl<S: Send + Sync> FromRequest<S> for JsonObjectText {
     type Rejection = GraphError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = json_body(request, state).await?;
         // Valid JSON (a scan that builds nothing), an object, UTF-8 throughout.
         let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
@@ -158,7 +154,7 @@ impl FromRequest<AppState> for JsonObjectText {
 
 /// The body of a request that must be JSON: 413 over the route's limit, 415 for another
 /// content type.
-async fn json_body(request: Request, state: &AppState) -> Result<Bytes, GraphError> {
+async fn json_body<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, GraphError> {
     let json_type = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -2,7 +2,9 @@
 //! collections with `@odata.count` / `@odata.nextLink`, and the origin that absolute links use.
 //! See <https://learn.microsoft.com/graph/paging> and <https://learn.microsoft.com/graph/query-parameters>.
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -11,11 +13,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use crate::error::GraphError;
-use crate::state::AppState;
+use crate::settings::Settings;
 use crate::store::objects::Cursor;
 
-/// Graph's full JSON media type; clients compare only the part before `;`.
-pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+pub use super::GRAPH_JSON;
 
 /// The API version a route was reached through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,19 +42,21 @@ pub struct Origin(pub String);
 #[derive(Debug, Clone, Copy)]
 pub struct ListenerScheme(pub &'static str);
 
-impl FromRequestParts<AppState> for Origin {
+impl<S> FromRequestParts<S> for Origin
+where
+    S: Send + Sync,
+    Arc<Settings>: FromRef<S>,
+{
     type Rejection = GraphError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(origin_of(parts, state))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(origin_of(parts, &Arc::<Settings>::from_ref(state)))
     }
 }
 
-pub fn origin_of(parts: &Parts, state: &AppState) -> Origin {
-    if let Some(public) = &state.settings.public_url {
+/// The origin of a request: `--public-url` if set, else the listener's scheme and the Host.
+pub fn origin_of(parts: &Parts, settings: &Settings) -> Origin {
+    if let Some(public) = &settings.public_url {
         return Origin(public.trim_end_matches('/').to_owned());
     }
     let scheme = parts

@@ -302,7 +302,7 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             }
         }
     };
-    let origin = origin_of(parts, state);
+    let origin = origin_of(parts, &state.settings);
     if let Err(err) = scopes::parse(&scope, origin.0.split("://").nth(1)) {
         return reply.aad_error(&err);
     }

@@ -52,7 +52,7 @@ pub async fn submit(State(state): State<AppState>, parts: Parts, body: Bytes) ->
             );
         }
     };
-    let origin = origin_of(&parts, &state);
+    let origin = origin_of(&parts, &state.settings);
     let ctx = Ctx {
         state: &state,
         origin_host: origin.0.split("://").nth(1).map(str::to_owned),

@@ -149,7 +149,7 @@ async fn token(
     endpoint: Endpoint,
 ) -> AadResult<Value> {
     let segment = resolve_segment(state, tenant).await?;
-    let origin = origin_of(parts, state);
+    let origin = origin_of(parts, &state.settings);
     let token_url = format!("{}{}", origin.0, parts.uri.path());
     let call = Call {
         state,
@@ -542,7 +542,7 @@ pub async fn device_authorization(
         let segment = resolve_segment(&state, &tenant).await?;
         let client_id = clients::client_id(&form, &parts.headers).ok_or_else(|| AadError::missing("client_id"))?;
         let scope = form.get("scope").unwrap_or("openid profile offline_access").to_owned();
-        let origin = origin_of(&parts, &state);
+        let origin = origin_of(&parts, &state.settings);
         scopes::parse(&scope, origin.0.split("://").nth(1))?;
         let mut conn = state.db.pool.acquire().await?;
         // Device codes on /common and /organizations belong to whichever tenant the user signs

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::PREFIX;
 use super::html::{self, Nav, PageError, PageResult, esc};
-use crate::graph::groups::Group;
+use crate::entities::group::Group;
 use crate::linkedin::{LinkedInSettings, settings};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind, tenants::TenantRow};
