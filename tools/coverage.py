@@ -13,7 +13,15 @@ parameters, fills the parameters with Contoso fixture ids, sends each to a tenan
                   not have, wrong for a real path
     other         405, or any 5xx (a bug)
 
-Prints a table per area (README "Directory coverage"). With --check it exits non-zero if a
+Two measures. "Directory" is what the directory issue counts: the areas' own entity sets and
+their directory relationships, functions and actions. Navigations into other Microsoft 365
+workloads that happen to hang off a user, group, service principal, application or the
+organization (Teams, SharePoint and OneDrive, OneNote, Outlook mail/calendar/contacts, Planner,
+To Do, Intune, Windows 365, Viva, Purview, authentication methods, provisioning, branding —
+WORKLOADS below) are reported separately: tenantsim does not emulate those workloads and
+answers them 501. "All" counts every template under the areas, workloads included.
+
+Prints a table per area for each measure (README "Directory coverage"). With --check it exits non-zero if a
 template listed in tools/coverage-served.txt is no longer served, or on any 5xx; with --write
 it records the templates served now in that file.
 
@@ -39,6 +47,33 @@ AREAS = [
     "/directoryObjects", "/directoryRoles", "/directoryRoleTemplates", "/oauth2PermissionGrants",
     "/policies/authorizationPolicy", "/policies/permissionGrantPolicies", "/admin/people",
 ]
+# Navigation segments (the one after `/{set}/{id}/`) that lead into a workload, not the directory.
+WORKLOADS = {
+    # Teams
+    "team", "joinedTeams", "chats", "teamwork", "onlineMeetings", "adhocCalls", "presence",
+    # SharePoint and OneDrive
+    "sites", "drive", "drives", "followedSites",
+    # OneNote
+    "onenote",
+    # Outlook: mail, calendar, contacts, people relevance, photos, group conversations
+    "calendar", "calendars", "calendarGroups", "calendarView", "events", "mailFolders",
+    "messages", "contacts", "contactFolders", "outlook", "inferenceClassification",
+    "mailboxSettings", "people", "photo", "photos", "threads", "conversations",
+    "reminderView", "findMeetingTimes", "getMailTips", "translateExchangeIds",
+    "acceptedSenders", "rejectedSenders",
+    # Planner, To Do
+    "planner", "todo",
+    # Intune and Windows 365
+    "managedDevices", "managedAppRegistrations", "deviceManagementTroubleshootingEvents",
+    "wipeManagedAppRegistrationsByDeviceTag", "exportDeviceAndAppManagementData",
+    "getManagedAppDiagnosticStatuses", "getManagedAppPolicies",
+    "getManagedDevicesWithAppFailures", "deviceEnrollmentConfigurations", "cloudPCs",
+    # Viva, Microsoft Search, Purview, Windows
+    "insights", "employeeExperience", "activities", "notes", "cloudClipboard",
+    "dataSecurityAndGovernance", "settings", "solutions",
+    # Authentication methods, provisioning, organizational branding
+    "authentication", "synchronization", "remoteDesktopSecurityConfiguration", "branding",
+}
 TENANT = "c0a70550-0000-4000-8000-000000000001"
 ADELE = "c0a70550-0000-4000-8000-000000000102"
 FINANCE = "c0a70550-0000-4000-8000-000000000206"
@@ -52,6 +87,11 @@ ROLES = ",".join([
     "Policy.Read.PermissionGrant", "DelegatedPermissionGrant.Read.All",
     "Organization.Read.All", "PeopleSettings.Read.All", "AppRoleAssignment.ReadWrite.All",
 ])
+
+
+def is_workload(path):
+    segments = path.strip("/").split("/")
+    return len(segments) > 2 and segments[2].split("(")[0] in WORKLOADS
 
 
 def area_of(path):
@@ -153,16 +193,23 @@ def main():
             proc.wait(timeout=15)
 
     classes = ["served", "not emulated", "unknown", "other"]
-    print(f"| area | templates | {' | '.join(classes)} |")
-    print("|---|---|" + "---|" * len(classes))
-    for area in AREAS + ["all"]:
-        rows = [r for r in results if area in ("all", r[0])]
-        if not rows:
-            continue
-        counts = [sum(1 for r in rows if r[3] == c) for c in classes]
-        cells = " | ".join(f"{n} ({100 * n / len(rows):.0f} %)" for n in counts)
-        name = "**all**" if area == "all" else f"`{area}`"
-        print(f"| {name} | {len(rows)} | {cells} |")
+
+    def table(title, selected):
+        print(f"{title}\n")
+        print(f"| area | templates | {' | '.join(classes)} |")
+        print("|---|---|" + "---|" * len(classes))
+        for area in AREAS + ["all"]:
+            rows = [r for r in selected if area in ("all", r[0])]
+            if not rows:
+                continue
+            counts = [sum(1 for r in rows if r[3] == c) for c in classes]
+            cells = " | ".join(f"{n} ({100 * n / len(rows):.0f} %)" for n in counts)
+            name = "**all**" if area == "all" else f"`{area}`"
+            print(f"| {name} | {len(rows)} | {cells} |")
+        print()
+
+    table("Directory (workload navigations excluded):", [r for r in results if not is_workload(r[1])])
+    table("All templates under the areas, workloads included:", results)
     if args.show:
         for area, template, status, cls in results:
             if cls == args.show:
