@@ -63,7 +63,8 @@ fn check_properties(filter: &Filter, model: &ResourceModel) {
         | Filter::In { property, .. }
         | Filter::StartsWith { property, .. }
         | Filter::EndsWith { property, .. }
-        | Filter::Any { property, .. } => known(property),
+        | Filter::Any { property, .. }
+        | Filter::All { property, .. } => known(property),
     }
 }
 

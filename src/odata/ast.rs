@@ -33,6 +33,11 @@ pub enum Filter {
         property: &'static str,
         predicate: AnyPredicate,
     },
+    /// `prop/all(x: predicate)` on a string collection: every item matches.
+    All {
+        property: &'static str,
+        predicate: AnyPredicate,
+    },
 }
 
 /// Comparison operators.

@@ -252,9 +252,20 @@ impl Parser<'_> {
         let prop = self.resolve(&name)?;
         if self.peek() == &Tok::Slash {
             self.bump();
-            let (segment, _) = self.ident("expected 'any' after '/'")?;
+            let (segment, _) = self.ident("expected 'any' or 'all' after '/'")?;
             return match segment.to_ascii_lowercase().as_str() {
                 "any" => self.lambda(prop),
+                // OData's `all`: every item matches (an empty collection does).
+                "all" => match self.lambda(prop)? {
+                    Filter::Any {
+                        property,
+                        predicate,
+                    } => Ok(Filter::All {
+                        property,
+                        predicate,
+                    }),
+                    other => Ok(other),
+                },
                 // Divergence: Graph supports `/$count eq 0` as an advanced query; tenantsim does not.
                 "$count" => Err(ODataError::unsupported(format!(
                     "'{}/$count' in $filter is not supported by tenantsim.",

@@ -155,7 +155,12 @@ fn write(
         Filter::Any {
             property,
             predicate,
+        }
+        | Filter::All {
+            property,
+            predicate,
         } => {
+            let all = matches!(f, Filter::All { .. });
             let c = col(column, property)?;
             let cond = match predicate {
                 AnyPredicate::Eq(v) => {
@@ -178,9 +183,11 @@ fn write(
                     format!("value COLLATE NOCASE IN ({})", placeholders(vs.len()))
                 }
             };
-            out.sql.push_str(&format!(
-                "EXISTS (SELECT 1 FROM json_each({c}) WHERE {cond})"
-            ));
+            out.sql.push_str(&if all {
+                format!("NOT EXISTS (SELECT 1 FROM json_each({c}) WHERE NOT ({cond}))")
+            } else {
+                format!("EXISTS (SELECT 1 FROM json_each({c}) WHERE {cond})")
+            });
         }
     }
     Ok(())

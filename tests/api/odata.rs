@@ -347,6 +347,50 @@ async fn filter_any_on_group_types_finds_microsoft_365_groups() {
 }
 
 #[tokio::test]
+async fn filter_all_needs_every_item_to_match_and_holds_for_empty_collections() {
+    let app = TestApp::new().await;
+    // The oracle: every group read whole, the predicate evaluated here.
+    let response = app
+        .get("/v1.0/groups?$top=999&$select=id,groupTypes")
+        .token(&app.admin())
+        .send()
+        .await;
+    let mut expected: Vec<String> = response.json["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .filter(|g| {
+            g["groupTypes"]
+                .as_array()
+                .expect("groupTypes")
+                .iter()
+                .all(|t| {
+                    t.as_str()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("unified"))
+                })
+        })
+        .map(|g| g["id"].as_str().expect("id").to_owned())
+        .collect();
+    expected.sort();
+    let found = ids(
+        &app,
+        "/v1.0/groups?$top=999&$filter=groupTypes/all(c:c eq 'Unified')",
+    )
+    .await;
+    assert_eq!(found, expected);
+    // Not a yes-for-everything: the dynamic group is left out, the Microsoft 365 ones are in.
+    assert!(!found.contains(&DYNAMIC_SEATTLE.to_owned()), "{found:?}");
+    assert!(found.contains(&SALES_M365.to_owned()), "{found:?}");
+    // `all` on a value that is not a collection is refused like `any`.
+    let response = app
+        .get("/v1.0/groups?$filter=displayName/all(c:c eq 'x')")
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 400, "{}", response.text);
+}
+
+#[tokio::test]
 async fn filter_any_on_proxy_addresses_matches_prefixes_and_values() {
     let app = TestApp::new().await;
     // Every user has a primary `SMTP:` address; directory strings compare case-insensitively.
