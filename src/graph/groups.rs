@@ -290,7 +290,7 @@ pub fn security_identifier(id: &Uuid) -> String {
     format!("S-1-12-1-{}-{}-{}-{}", word(0), word(4), word(8), word(12))
 }
 
-/// POST /groups — group-post-groups. 201. Permissions: `permissions::GROUPS_WRITE`.
+/// POST /groups — group-post-groups. 201. Permissions: `permissions::GROUPS_CREATE`.
 async fn create_group(
     caller: Caller,
     State(state): State<AppState>,
@@ -298,7 +298,7 @@ async fn create_group(
     origin: Origin,
     JsonObject(mut body): JsonObject,
 ) -> Result<GraphJson> {
-    caller.require(&permissions::GROUPS_WRITE)?;
+    caller.require(&permissions::GROUPS_CREATE)?;
     let member_binds = bind_targets(body.remove("members@odata.bind"), "members@odata.bind")?;
     let owner_binds = bind_targets(body.remove("owners@odata.bind"), "owners@odata.bind")?;
     READ_ONLY.iter().for_each(|key| {

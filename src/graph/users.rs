@@ -437,14 +437,14 @@ async fn patch_user(
     Ok(wire::no_content())
 }
 
-/// DELETE /users/{id | userPrincipalName} — user-delete. 204. Permissions: `permissions::USERS_WRITE`.
+/// DELETE /users/{id | userPrincipalName} — user-delete. 204. Permissions: `permissions::USERS_DELETE`.
 // Divergence: Graph moves the user to deleted items for 30 days; tenantsim deletes it (D15).
 async fn delete_user(
     caller: Caller,
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response> {
-    caller.require(&permissions::USERS_WRITE)?;
+    caller.require(&permissions::USERS_DELETE)?;
     let mut tx = state.db.begin_write().await?;
     let row = store::objects::get_user(&mut tx, &caller.tenant, &key)
         .await?
