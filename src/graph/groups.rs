@@ -304,6 +304,7 @@ async fn create_group(
     READ_ONLY.iter().for_each(|key| {
         body.remove(*key);
     });
+    crate::odata::catalog::check_body::<Group>("microsoft.graph.group", &body)?;
     let mut group: Group = typed(Value::Object(body), "Group")?;
     validate(&group)?;
     let uuid = Uuid::new_v4();
@@ -373,6 +374,7 @@ async fn update_group(
     if !member_binds.is_empty() {
         caller.require(&permissions::GROUP_MEMBERS_WRITE)?;
     }
+    crate::odata::catalog::check_body::<Group>("microsoft.graph.group", &body)?;
     let mut tx = state.db.begin_write().await?;
     let row = load(&mut tx, &caller.tenant, &id).await?;
     let mut merged: Map<String, Value> =

@@ -297,6 +297,7 @@ async fn create_user(
     READ_ONLY.iter().for_each(|key| {
         body.remove(*key);
     });
+    crate::odata::catalog::check_body::<User>("microsoft.graph.user", &body)?;
     let mut user: User = typed(Value::Object(body), "User")?;
     required(user.account_enabled, "accountEnabled")?;
     let display_name = required(
@@ -311,6 +312,7 @@ async fn create_user(
         password.and_then(|p| p.password).filter(|p| !p.is_empty()),
         "passwordProfile",
     )?;
+    super::password::check_complexity(&password, user.password_policies.as_deref())?;
     let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
     user.created_date_time = Some(crate::clock::graph_timestamp(state.clock.now()));
     user.creation_type = None;
@@ -388,6 +390,7 @@ async fn patch_user(
     READ_ONLY.iter().for_each(|k| {
         body.remove(*k);
     });
+    crate::odata::catalog::check_body::<User>("microsoft.graph.user", &body)?;
     let mut tx = state.db.begin_write().await?;
     let row = store::objects::get_user(&mut tx, tenant, key)
         .await?
@@ -425,6 +428,7 @@ async fn patch_user(
     };
     store::objects::update_object(&mut tx, tenant, &write).await?;
     if let Some(password) = password.and_then(|p| p.password) {
+        super::password::check_complexity(&password, user.password_policies.as_deref())?;
         store::objects::set_secret(
             &mut tx,
             tenant,
