@@ -526,7 +526,7 @@ def main():
     data = {
         "about": "Per Graph operation, the permissions its Graph documentation page lists (least to most "
                  "privileged; 'A and B' = both together), the page (source) and the revision read (doc), the "
-                 "tenantsim routes it covers (version-free), admin roles a delegated caller also needs, and "
+                 "tenantsim routes it covers (version-free, as `METHOD /path/{param}`; parameter names are not compared), admin roles a delegated caller also needs, and "
                  "deliberate divergences (accepted=false: listed by Graph but refused here). Written by "
                  "tools/documented_permissions.py; tests/api/security/documented.rs tests enforcement against it. "
                  "To add an operation, append an entry to tools/documented_permissions.py and rerun it.",

@@ -1432,7 +1432,7 @@ async fn every_route_that_takes_a_token_is_in_the_security_list() {
     for operation in &data.operations {
         for route in &operation.routes {
             assert!(
-                keys.contains(route),
+                keys.contains(&documented::unnamed(route)),
                 "documented_permissions.json names '{route}' ({}), which is not in the route list",
                 operation.operation
             );
@@ -1442,7 +1442,7 @@ async fn every_route_that_takes_a_token_is_in_the_security_list() {
         if let Kind::Op(_) | Kind::Me(_) = route.kind {
             let key = documented::key(route);
             assert!(
-                data.operations.iter().any(|o| o.routes.contains(&key)),
+                data.operations.iter().any(|o| o.covers(&key)),
                 "{key} has no entry in documented_permissions.json"
             );
         }
