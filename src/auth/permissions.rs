@@ -1,6 +1,11 @@
-//! Which Graph permissions allow which operation, copied from the "Permissions" table of each
-//! Graph API page (least to most privileged). One table: handlers call `caller.require(&X)` and
-//! the README's permission table is rendered from `ALL` (a test keeps the two in step).
+//! Which Graph permissions allow which operation: what handlers enforce with
+//! `caller.require(&X)`. Graph's documented permissions per operation (each page's
+//! "Permissions" table, least to most privileged) are data, with their sources, in
+//! `tests/api/security/documented_permissions.json` (`tools/documented_permissions.py`); the
+//! README's permission table is rendered from that data, and
+//! `security::documented::enforcement_matches_the_permissions_graph_documents_for_every_operation`
+//! checks these tables against it through HTTP. Where they differ on purpose, the data lists a
+//! divergence with its reason and this file a `// Divergence:` comment.
 
 /// The permissions that allow one operation.
 #[derive(Debug)]
@@ -17,10 +22,12 @@ pub struct Permission {
 
 const DIR_READ: [&str; 2] = ["Directory.Read.All", "Directory.ReadWrite.All"];
 
+// Divergence: every delegated directory operation here also accepts
+// Directory.AccessAsUser.All, which current pages no longer list (documented_permissions.json).
 pub const USERS_READ: Permission = Permission {
     operation: "List/get users",
+    // user-list, user-get: User.ReadBasic.All is a delegated permission only there.
     application: &[
-        "User.ReadBasic.All",
         "User.Read.All",
         "User.ReadWrite.All",
         DIR_READ[0],
@@ -65,14 +72,36 @@ pub const ME_WRITE: Permission = Permission {
     delegated_roles: &[],
 };
 
+/// GET /beta/users/{id}/profile (profile-get): applications may read it with User.ReadBasic.All.
+pub const PROFILE_READ: Permission = Permission {
+    operation: "Get a user's profile (beta)",
+    application: &[
+        "User.ReadBasic.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: USERS_READ.delegated,
+    delegated_roles: &[],
+};
+
 pub const USERS_WRITE: Permission = Permission {
-    operation: "Create/update/delete users",
+    operation: "Create/update users",
     application: &["User.ReadWrite.All", "Directory.ReadWrite.All"],
     delegated: &[
         "User.ReadWrite.All",
         "Directory.ReadWrite.All",
         "Directory.AccessAsUser.All",
     ],
+    delegated_roles: &[],
+};
+
+/// user-delete lists only User.ReadWrite.All: Directory.ReadWrite.All cannot delete users.
+pub const USERS_DELETE: Permission = Permission {
+    operation: "Delete users",
+    application: &["User.ReadWrite.All"],
+    delegated: &["User.ReadWrite.All", "Directory.AccessAsUser.All"],
     delegated_roles: &[],
 };
 
@@ -96,13 +125,52 @@ pub const GROUPS_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
-pub const GROUPS_WRITE: Permission = Permission {
-    operation: "Create/update/delete groups",
+/// group-list-members, group-list-transitivemembers also list GroupMember.ReadWrite.All.
+pub const GROUP_MEMBERS_READ: Permission = Permission {
+    operation: "List members, transitiveMembers",
+    application: &[
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        DIR_READ[0],
+        // Divergence: the member pages do not list Directory.ReadWrite.All (it includes Directory.Read.All).
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "GroupMember.Read.All",
+        "GroupMember.ReadWrite.All",
+        "Group.Read.All",
+        "Group.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+/// group-post-groups: Group.Create creates groups (applications only) …
+pub const GROUPS_CREATE: Permission = Permission {
+    operation: "Create groups",
     application: &[
         "Group.Create",
         "Group.ReadWrite.All",
         "Directory.ReadWrite.All",
     ],
+    delegated: &[
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+/// … but neither updates nor deletes them (group-update, group-delete do not list it).
+// Divergence: group-delete's page does not list Directory.ReadWrite.All; every other group
+// write page does, and tenantsim keeps it for delete.
+pub const GROUPS_WRITE: Permission = Permission {
+    operation: "Update/delete groups",
+    application: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
     delegated: &[
         "Group.ReadWrite.All",
         "Directory.ReadWrite.All",
@@ -127,11 +195,15 @@ pub const GROUP_MEMBERS_WRITE: Permission = Permission {
     delegated_roles: &[],
 };
 
+// Divergence: one permission set for every membership read on every subject type, one
+// permission at a time; Graph's tables differ per subject and combine a user and a group
+// permission for users (documented_permissions.json, "membership family").
 pub const MEMBERSHIP_READ: Permission = Permission {
     operation: "memberOf, transitiveMemberOf, checkMemberGroups, checkMemberObjects, getMemberGroups",
     application: &[
         "GroupMember.Read.All",
         "Group.Read.All",
+        "Group.ReadWrite.All",
         "User.Read.All",
         "User.ReadWrite.All",
         DIR_READ[0],
@@ -141,7 +213,9 @@ pub const MEMBERSHIP_READ: Permission = Permission {
         "User.Read",
         "GroupMember.Read.All",
         "Group.Read.All",
+        "Group.ReadWrite.All",
         "User.Read.All",
+        "User.ReadWrite.All",
         DIR_READ[0],
         DIR_READ[1],
         "Directory.AccessAsUser.All",
@@ -183,10 +257,14 @@ pub const SERVICE_PRINCIPALS_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+// Divergence: AppRoleAssignment.ReadWrite.All reads assignments (Graph's permission
+// reference); the two pages do not list it. appRoleAssignments shares appRoleAssignedTo's
+// Application.ReadWrite.OwnedBy.
 pub const APP_ROLE_ASSIGNMENTS_READ: Permission = Permission {
     operation: "servicePrincipal appRoleAssignedTo, appRoleAssignments",
     application: &[
         "Application.Read.All",
+        "Application.ReadWrite.OwnedBy",
         "AppRoleAssignment.ReadWrite.All",
         "Application.ReadWrite.All",
         DIR_READ[0],
@@ -203,6 +281,8 @@ pub const APP_ROLE_ASSIGNMENTS_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+// Divergence: DelegatedPermissionGrant.Read.All reads every grant (Graph's permission
+// reference); the grant pages read predate it.
 pub const GRANTS_READ: Permission = Permission {
     operation: "List/get oauth2PermissionGrants (all, of a user, /me)",
     application: &[
@@ -221,25 +301,12 @@ pub const GRANTS_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+/// serviceprincipal-list-oauth2permissiongrants lists the grant read permissions only (no
+/// Application.*).
 pub const SERVICE_PRINCIPAL_GRANTS_READ: Permission = Permission {
     operation: "List a servicePrincipal's oauth2PermissionGrants",
-    application: &[
-        "Application.Read.All",
-        "DelegatedPermissionGrant.Read.All",
-        "Application.ReadWrite.All",
-        "DelegatedPermissionGrant.ReadWrite.All",
-        DIR_READ[0],
-        DIR_READ[1],
-    ],
-    delegated: &[
-        "Application.Read.All",
-        "DelegatedPermissionGrant.Read.All",
-        "Application.ReadWrite.All",
-        "DelegatedPermissionGrant.ReadWrite.All",
-        DIR_READ[0],
-        DIR_READ[1],
-        "Directory.AccessAsUser.All",
-    ],
+    application: GRANTS_READ.application,
+    delegated: GRANTS_READ.delegated,
     delegated_roles: &[],
 };
 
@@ -285,6 +352,8 @@ pub const AUTHORIZATION_POLICY_WRITE: Permission = Permission {
     ],
 };
 
+// Divergence: Policy.Read.All reads every policy (Graph's permission reference); the
+// permissionGrantPolicy pages list only the PermissionGrant permissions.
 pub const PERMISSION_GRANT_POLICIES_READ: Permission = Permission {
     operation: "List/get permissionGrantPolicies",
     application: &[
@@ -300,13 +369,17 @@ pub const PERMISSION_GRANT_POLICIES_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
-/// Every operation, in README order.
+/// Every enforced permission set (the security suite's "every permission" token draws on it).
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
     &ME_READ,
     &ME_WRITE,
+    &PROFILE_READ,
     &USERS_WRITE,
+    &USERS_DELETE,
     &GROUPS_READ,
+    &GROUP_MEMBERS_READ,
+    &GROUPS_CREATE,
     &GROUPS_WRITE,
     &GROUP_MEMBERS_WRITE,
     &MEMBERSHIP_READ,
@@ -321,25 +394,3 @@ pub const ALL: &[&Permission] = &[
     &AUTHORIZATION_POLICY_WRITE,
     &PERMISSION_GRANT_POLICIES_READ,
 ];
-
-/// The README's permission table, rendered from `ALL`.
-pub fn markdown_table() -> String {
-    let mut out =
-        String::from("| Operation | Application (`roles`) | Delegated (`scp`) |\n|---|---|---|\n");
-    for p in ALL {
-        let list = |items: &[&str]| {
-            if items.is_empty() {
-                "—".to_owned()
-            } else {
-                items.join(", ")
-            }
-        };
-        out.push_str(&format!(
-            "| {} | {} | {} |\n",
-            p.operation,
-            list(p.application),
-            list(p.delegated)
-        ));
-    }
-    out
-}

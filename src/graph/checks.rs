@@ -21,31 +21,37 @@ use crate::store::{self, objects::Kind};
 pub fn router() -> Router<AppState> {
     // Each action on every directory object that has it, and on the signed-in user.
     Router::new()
-        .route("/users/{id}/checkMemberGroups", post(check_member_groups))
-        .route("/users/{id}/checkMemberObjects", post(check_member_objects))
-        .route("/users/{id}/getMemberGroups", post(get_member_groups))
-        .route("/users/{id}/getMemberObjects", post(get_member_objects))
-        .route("/groups/{id}/checkMemberGroups", post(check_member_groups))
+        .route("/users/{user}/checkMemberGroups", post(check_member_groups))
         .route(
-            "/groups/{id}/checkMemberObjects",
+            "/users/{user}/checkMemberObjects",
             post(check_member_objects),
         )
-        .route("/groups/{id}/getMemberGroups", post(get_member_groups))
-        .route("/groups/{id}/getMemberObjects", post(get_member_objects))
+        .route("/users/{user}/getMemberGroups", post(get_member_groups))
+        .route("/users/{user}/getMemberObjects", post(get_member_objects))
         .route(
-            "/servicePrincipals/{id}/checkMemberGroups",
+            "/groups/{group}/checkMemberGroups",
             post(check_member_groups),
         )
         .route(
-            "/servicePrincipals/{id}/checkMemberObjects",
+            "/groups/{group}/checkMemberObjects",
+            post(check_member_objects),
+        )
+        .route("/groups/{group}/getMemberGroups", post(get_member_groups))
+        .route("/groups/{group}/getMemberObjects", post(get_member_objects))
+        .route(
+            "/servicePrincipals/{sp}/checkMemberGroups",
+            post(check_member_groups),
+        )
+        .route(
+            "/servicePrincipals/{sp}/checkMemberObjects",
             post(check_member_objects),
         )
         .route(
-            "/servicePrincipals/{id}/getMemberGroups",
+            "/servicePrincipals/{sp}/getMemberGroups",
             post(get_member_groups),
         )
         .route(
-            "/servicePrincipals/{id}/getMemberObjects",
+            "/servicePrincipals/{sp}/getMemberObjects",
             post(get_member_objects),
         )
         .route(

@@ -108,7 +108,7 @@ impl DirectoryResource for Groups {
 }
 
 impl WritableResource for Groups {
-    const CREATE: &'static permissions::Permission = &permissions::GROUPS_WRITE;
+    const CREATE: &'static permissions::Permission = &permissions::GROUPS_CREATE;
     const UPDATE: &'static permissions::Permission = &permissions::GROUPS_WRITE;
     const DELETE: &'static permissions::Permission = &permissions::GROUPS_WRITE;
 
@@ -120,6 +120,7 @@ impl WritableResource for Groups {
     ) -> Result<(String, Map<String, Value>)> {
         let member_binds = bind_targets(body.remove("members@odata.bind"), "members@odata.bind")?;
         let owner_binds = bind_targets(body.remove("owners@odata.bind"), "owners@odata.bind")?;
+        crate::odata::catalog::check_body::<Group>("microsoft.graph.group", &body)?;
         let mut group: Group = typed(Value::Object(body), "Group")?;
         validate(&group)?;
         let uuid = Uuid::new_v4();
@@ -163,6 +164,7 @@ impl WritableResource for Groups {
         mut patch: Map<String, Value>,
     ) -> Result<()> {
         let member_binds = bind_targets(patch.remove("members@odata.bind"), "members@odata.bind")?;
+        crate::odata::catalog::check_body::<Group>("microsoft.graph.group", &patch)?;
         let group: Group = typed(Value::Object(resource::merge(row, patch)), "Group")?;
         validate(&group)?;
         resource::replace(write, Kind::Group, &row.id, &stored(&group)?).await?;

@@ -225,7 +225,7 @@ async fn list_view(
     group_id: &str,
     view: MembershipView,
 ) -> Result<GraphJson> {
-    caller.require(&permissions::GROUPS_READ)?;
+    caller.require(&permissions::GROUP_MEMBERS_READ)?;
     let (context_path, model, polymorphic) = match view.kind {
         Some(Kind::User) => ("users", &model::USER, false),
         Some(_) => ("groups", &model::GROUP, false),
@@ -354,7 +354,7 @@ async fn count_members(
     query: GraphQuery,
     Path(group_id): Path<String>,
 ) -> Result<Response> {
-    caller.require(&permissions::GROUPS_READ)?;
+    caller.require(&permissions::GROUP_MEMBERS_READ)?;
     let row = groups::load(
         &mut *state.db.pool.acquire().await?,
         &caller.tenant,
@@ -381,7 +381,7 @@ async fn count_transitive_members(
     query: GraphQuery,
     Path(group_id): Path<String>,
 ) -> Result<Response> {
-    caller.require(&permissions::GROUPS_READ)?;
+    caller.require(&permissions::GROUP_MEMBERS_READ)?;
     let row = groups::load(
         &mut *state.db.pool.acquire().await?,
         &caller.tenant,

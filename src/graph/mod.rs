@@ -11,6 +11,7 @@ pub mod known_paths;
 pub mod list;
 pub mod members;
 pub mod oauth2_permission_grants;
+pub mod password;
 pub mod people;
 pub mod permission_grant_policies;
 pub mod resource;

@@ -394,7 +394,7 @@ async fn profile(state: &AppState, tenant: &str, key: &str, origin: &Origin) -> 
     Ok(GraphJson(StatusCode::OK, Value::Object(body)))
 }
 
-/// GET /beta/users/{id | upn}/profile (beta only). Permissions: `permissions::USERS_READ`.
+/// GET /beta/users/{id | upn}/profile (beta only). Permissions: `permissions::PROFILE_READ`.
 // Divergence: a hidden LinkedIn profile (the person's own visibility setting) is left out of
 // webAccounts, as Microsoft apps do not show it.
 async fn get_profile(
@@ -407,7 +407,7 @@ async fn get_profile(
     if version == ApiVersion::V1 {
         return Err(GraphError::unknown_segment("profile"));
     }
-    caller.require(&permissions::USERS_READ)?;
+    caller.require(&permissions::PROFILE_READ)?;
     profile(&state, &caller.tenant, &key, &origin).await
 }
 

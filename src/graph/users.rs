@@ -105,7 +105,7 @@ impl DirectoryResource for Users {
 impl WritableResource for Users {
     const CREATE: &'static permissions::Permission = &permissions::USERS_WRITE;
     const UPDATE: &'static permissions::Permission = &permissions::USERS_WRITE;
-    const DELETE: &'static permissions::Permission = &permissions::USERS_WRITE;
+    const DELETE: &'static permissions::Permission = &permissions::USERS_DELETE;
 
     /// user-post-users: accountEnabled, displayName, mailNickname, a password and a
     /// userPrincipalName on a verified domain, unique in the tenant.
@@ -114,6 +114,7 @@ impl WritableResource for Users {
         mut body: Map<String, Value>,
     ) -> Result<(String, Map<String, Value>)> {
         let password = password_of(&mut body)?;
+        crate::odata::catalog::check_body::<User>("microsoft.graph.user", &body)?;
         let mut user: User = typed(Value::Object(body), "User")?;
         required(user.account_enabled, "accountEnabled")?;
         required(
@@ -128,6 +129,7 @@ impl WritableResource for Users {
             password.and_then(|p| p.password).filter(|p| !p.is_empty()),
             "passwordProfile",
         )?;
+        super::password::check_complexity(&password, user.password_policies.as_deref())?;
         let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
         user.created_date_time = Some(crate::clock::graph_timestamp(write.state.clock.now()));
         user.creation_type = None;
@@ -151,6 +153,7 @@ impl WritableResource for Users {
         mut patch: Map<String, Value>,
     ) -> Result<()> {
         let password = password_of(&mut patch)?;
+        crate::odata::catalog::check_body::<User>("microsoft.graph.user", &patch)?;
         let user: User = typed(Value::Object(resource::merge(row, patch)), "User")?;
         required(
             user.display_name.clone().filter(|d| !d.trim().is_empty()),
@@ -164,8 +167,12 @@ impl WritableResource for Users {
                 return Err(duplicate_upn());
             }
         }
+        let password = password.and_then(|p| p.password);
+        if let Some(password) = &password {
+            super::password::check_complexity(password, user.password_policies.as_deref())?;
+        }
         resource::replace(write, Kind::User, &row.id, &stored(&user)?).await?;
-        if let Some(password) = password.and_then(|p| p.password) {
+        if let Some(password) = password {
             let digest = crate::fixtures::password_digest(&password);
             store::objects::set_secret(write.tx, write.tenant, &row.id, &digest).await?;
         }

@@ -4,7 +4,8 @@
 
 use std::fmt;
 
-/// Which Graph `error.code` an [`ODataError`] renders as. All of them are HTTP 400.
+/// Which Graph `error.code` an [`ODataError`] renders as. All of them are HTTP 400 but
+/// [`ODataErrorKind::NotImplemented`] (501).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ODataErrorKind {
     /// Graph code `BadRequest`: generic OData syntax errors.
@@ -14,6 +15,9 @@ pub enum ODataErrorKind {
     /// Graph code `Request_UnsupportedQuery`: valid OData that the directory does not support
     /// (or supports only as an advanced query).
     UnsupportedQuery,
+    /// Graph code `NotImplemented` (HTTP 501): a real Graph property tenantsim does not
+    /// filter or sort on.
+    NotImplemented,
 }
 
 impl ODataErrorKind {
@@ -23,6 +27,7 @@ impl ODataErrorKind {
             Self::BadRequest => "BadRequest",
             Self::RequestBadRequest => "Request_BadRequest",
             Self::UnsupportedQuery => "Request_UnsupportedQuery",
+            Self::NotImplemented => "NotImplemented",
         }
     }
 }
@@ -57,6 +62,14 @@ impl ODataError {
     pub fn unsupported(message: impl Into<String>) -> Self {
         Self {
             kind: ODataErrorKind::UnsupportedQuery,
+            message: message.into(),
+        }
+    }
+
+    /// `NotImplemented` (501): valid for Graph, not emulated by tenantsim.
+    pub fn not_emulated(message: impl Into<String>) -> Self {
+        Self {
+            kind: ODataErrorKind::NotImplemented,
             message: message.into(),
         }
     }

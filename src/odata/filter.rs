@@ -189,9 +189,9 @@ impl Parser<'_> {
     }
 
     fn resolve(&self, name: &str) -> Result<&'static Property, ODataError> {
-        self.model
-            .property(name)
-            .ok_or_else(|| ODataError::unknown_property(name, self.model.type_name))
+        self.model.property(name).ok_or_else(|| {
+            super::catalog::missing_property(None, self.model.type_name, name, "filtering")
+        })
     }
 
     fn unsupported(&self, prop: &Property) -> ODataError {

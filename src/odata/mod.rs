@@ -9,6 +9,7 @@
 //! (`store::filter_sql::filter_to_sql`).
 
 mod ast;
+pub mod catalog;
 mod error;
 mod filter;
 mod lexer;
@@ -28,5 +29,5 @@ pub use model::{
     DIRECTORY_OBJECT, GROUP, OAUTH2_PERMISSION_GRANT, Ops, PropKind, Property, ResourceModel,
     SERVICE_PRINCIPAL, USER,
 };
-pub use query::{OrderBy, QueryOptions, parse_query};
+pub use query::{OrderBy, QueryOptions, parse_query, parse_query_in};
 pub use search::{Expand, Search};

@@ -74,6 +74,17 @@ pub fn parse_query(
     consistency_eventual: bool,
     model: &ResourceModel,
 ) -> Result<QueryOptions, ODataError> {
+    parse_query_in(pairs, consistency_eventual, model, false)
+}
+
+/// [`parse_query`] for Graph's v1.0 or `beta` metadata: which real properties a `$select` or
+/// `$orderby` names that the whitelist does not (`catalog`).
+pub fn parse_query_in(
+    pairs: &[(String, String)],
+    consistency_eventual: bool,
+    model: &ResourceModel,
+    beta: bool,
+) -> Result<QueryOptions, ODataError> {
     let raw = collect(pairs)?;
     let get = |name: &str| {
         raw.iter()
@@ -100,7 +111,7 @@ pub fn parse_query(
     q.count = count_requested && consistency_eventual;
     let advanced_ok = q.count;
     if let Some(v) = get("select") {
-        q.select = Some(parse_select(v, model)?);
+        q.select = Some(parse_select(v, model, beta)?);
     }
     if let Some(v) = get("filter") {
         let parsed = parse_filter(v, model)?;
@@ -108,7 +119,7 @@ pub fn parse_query(
         q.filter = Some(parsed.filter);
     }
     if let Some(v) = get("orderby") {
-        q.orderby = Some(parse_orderby(v, model)?);
+        q.orderby = Some(parse_orderby(v, model, beta)?);
     }
     if let Some(v) = get("skiptoken") {
         q.skiptoken = Some(v.to_string());
@@ -206,7 +217,11 @@ fn parse_top(v: &str, model: &ResourceModel) -> Result<u32, ODataError> {
     }
 }
 
-fn parse_select(v: &str, model: &ResourceModel) -> Result<Vec<&'static str>, ODataError> {
+fn parse_select(
+    v: &str,
+    model: &ResourceModel,
+    beta: bool,
+) -> Result<Vec<&'static str>, ODataError> {
     let mut out: Vec<&'static str> = Vec::new();
     for item in v.split(',').map(str::trim) {
         if item == "*" {
@@ -220,17 +235,21 @@ fn parse_select(v: &str, model: &ResourceModel) -> Result<Vec<&'static str>, ODa
                 "Syntax error in $select '{v}': empty property name."
             )));
         }
-        let prop = model
-            .property(item)
-            .ok_or_else(|| ODataError::unknown_property(item, model.type_name))?;
-        if !out.contains(&prop.name) {
-            out.push(prop.name);
+        // A property Graph has but tenantsim does not store is selected and rendered `null`,
+        // as Graph renders an unset property; a name Graph does not have keeps Graph's 400.
+        let name = match model.property(item) {
+            Some(prop) => prop.name,
+            None => super::catalog::unstored_property(beta, model.type_name, item)
+                .ok_or_else(|| ODataError::unknown_property(item, model.type_name))?,
+        };
+        if !out.contains(&name) {
+            out.push(name);
         }
     }
     Ok(out)
 }
 
-fn parse_orderby(v: &str, model: &ResourceModel) -> Result<OrderBy, ODataError> {
+fn parse_orderby(v: &str, model: &ResourceModel, beta: bool) -> Result<OrderBy, ODataError> {
     if v.contains(',') {
         // Divergence: real text not captured; Graph sorts directory objects by one key.
         return Err(ODataError::unsupported(
@@ -256,9 +275,9 @@ fn parse_orderby(v: &str, model: &ResourceModel) -> Result<OrderBy, ODataError> 
             "Syntax error in $orderby '{v}': unexpected '{w}'."
         )));
     }
-    let prop = model
-        .property(name)
-        .ok_or_else(|| ODataError::unknown_property(name, model.type_name))?;
+    let prop = model.property(name).ok_or_else(|| {
+        super::catalog::missing_property(Some(beta), model.type_name, name, "sorting")
+    })?;
     if !prop.sortable {
         // [V] "Unsupported sort property 'createdDateTime' for 'User'." (microsoft-graph-docs-contrib#1354).
         return Err(ODataError::unsupported(format!(

@@ -69,7 +69,11 @@ impl<S: Send + Sync> FromRequestParts<S> for GraphQuery {
 impl GraphQuery {
     /// Parses the OData options against a resource's property whitelist.
     pub fn options(&self, model: &'static ResourceModel) -> Result<QueryOptions, GraphError> {
-        odata::parse_query(&self.pairs, self.eventual, model).map_err(odata_error)
+        let beta = self
+            .path
+            .get(..6)
+            .is_some_and(|p| p.eq_ignore_ascii_case("/beta/"));
+        odata::parse_query_in(&self.pairs, self.eventual, model, beta).map_err(odata_error)
     }
 
     /// Single-entity reads accept `$select` (and `$expand` where the resource has it) only.
@@ -99,6 +103,7 @@ pub fn odata_error(err: ODataError) -> GraphError {
         ODataErrorKind::BadRequest => ErrorCode::BadRequest,
         ODataErrorKind::RequestBadRequest => ErrorCode::RequestBadRequest,
         ODataErrorKind::UnsupportedQuery => ErrorCode::RequestUnsupportedQuery,
+        ODataErrorKind::NotImplemented => ErrorCode::NotImplemented,
     };
     GraphError::new(code, err.message)
 }

@@ -383,18 +383,3 @@ async fn delegated_token_needs_a_scope_too() {
         .await;
     assert_eq!(response.status, 204, "{}", response.text);
 }
-
-#[test]
-fn the_permission_table_lists_every_operation() {
-    let table = tenantsim::auth::permissions::markdown_table();
-    for permission in tenantsim::auth::permissions::ALL {
-        assert!(
-            table.contains(&format!("| {} |", permission.operation)),
-            "{table}"
-        );
-    }
-    assert_eq!(
-        table.lines().count(),
-        tenantsim::auth::permissions::ALL.len() + 2
-    );
-}

@@ -429,6 +429,8 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"passwordProfile": "secret"}),
             json!({"userPrincipalName": ["a"]}),
             json!({"displayName": {"a": 1}}),
+            // A property microsoft.graph.user does not have (never silently dropped).
+            json!({"jobTitle": "x", "favouriteColour": "teal"}),
         ]
     };
     let group_wrong = || {
@@ -437,6 +439,7 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"securityEnabled": "yes"}),
             json!({"groupTypes": "Unified"}),
             json!({"mailEnabled": 1}),
+            json!({"description": "x", "jobTitle": "x"}),
         ]
     };
     let check_wrong = || {

@@ -23,6 +23,7 @@ mod limits;
 mod linkedin;
 mod members;
 mod odata;
+mod properties;
 mod readme;
 mod security;
 mod seeds;

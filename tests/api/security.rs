@@ -5,8 +5,9 @@
 //! - forged, tampered, expired, misaddressed and missing tokens → 401 in the route's shape and
 //!   nothing changes;
 //! - a token of another tenant finds none of Contoso's objects and changes nothing;
-//! - the permission matrix (no permission, each listed permission alone, every other
-//!   permission together) agrees with the README's permission table, parsed here;
+//! - the permission matrix: each permission Graph's documentation lists for the operation is
+//!   allowed alone, every other permission alone is refused (documented divergences aside), no
+//!   permission is refused (`documented.rs`, against `documented_permissions.json`);
 //! - without the permission an unknown id is the same 403 as a real one (no probing);
 //! - with `--admin-key` every control route and page refuses a missing or wrong key, and the
 //!   real binary refuses a non-loopback bind without a (non-empty) key.
@@ -14,6 +15,7 @@
 //! The route list is checked against the routers in `src/` and the README tables, so a new
 //! route cannot be added without being attacked here.
 
+mod documented;
 mod imports;
 
 use std::collections::BTreeSet;
@@ -77,51 +79,19 @@ fn rows(table: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// One row of the README permission table.
-#[derive(Debug, Clone)]
-struct Documented {
-    operation: String,
-    application: Vec<String>,
-    delegated: Vec<String>,
-}
-
-fn permission_table() -> Vec<Documented> {
-    let list = |cell: &str| -> Vec<String> {
-        if cell == "—" {
-            Vec::new()
-        } else {
-            cell.split(',').map(|p| p.trim().to_owned()).collect()
-        }
-    };
-    let table: Vec<Documented> = rows(&section(&readme(), "permissions-table"))
-        .into_iter()
-        .map(|cells| Documented {
-            operation: cells[0].clone(),
-            application: list(&cells[1]),
-            delegated: list(&cells[2]),
-        })
-        .collect();
-    assert!(
-        table.len() > 10,
-        "the README permission table has {} rows",
-        table.len()
-    );
-    table
-}
-
-fn documented<'a>(table: &'a [Documented], operation: &str) -> &'a Documented {
-    table
-        .iter()
-        .find(|d| d.operation == operation)
-        .unwrap_or_else(|| panic!("the README permission table has no row '{operation}'"))
-}
-
-/// Every permission the README table names, in either column.
-fn every_permission(table: &[Documented]) -> BTreeSet<String> {
-    table
-        .iter()
-        .flat_map(|d| d.application.iter().chain(&d.delegated).cloned())
-        .collect()
+/// Every permission Graph's documentation names for the operations here
+/// (`security/documented_permissions.json`) and every permission tenantsim enforces.
+fn every_permission() -> BTreeSet<String> {
+    let mut all = documented::universe(&documented::documented_permissions());
+    for set in tenantsim::auth::permissions::ALL {
+        all.extend(
+            set.application
+                .iter()
+                .chain(set.delegated)
+                .map(|p| p.to_string()),
+        );
+    }
+    all
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -130,9 +100,10 @@ fn every_permission(table: &[Documented]) -> BTreeSet<String> {
 /// What a route needs besides a valid token.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Kind {
-    /// One permission of this README permission-table operation.
+    /// Needs a permission; the label names tenantsim's permission set (the documented
+    /// operation is found in `documented_permissions.json` by method and template).
     Op(&'static str),
-    /// A `/me` route: delegated tokens only (app tokens → 400), with this operation.
+    /// A `/me` route: delegated tokens only (app tokens → 400).
     Me(&'static str),
     /// `$batch`: items are authorized one by one.
     Batch,
@@ -914,8 +885,7 @@ fn routes(ids: &Ids) -> Vec<Route> {
 // Tokens.
 
 fn all_app_token(app: &TestApp, tenant: &str) -> String {
-    let table = permission_table();
-    let roles: Vec<String> = every_permission(&table).into_iter().collect();
+    let roles: Vec<String> = every_permission().into_iter().collect();
     let roles: Vec<&str> = roles.iter().map(String::as_str).collect();
     app.app_token(tenant, &roles)
 }
@@ -1303,7 +1273,7 @@ async fn full_delegated(app: &TestApp, tenant: &str, user: &str, audience: &str)
     let scopes: Vec<String> = if audience == PORTAL_APP {
         vec!["user_impersonation".to_owned()]
     } else {
-        every_permission(&permission_table()).into_iter().collect()
+        every_permission().into_iter().collect()
     };
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
     delegated_claims(app, tenant, user, &scopes, audience).await
@@ -1484,20 +1454,26 @@ async fn every_route_that_takes_a_token_is_in_the_security_list() {
         }
     }
     assert!(named > 30, "only {named} endpoints in the parity table");
-    // 4. Every operation of the README permission table has a route here.
-    for row in permission_table() {
-        assert!(
-            list.iter()
-                .any(|r| matches!(r.kind, Kind::Op(op) | Kind::Me(op) if op == row.operation)),
-            "no route exercises the README permission row '{}'",
-            row.operation
-        );
+    // 4. Every operation of Graph's documented permissions has a route here, and every route
+    // that needs a permission has its documented operation.
+    let data = documented::documented_permissions();
+    let keys: BTreeSet<String> = list.iter().map(documented::key).collect();
+    for operation in &data.operations {
+        for route in &operation.routes {
+            assert!(
+                keys.contains(&documented::unnamed(route)),
+                "documented_permissions.json names '{route}' ({}), which is not in the route list",
+                operation.operation
+            );
+        }
     }
-    // And every operation named here is a row of that table.
-    let table = permission_table();
     for route in &list {
-        if let Kind::Op(op) | Kind::Me(op) = route.kind {
-            documented(&table, op);
+        if let Kind::Op(_) | Kind::Me(_) = route.kind {
+            let key = documented::key(route);
+            assert!(
+                data.operations.iter().any(|o| o.covers(&key)),
+                "{key} has no entry in documented_permissions.json"
+            );
         }
     }
 }
@@ -1739,118 +1715,7 @@ async fn another_tenants_token_finds_nothing_of_contoso_and_changes_nothing() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. The permission matrix against the README table.
-
-#[tokio::test]
-async fn the_permission_matrix_matches_the_readme_permission_table() {
-    let app = TestApp::new().await;
-    let list = route_list(&app).await;
-    let table = permission_table();
-    let everything = every_permission(&table);
-    let mut failures = Vec::new();
-    let mut total = 0;
-    let mut check = |label: String, result: Result<(), String>| {
-        total += 1;
-        if let Err(e) = result {
-            failures.push(format!("{label}: {e}"));
-        }
-    };
-    for route in &list {
-        let (operation, me) = match route.kind {
-            Kind::Op(op) => (op, false),
-            Kind::Me(op) => (op, true),
-            _ => continue,
-        };
-        let row = documented(&table, operation);
-        let label = |who: &str| format!("{} [{who}]", route.label());
-        // Application tokens: none, each listed role alone, every other role together.
-        let app_refused = |response: &TestResponse| {
-            if me {
-                graph_error(response, 400, "BadRequest")
-            } else {
-                refused_403(route, response)
-            }
-        };
-        let none = app.app_token(CONTOSO, &[]);
-        check(
-            label("app, no role"),
-            app_refused(&send_with_token(&app, route, &none).await),
-        );
-        for role in &row.application {
-            let token = app.app_token(CONTOSO, &[role.as_str()]);
-            let response = send_with_token(&app, route, &token).await;
-            check(
-                label(&format!("app {role}")),
-                if me {
-                    app_refused(&response)
-                } else {
-                    allowed(route, &response)
-                },
-            );
-            if route.writes() {
-                restore(&app).await;
-            }
-        }
-        let others: Vec<&str> = everything
-            .iter()
-            .filter(|p| !row.application.contains(p))
-            .map(String::as_str)
-            .collect();
-        let token = app.app_token(CONTOSO, &others);
-        check(
-            label("app, every other role"),
-            app_refused(&send_with_token(&app, route, &token).await),
-        );
-        // Delegated tokens of the Global Administrator: no scope, each listed scope alone,
-        // every other scope together.
-        let token = delegated(&app, CONTOSO, ADMIN, &[], GRAPH_AUDIENCE).await;
-        check(
-            label("delegated, no scope"),
-            refused_403(route, &send_with_token(&app, route, &token).await),
-        );
-        for scope in &row.delegated {
-            let token = delegated(&app, CONTOSO, ADMIN, &[scope.as_str()], GRAPH_AUDIENCE).await;
-            check(
-                label(&format!("delegated {scope}")),
-                allowed(route, &send_with_token(&app, route, &token).await),
-            );
-            if route.writes() {
-                restore(&app).await;
-            }
-        }
-        let others: Vec<&str> = everything
-            .iter()
-            .filter(|p| !row.delegated.contains(p))
-            .map(String::as_str)
-            .collect();
-        let token = delegated(&app, CONTOSO, ADMIN, &others, GRAPH_AUDIENCE).await;
-        check(
-            label("delegated, every other scope"),
-            refused_403(route, &send_with_token(&app, route, &token).await),
-        );
-        // A user without an admin role: refused where the operation also needs one.
-        let needs_role = tenantsim::auth::permissions::ALL
-            .iter()
-            .find(|p| p.operation == operation)
-            .is_some_and(|p| !p.delegated_roles.is_empty());
-        let scopes: Vec<&str> = row.delegated.iter().map(String::as_str).collect();
-        let token = delegated(&app, CONTOSO, ADELE, &scopes, GRAPH_AUDIENCE).await;
-        let response = send_with_token(&app, route, &token).await;
-        check(
-            label("delegated, no admin role"),
-            if needs_role {
-                refused_403(route, &response)
-            } else {
-                allowed(route, &response)
-            },
-        );
-        if route.writes() {
-            restore(&app).await;
-        }
-    }
-    report(&failures, total);
-    assert!(total > 1_500, "only {total} matrix cases");
-}
+// 3. The permission matrix against Graph's documentation: security/documented.rs.
 
 #[tokio::test]
 async fn the_portal_api_and_userinfo_follow_their_documented_rules() {

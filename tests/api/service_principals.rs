@@ -123,7 +123,9 @@ async fn get_by_app_id_agrees_with_get_by_object_id() {
 #[tokio::test]
 async fn unknown_service_principal_is_request_resource_not_found() {
     let app = TestApp::new().await;
-    let token = reader(&app);
+    // Application.Read.All reads service principals; their grants need a grant read
+    // permission (serviceprincipal-list-oauth2permissiongrants).
+    let token = app.app_token(CONTOSO, &["Application.Read.All", "Directory.Read.All"]);
     let missing = "00000000-0000-4000-8000-00000000dead";
     for path in [
         format!("/v1.0/servicePrincipals/{missing}"),

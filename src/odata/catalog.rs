@@ -1,0 +1,201 @@
+//! Graph's real properties of the directory types tenantsim serves (user, group,
+//! servicePrincipal, application, organization, directoryRole, directoryObject), from the
+//! official Python SDKs' models (`known_properties/v1.0.txt` from msgraph-sdk 1.65.0 and
+//! `beta.txt` from msgraph-beta-sdk 1.66.0, written by `tools/graph_properties.py`). Resource pages:
+//! <https://learn.microsoft.com/graph/api/resources/user> and its siblings.
+//!
+//! It separates a property Graph has but tenantsim does not store (`$select` → `null`,
+//! `$filter`/`$orderby` → 501) from one Graph does not have (Graph's 400), and checks the
+//! property names of a POST/PATCH body ([`check_body`]). Consulted only when the per-resource
+//! whitelist (`model.rs`) does not know a name, so the common path pays nothing.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, GraphError};
+
+use super::error::ODataError;
+
+const V1: &str = include_str!("known_properties/v1.0.txt");
+const BETA: &str = include_str!("known_properties/beta.txt");
+
+/// What a catalogued name is on its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    /// A structural property (primitive or complex value).
+    Property,
+    /// A navigation property (relationship).
+    Navigation,
+}
+
+/// The canonical spelling and kind of `name` on `type_name` (case-insensitive) in Graph's v1.0
+/// or beta metadata, if it has it. Inherited members (`id`, `deletedDateTime`) are listed on
+/// every type.
+pub fn lookup(beta: bool, type_name: &str, name: &str) -> Option<(&'static str, Member)> {
+    find(if beta { BETA } else { V1 }, type_name, name)
+}
+
+/// [`lookup`] in either version (where the caller does not know it).
+pub fn lookup_any(type_name: &str, name: &str) -> Option<(&'static str, Member)> {
+    find(V1, type_name, name).or_else(|| find(BETA, type_name, name))
+}
+
+fn find(known: &'static str, type_name: &str, name: &str) -> Option<(&'static str, Member)> {
+    known.lines().find_map(|line| {
+        let mut cells = line.split(' ');
+        let (ty, prop, kind) = (cells.next()?, cells.next()?, cells.next()?);
+        if !ty.eq_ignore_ascii_case(type_name) || !prop.eq_ignore_ascii_case(name) {
+            return None;
+        }
+        let member = if kind == "navigation" {
+            Member::Navigation
+        } else {
+            Member::Property
+        };
+        Some((prop, member))
+    })
+}
+
+/// Whether the catalog covers `type_name` at all (other types keep the whitelist's answers).
+pub fn knows_type(type_name: &str) -> bool {
+    V1.lines().any(|line| {
+        line.split(' ')
+            .next()
+            .is_some_and(|t| t.eq_ignore_ascii_case(type_name))
+    })
+}
+
+/// A structural property Graph has on the type but tenantsim does not store: selectable
+/// (rendered `null`, as Graph renders an unset property).
+pub fn unstored_property(beta: bool, type_name: &str, name: &str) -> Option<&'static str> {
+    match lookup(beta, type_name, name) {
+        Some((canonical, Member::Property)) => Some(canonical),
+        _ => None,
+    }
+}
+
+/// The error for a property the whitelist does not know in `$filter` (`clause` "filtering")
+/// or `$orderby` ("sorting"): 501 when Graph has it, Graph's 400 when it does not. `beta`:
+/// `None` where the parser does not know the version (`$filter`: either version's property).
+pub fn missing_property(
+    beta: Option<bool>,
+    type_name: &str,
+    name: &str,
+    clause: &str,
+) -> ODataError {
+    let found = match beta {
+        Some(beta) => lookup(beta, type_name, name),
+        None => lookup_any(type_name, name),
+    };
+    match found {
+        // Divergence: Graph filters and sorts on it (where its docs allow); tenantsim does not
+        // store it, so it says so (README D23).
+        Some((canonical, _)) => ODataError::not_emulated(format!(
+            "tenantsim does not emulate {clause} on the property '{canonical}' of '{type_name}'."
+        )),
+        None => ODataError::unknown_property(name, type_name),
+    }
+}
+
+/// The properties of a POST/PATCH body checked against Graph's type before a handler binds it
+/// to `T` (its stored shape): a property Graph's type does not have → Graph's 400; a real Graph
+/// property `T` does not store → 501 `NotImplemented` (never silently dropped). Instance and
+/// property annotations (`@odata.type`, `members@odata.bind`) and `id` are the handler's.
+pub fn check_body<T: DeserializeOwned>(
+    type_name: &str,
+    body: &Map<String, Value>,
+) -> Result<(), GraphError> {
+    for name in body.keys() {
+        if !name.contains('@') && name != "id" && lookup_any(type_name, name).is_none() {
+            // [I] The OData text Graph answers for an unknown property in a PATCH of the
+            // authorization policy (src/policy.rs); for users and groups it is not captured.
+            return Err(GraphError::request_bad_request(format!(
+                "The property '{name}' does not exist on type '{type_name}'. Make sure to only use property names that are defined by the type."
+            )));
+        }
+    }
+    let mut unbound = Vec::new();
+    // Type errors are left to the handler's own reading, which names the property.
+    let _ = serde_ignored::deserialize(Value::Object(body.clone()), |path| {
+        if let serde_ignored::Path::Map {
+            parent: serde_ignored::Path::Root,
+            key,
+        } = path
+        {
+            unbound.push(key);
+        }
+    })
+    .map(|_: T| ());
+    match unbound.into_iter().find(|k| !k.contains('@') && k != "id") {
+        // Divergence: Graph stores every property of its type; tenantsim answers 501 for those
+        // it does not keep rather than accept and drop them (README D23).
+        Some(name) => Err(GraphError::new(
+            ErrorCode::NotImplemented,
+            format!(
+                "tenantsim does not store the property '{}' of '{type_name}'; it is not emulated in writes.",
+                lookup_any(type_name, &name).map_or(name.as_str(), |(canonical, _)| canonical)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_knows_graph_properties_and_not_inventions() {
+        assert_eq!(
+            lookup(false, "microsoft.graph.user", "EMPLOYEEHIREDATE"),
+            Some(("employeeHireDate", Member::Property))
+        );
+        assert_eq!(
+            lookup(false, "microsoft.graph.user", "manager"),
+            Some(("manager", Member::Navigation))
+        );
+        assert_eq!(
+            lookup(true, "microsoft.graph.user", "favouriteColour"),
+            None
+        );
+        assert_eq!(
+            lookup(true, "microsoft.graph.group", "id"),
+            Some(("id", Member::Property))
+        );
+        for ty in [
+            "microsoft.graph.user",
+            "microsoft.graph.group",
+            "microsoft.graph.servicePrincipal",
+            "microsoft.graph.application",
+            "microsoft.graph.organization",
+            "microsoft.graph.directoryRole",
+            "microsoft.graph.directoryObject",
+        ] {
+            assert!(knows_type(ty), "{ty}");
+            assert!(lookup(false, ty, "deletedDateTime").is_some(), "{ty}");
+            assert!(lookup(true, ty, "deletedDateTime").is_some(), "{ty}");
+        }
+        assert!(!knows_type("microsoft.graph.oAuth2PermissionGrant"));
+    }
+
+    #[test]
+    fn a_body_is_checked_against_the_type_and_the_stored_shape() {
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        struct Stored {
+            display_name: Option<String>,
+        }
+        let body = |text: &str| -> Map<String, Value> { serde_json::from_str(text).unwrap() };
+        let ok = body(r#"{"displayName":"x","members@odata.bind":[],"id":"1"}"#);
+        assert!(check_body::<Stored>("microsoft.graph.group", &ok).is_ok());
+        // A user's property on a group: Graph's 400.
+        let invented = body(r#"{"displayName":"x","employeeHireDate":null}"#);
+        let err = check_body::<Stored>("microsoft.graph.group", &invented).unwrap_err();
+        assert_eq!(err.code, ErrorCode::RequestBadRequest);
+        // A group property tenantsim's shape does not keep: 501.
+        let unstored = body(r#"{"displayName":"x","PREFERREDDATALOCATION":"EUR"}"#);
+        let err = check_body::<Stored>("microsoft.graph.group", &unstored).unwrap_err();
+        assert_eq!(err.code, ErrorCode::NotImplemented);
+    }
+}
