@@ -23,6 +23,7 @@ mod limits;
 mod linkedin;
 mod members;
 mod odata;
+mod organization;
 mod readme;
 mod security;
 mod seeds;
