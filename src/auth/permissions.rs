@@ -404,6 +404,8 @@ pub const DIRECTORY_ROLE_ACTIVATE: Permission = Permission {
     delegated_roles: &[],
 };
 
+// Divergence: directoryrole-delete-member lists RoleManagement.Read.Directory too; a read
+// permission does not remove role members here (README D34).
 pub const DIRECTORY_ROLE_MEMBERS_WRITE: Permission = Permission {
     operation: "Add/remove directoryRole members",
     application: &["RoleManagement.ReadWrite.Directory"],

@@ -31,13 +31,16 @@ use crate::store::objects::{self, Cursor, Kind, ListQuery, ObjectRow, Order, Sco
 pub fn router() -> Router<AppState> {
     // The SDKs send the function with its parentheses (`delta()`), some code with its namespace:
     // Graph answers all three spellings, and `/users/{id}` must not take them for an id.
-    let mut router = Router::new();
-    for set in ["groups", "users", "servicePrincipals"] {
-        for spelling in ["delta", "delta()", "microsoft.graph.delta()"] {
-            router = router.route(&format!("/{set}/{spelling}"), get(delta));
-        }
-    }
-    router
+    Router::new()
+        .route("/groups/delta", get(delta))
+        .route("/groups/delta()", get(delta))
+        .route("/groups/microsoft.graph.delta()", get(delta))
+        .route("/users/delta", get(delta))
+        .route("/users/delta()", get(delta))
+        .route("/users/microsoft.graph.delta()", get(delta))
+        .route("/servicePrincipals/delta", get(delta))
+        .route("/servicePrincipals/delta()", get(delta))
+        .route("/servicePrincipals/microsoft.graph.delta()", get(delta))
 }
 
 /// What one entity set's delta function reads.

@@ -226,3 +226,52 @@ async fn activating_a_role_answers_201_once_then_its_members_can_be_set() {
     assert_eq!(added.status, 204, "{}", added.text);
     assert_eq!(wids(&app, MEGAN).await, [HELPDESK_ADMIN]);
 }
+
+#[tokio::test]
+async fn an_activated_role_nobody_holds_survives_a_snapshot_and_a_reset_forgets_it() {
+    let app = TestApp::new().await;
+    let token = app.app_token(CONTOSO, &["Directory.ReadWrite.All"]);
+    let created = app
+        .post("/v1.0/directoryRoles")
+        .token(&token)
+        .json(json!({"roleTemplateId": HELPDESK_ADMIN}))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let snapshot = app
+        .get(&format!("/_tenantsim/tenants/{CONTOSO}/snapshot"))
+        .send()
+        .await;
+    assert_eq!(
+        snapshot.json["tenants"][0]["activatedDirectoryRoles"],
+        json!(["Helpdesk Administrator"])
+    );
+    let reset = app
+        .post(&format!("/_tenantsim/tenants/{CONTOSO}/reset"))
+        .send()
+        .await;
+    assert!(reset.status.is_success(), "{}", reset.text);
+    let templates = |response: &TestResponse| -> Vec<String> {
+        response.json["value"]
+            .as_array()
+            .expect("value")
+            .iter()
+            .map(|r| r["roleTemplateId"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let after_reset = app.get("/v1.0/directoryRoles").token(&token).send().await;
+    assert!(!templates(&after_reset).contains(&HELPDESK_ADMIN.to_owned()));
+    let imported = app
+        .post("/_tenantsim/snapshot")
+        .json(snapshot.json.clone())
+        .send()
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    let after_import = app.get("/v1.0/directoryRoles").token(&token).send().await;
+    assert!(templates(&after_import).contains(&HELPDESK_ADMIN.to_owned()));
+    let again = app
+        .get(&format!("/_tenantsim/tenants/{CONTOSO}/snapshot"))
+        .send()
+        .await;
+    assert_eq!(again.json, snapshot.json);
+}
