@@ -101,7 +101,7 @@ async fn get_by_ids(
     caller.require(&permissions::DIRECTORY_OBJECTS_GET_BY_IDS)?;
     let options = query.entity_options(&model::DIRECTORY_OBJECT)?;
     for key in body.keys() {
-        if key != "ids" && key != "types" {
+        if key != "ids" && key != "types" && !key.starts_with("@odata.") {
             return Err(GraphError::request_bad_request(format!(
                 "Property '{key}' does not exist as a declared property or extension property."
             )));
@@ -218,7 +218,10 @@ async fn validate_properties(
 ) -> Result<Response> {
     caller.require(&permissions::VALIDATE_PROPERTIES)?;
     let known = ["entityType", "displayName", "mailNickname", "onBehalfOfUserId"];
-    if let Some(key) = body.keys().find(|k| !known.contains(&k.as_str())) {
+    if let Some(key) = body
+        .keys()
+        .find(|k| !known.contains(&k.as_str()) && !k.starts_with("@odata."))
+    {
         return Err(GraphError::request_bad_request(format!(
             "Property '{key}' does not exist as a declared property or extension property."
         )));

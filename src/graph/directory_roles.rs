@@ -233,7 +233,10 @@ async fn activate_directory_role(
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
     caller.require(&permissions::DIRECTORY_ROLE_ACTIVATE)?;
-    if let Some(key) = body.keys().find(|k| k.as_str() != "roleTemplateId") {
+    if let Some(key) = body
+        .keys()
+        .find(|k| k.as_str() != "roleTemplateId" && !k.starts_with("@odata."))
+    {
         // Divergence: Graph's text for another property in an activation is not captured.
         return Err(GraphError::request_bad_request(format!(
             "Property '{key}' cannot be set when activating a directory role: roleTemplateId is the only property allowed."

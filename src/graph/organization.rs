@@ -67,7 +67,7 @@ pub fn check_property(name: &str, value: &Value, fixture: bool) -> std::result::
         "privacyProfile" => match value {
             Value::Null => Ok(()),
             Value::Object(map) => {
-                for (key, v) in map {
+                for (key, v) in map.iter().filter(|(k, _)| !k.starts_with('@')) {
                     if !["contactEmail", "statementUrl"].contains(&key.as_str()) {
                         return Err(format!(
                             "Property '{key}' does not exist as a declared property or extension property."
@@ -111,6 +111,21 @@ pub fn check_property(name: &str, value: &Value, fixture: bool) -> std::result::
             "Property '{other}' does not exist as a declared property or extension property."
         )),
     }
+}
+
+/// `body` without OData instance annotations (`@odata.type`), at its top level and in
+/// `privacyProfile`.
+fn without_annotations(body: Map<String, Value>) -> Map<String, Value> {
+    body.into_iter()
+        .filter(|(k, _)| !k.starts_with('@'))
+        .map(|(k, v)| match v {
+            Value::Object(inner) => (
+                k,
+                Value::Object(inner.into_iter().filter(|(k, _)| !k.starts_with('@')).collect()),
+            ),
+            other => (k, other),
+        })
+        .collect()
 }
 
 /// The organization's Graph JSON: Graph's full property set, unset values `null` or `[]`.
@@ -279,6 +294,8 @@ async fn update_organization(
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
     caller.require(&permissions::ORGANIZATION_WRITE)?;
+    // The SDKs annotate what they send (`@odata.type`): annotations are not properties.
+    let body = without_annotations(body);
     for (name, value) in &body {
         if model::ORGANIZATION.property(name).is_some() && !WRITABLE.contains(&name.as_str()) {
             // Divergence: Graph's text for a read-only organization property is not captured.

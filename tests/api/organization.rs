@@ -116,10 +116,14 @@ async fn patch_organization_writes_the_documented_properties_and_they_read_back(
         "securityComplianceNotificationPhones": ["(123) 456-7890"],
         "technicalNotificationMails": ["tech@contoso.com"]
     });
+    // The SDKs annotate the body with `@odata.type`: an annotation, not a property.
+    let mut sent = body.clone();
+    sent["@odata.type"] = json!("#microsoft.graph.organization");
+    sent["privacyProfile"]["@odata.type"] = json!("#microsoft.graph.privacyProfile");
     let response = app
         .patch(&format!("/v1.0/organization/{CONTOSO}"))
         .token(&token)
-        .json(body.clone())
+        .json(sent)
         .send()
         .await;
     assert_eq!(response.status, 204, "{}", response.text);
