@@ -19,7 +19,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Caller, permissions::{self, Permission}};
+use crate::auth::{
+    Caller,
+    permissions::{self, Permission},
+};
 use crate::error::{ErrorCode, GraphError, Result};
 use crate::odata::{ResourceModel, model};
 use crate::protocol::request::GraphQuery;
@@ -264,7 +267,9 @@ async fn delta(
     let mut conn = state.db.pool.acquire().await?;
     let position = changes::position(&mut conn).await?;
     let page = match (&skiptoken, &deltatoken) {
-        (Some(token), _) => decode::<PageToken>(token).ok_or_else(|| bad_token("skip token", target.set))?,
+        (Some(token), _) => {
+            decode::<PageToken>(token).ok_or_else(|| bad_token("skip token", target.set))?
+        }
         (None, Some(token)) => {
             let token: DeltaToken =
                 decode(token).ok_or_else(|| bad_token("delta token", target.set))?;

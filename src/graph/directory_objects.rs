@@ -80,7 +80,11 @@ fn type_filter(name: &str) -> std::result::Result<Option<Option<Kind>>, ()> {
         "serviceprincipal" => Some(Kind::ServicePrincipal),
         "application" => Some(Kind::Application),
         "directoryrole" => Some(Kind::DirectoryRole),
-        "device" | "orgcontact" | "administrativeunit" | "contract" | "directoryroletemplate"
+        "device"
+        | "orgcontact"
+        | "administrativeunit"
+        | "contract"
+        | "directoryroletemplate"
         | "approleassignment" => None,
         _ => return Err(()),
     }))
@@ -217,7 +221,12 @@ async fn validate_properties(
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
     caller.require(&permissions::VALIDATE_PROPERTIES)?;
-    let known = ["entityType", "displayName", "mailNickname", "onBehalfOfUserId"];
+    let known = [
+        "entityType",
+        "displayName",
+        "mailNickname",
+        "onBehalfOfUserId",
+    ];
     if let Some(key) = body
         .keys()
         .find(|k| !known.contains(&k.as_str()) && !k.starts_with("@odata."))

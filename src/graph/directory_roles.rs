@@ -1,5 +1,4 @@
-//! Directory roles and their templates: the built-in role templates
-//! (`/directoryRoleTemplates`), the roles activated in the tenant (`/directoryRoles`, also
+//! Directory roles: the roles activated in the tenant (`/directoryRoles`, also
 //! addressed as `directoryRoles(roleTemplateId='…')` and `directoryRoles/roleTemplateId=…`),
 //! activation, and the role's members with `$ref` writes. Members are the rows of
 //! `directory_role_members`, the table behind the `wids` claim, so a `$ref` write changes the
@@ -7,15 +6,15 @@
 //! see `store::roles::role_object_id`.
 //! See <https://learn.microsoft.com/graph/api/resources/directoryrole>, directoryrole-list,
 //! directoryrole-get, directoryrole-post-directoryroles, directoryrole-list-members,
-//! directoryrole-post-members, directoryrole-delete-member, directoryroletemplate-list and
-//! directoryroletemplate-get.
+//! directoryrole-post-members and directoryrole-delete-member. The templates are in
+//! `directory_role_templates`.
 
 use axum::Router;
 use axum::extract::{Extension, Path, State};
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::list::{self, ListSpec};
 use super::members::object_id_of_url;
@@ -38,83 +37,25 @@ pub fn router() -> Router<AppState> {
             "/directoryRoles(roleTemplateId={key}",
             get(get_directory_role_by_template),
         )
+        .route("/directoryRoles/$count", get(count_directory_roles))
         .route("/directoryRoles/{role}/members", get(list_role_members))
+        .route(
+            "/directoryRoles/{role}/members/$count",
+            get(count_role_members),
+        )
+        .route(
+            "/directoryRoles/{role}/members/{member}",
+            get(get_role_member_or_cast),
+        )
+        .route(
+            "/directoryRoles/{role}/members/{member}/$count",
+            get(count_role_members_cast),
+        )
         .route("/directoryRoles/{role}/members/$ref", post(add_role_member))
         .route(
             "/directoryRoles/{role}/members/{member}/$ref",
             delete(remove_role_member),
         )
-        .route("/directoryRoleTemplates", get(list_role_templates))
-        .route("/directoryRoleTemplates/{id}", get(get_role_template))
-}
-
-/// A role template as Graph renders it.
-fn template_json(name: &str, id: &str) -> Map<String, Value> {
-    let value = json!({
-        "id": id,
-        "deletedDateTime": null,
-        "description": crate::roles::description(id),
-        "displayName": name,
-    });
-    match value {
-        Value::Object(map) => map,
-        _ => Map::new(),
-    }
-}
-
-fn selected(fields: Map<String, Value>, select: Option<&[&str]>) -> Map<String, Value> {
-    match select {
-        None => fields,
-        Some(select) => select
-            .iter()
-            .map(|n| ((*n).to_owned(), fields.get(*n).cloned().unwrap_or(Value::Null)))
-            .collect(),
-    }
-}
-
-/// GET /directoryRoleTemplates — directoryroletemplate-list: the built-in templates.
-/// Permissions: `permissions::DIRECTORY_ROLE_TEMPLATES_READ`.
-async fn list_role_templates(
-    caller: Caller,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-) -> Result<GraphJson> {
-    caller.require(&permissions::DIRECTORY_ROLE_TEMPLATES_READ)?;
-    let options = query.entity_options(&model::DIRECTORY_ROLE_TEMPLATE)?;
-    let select = options.select.as_deref();
-    let value = crate::roles::BUILT_IN
-        .iter()
-        .map(|(name, id)| Value::Object(selected(template_json(name, id), select)))
-        .collect();
-    let context = wire::context_url(&origin, version, "directoryRoleTemplates", select, false);
-    Ok(GraphJson(
-        StatusCode::OK,
-        wire::collection(context, None, None, value),
-    ))
-}
-
-/// GET /directoryRoleTemplates/{id} — directoryroletemplate-get.
-/// Permissions: `permissions::DIRECTORY_ROLE_TEMPLATES_READ`.
-async fn get_role_template(
-    caller: Caller,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-    Path(id): Path<String>,
-) -> Result<GraphJson> {
-    caller.require(&permissions::DIRECTORY_ROLE_TEMPLATES_READ)?;
-    let options = query.entity_options(&model::DIRECTORY_ROLE_TEMPLATE)?;
-    let (name, template) = crate::roles::BUILT_IN
-        .iter()
-        .find(|(_, t)| t.eq_ignore_ascii_case(&id))
-        .ok_or_else(|| GraphError::not_found(&id))?;
-    let select = options.select.as_deref();
-    let context = wire::context_url(&origin, version, "directoryRoleTemplates", select, true);
-    Ok(GraphJson(
-        StatusCode::OK,
-        wire::entity(context, selected(template_json(name, template), select)),
-    ))
 }
 
 /// GET /directoryRoles — directoryrole-list: the activated roles.
@@ -151,7 +92,10 @@ async fn load_role(
         .await?
         .ok_or_else(|| GraphError::not_found(key))?;
     let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
-    let template = data["roleTemplateId"].as_str().unwrap_or_default().to_owned();
+    let template = data["roleTemplateId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     Ok((row, template))
 }
 
@@ -209,10 +153,16 @@ async fn get_directory_role_by_template(
         .strip_suffix(')')
         .and_then(|k| k.strip_prefix('\''))
         .and_then(|k| k.strip_suffix('\''))
-        .ok_or_else(|| GraphError::unknown_segment(&format!("directoryRoles(roleTemplateId={key}")))?;
+        .ok_or_else(|| {
+            GraphError::unknown_segment(&format!("directoryRoles(roleTemplateId={key}"))
+        })?;
     let mut conn = state.db.pool.acquire().await?;
-    let (row, _) =
-        load_role(&mut conn, &caller.tenant, &format!("roleTemplateId={template}")).await?;
+    let (row, _) = load_role(
+        &mut conn,
+        &caller.tenant,
+        &format!("roleTemplateId={template}"),
+    )
+    .await?;
     Ok(role_entity(
         &origin,
         version,
@@ -267,7 +217,13 @@ async fn activate_directory_role(
         .await?
         .ok_or_else(|| GraphError::not_found(&id))?;
     tx.commit().await?;
-    Ok(role_entity(&origin, version, &row, None, StatusCode::CREATED))
+    Ok(role_entity(
+        &origin,
+        version,
+        &row,
+        None,
+        StatusCode::CREATED,
+    ))
 }
 
 /// GET /directoryRoles/{id}/members — directoryrole-list-members: the role's holders, each with
@@ -357,4 +313,126 @@ async fn remove_role_member(
     }
     tx.commit().await?;
     Ok(wire::no_content())
+}
+
+/// `microsoft.graph.user` (or `graph.user`) → the kind an OData cast segment names.
+fn cast_kind(segment: &str) -> Option<Kind> {
+    let name = segment
+        .strip_prefix("microsoft.graph.")
+        .or_else(|| segment.strip_prefix("graph."))?;
+    Kind::parse(name)
+}
+
+/// `/$count`: `text/plain`, and only with `ConsistencyLevel: eventual` (as tenantsim's other
+/// `$count` segments).
+pub(super) fn text_count(query: &GraphQuery, count: usize) -> Result<Response> {
+    if !query.eventual {
+        return Err(GraphError::request_bad_request(
+            "$count is not currently supported.",
+        ));
+    }
+    let mut response = (StatusCode::OK, count.to_string()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    Ok(response)
+}
+
+/// GET /directoryRoles/$count. Permissions: `permissions::DIRECTORY_ROLES_READ`.
+async fn count_directory_roles(
+    caller: Caller,
+    State(state): State<AppState>,
+    query: GraphQuery,
+) -> Result<Response> {
+    caller.require(&permissions::DIRECTORY_ROLES_READ)?;
+    let mut conn = state.db.pool.acquire().await?;
+    let templates = store::roles::activated_templates(&mut conn, &caller.tenant).await?;
+    text_count(&query, templates.len())
+}
+
+/// The holders of `role`, of one kind when `kind` is given.
+async fn holders_of(
+    state: &AppState,
+    tenant: &str,
+    role: &str,
+    kind: Option<Kind>,
+) -> Result<Vec<ObjectRow>> {
+    let mut conn = state.db.pool.acquire().await?;
+    let (_, template) = load_role(&mut conn, tenant, role).await?;
+    let mut holders = store::roles::holders(&mut conn, tenant, &template).await?;
+    holders.retain(|h| kind.is_none_or(|k| h.kind() == k));
+    Ok(holders)
+}
+
+/// GET /directoryRoles/{id}/members/$count.
+/// Permissions: `permissions::DIRECTORY_ROLE_MEMBERS_READ`.
+async fn count_role_members(
+    caller: Caller,
+    State(state): State<AppState>,
+    query: GraphQuery,
+    Path(role): Path<String>,
+) -> Result<Response> {
+    caller.require(&permissions::DIRECTORY_ROLE_MEMBERS_READ)?;
+    let holders = holders_of(&state, &caller.tenant, &role, None).await?;
+    text_count(&query, holders.len())
+}
+
+/// GET /directoryRoles/{id}/members/microsoft.graph.user (a cast: the holders of that kind) or
+/// GET /directoryRoles/{id}/members/{memberId} (one holder).
+// Inferred: the casts are served without advanced query parameters, as the SDKs send them.
+/// Permissions: `permissions::DIRECTORY_ROLE_MEMBERS_READ`.
+async fn get_role_member_or_cast(
+    caller: Caller,
+    State(state): State<AppState>,
+    Extension(version): Extension<ApiVersion>,
+    origin: Origin,
+    query: GraphQuery,
+    Path((role, segment)): Path<(String, String)>,
+) -> Result<GraphJson> {
+    caller.require(&permissions::DIRECTORY_ROLE_MEMBERS_READ)?;
+    let options = query.entity_options(&model::DIRECTORY_OBJECT)?;
+    let select = options.select.as_deref();
+    if let Some(kind) = cast_kind(&segment) {
+        let holders = holders_of(&state, &caller.tenant, &role, Some(kind)).await?;
+        let value = holders
+            .iter()
+            .map(|h| Value::Object(list::render_row(h, select, version, true)))
+            .collect();
+        let set = match kind {
+            Kind::User => "users",
+            Kind::Group => "groups",
+            Kind::ServicePrincipal => "servicePrincipals",
+            _ => "directoryObjects",
+        };
+        let context = wire::context_url(&origin, version, set, select, false);
+        return Ok(GraphJson(
+            StatusCode::OK,
+            wire::collection(context, None, None, value),
+        ));
+    }
+    let holders = holders_of(&state, &caller.tenant, &role, None).await?;
+    let holder = holders
+        .iter()
+        .find(|h| h.id.eq_ignore_ascii_case(&segment))
+        .ok_or_else(|| GraphError::not_found(&segment))?;
+    let context = wire::context_url(&origin, version, "directoryObjects", select, true);
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::entity(context, list::render_row(holder, select, version, true)),
+    ))
+}
+
+/// GET /directoryRoles/{id}/members/microsoft.graph.user/$count (and the other casts).
+/// Permissions: `permissions::DIRECTORY_ROLE_MEMBERS_READ`.
+async fn count_role_members_cast(
+    caller: Caller,
+    State(state): State<AppState>,
+    query: GraphQuery,
+    Path((role, segment)): Path<(String, String)>,
+) -> Result<Response> {
+    caller.require(&permissions::DIRECTORY_ROLE_MEMBERS_READ)?;
+    let kind = cast_kind(&segment).ok_or_else(|| GraphError::unknown_segment(&segment))?;
+    let holders = holders_of(&state, &caller.tenant, &role, Some(kind)).await?;
+    text_count(&query, holders.len())
 }

@@ -7,6 +7,7 @@ pub mod batch;
 pub mod checks;
 pub mod delta;
 pub mod directory_objects;
+pub mod directory_role_templates;
 pub mod directory_roles;
 pub mod groups;
 pub mod known_paths;
@@ -58,6 +59,7 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(organization::router())
         .merge(directory_objects::router())
         .merge(directory_roles::router())
+        .merge(directory_role_templates::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .layer(Extension(version))

@@ -90,7 +90,9 @@ pub fn check_property(name: &str, value: &Value, fixture: bool) -> std::result::
             } else if value.is_null() || strings(value) {
                 Ok(())
             } else {
-                Err(format!("Property '{name}' must be a collection of strings."))
+                Err(format!(
+                    "Property '{name}' must be a collection of strings."
+                ))
             }
         }
         "businessPhones" if fixture => {
@@ -121,7 +123,12 @@ fn without_annotations(body: Map<String, Value>) -> Map<String, Value> {
         .map(|(k, v)| match v {
             Value::Object(inner) => (
                 k,
-                Value::Object(inner.into_iter().filter(|(k, _)| !k.starts_with('@')).collect()),
+                Value::Object(
+                    inner
+                        .into_iter()
+                        .filter(|(k, _)| !k.starts_with('@'))
+                        .collect(),
+                ),
             ),
             other => (k, other),
         })
@@ -184,7 +191,10 @@ fn render(tenant: &TenantRow, domains: &[String], limited: bool) -> Map<String, 
     put("onPremisesSyncEnabled", Value::Null);
     put("partnerTenantType", Value::Null);
     put("postalCode", stored_or("postalCode", Value::Null));
-    put("preferredLanguage", stored_or("preferredLanguage", Value::Null));
+    put(
+        "preferredLanguage",
+        stored_or("preferredLanguage", Value::Null),
+    );
     put("provisionedPlans", json!([]));
     put("state", stored_or("state", Value::Null));
     put("street", stored_or("street", Value::Null));
@@ -312,11 +322,8 @@ async fn update_organization(
     if !row.id.eq_ignore_ascii_case(&id) {
         return Err(GraphError::not_found(id));
     }
-    let mut settings: Map<String, Value> =
-        serde_json::from_str(&row.settings).unwrap_or_default();
-    let organization = settings
-        .entry("organization")
-        .or_insert_with(|| json!({}));
+    let mut settings: Map<String, Value> = serde_json::from_str(&row.settings).unwrap_or_default();
+    let organization = settings.entry("organization").or_insert_with(|| json!({}));
     if !organization.is_object() {
         *organization = json!({});
     }

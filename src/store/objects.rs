@@ -101,8 +101,14 @@ pub async fn insert_object(
     .execute(&mut *conn)
     .await?;
     if object.kind.tracked() {
-        super::changes::record(conn, tenant, object.id, object.kind.as_str(), Change::Created)
-            .await?;
+        super::changes::record(
+            conn,
+            tenant,
+            object.id,
+            object.kind.as_str(),
+            Change::Created,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -128,8 +134,14 @@ pub async fn update_object(
     .await?;
     let updated = done.rows_affected() > 0;
     if updated && object.kind.tracked() {
-        super::changes::record(conn, tenant, object.id, object.kind.as_str(), Change::Updated)
-            .await?;
+        super::changes::record(
+            conn,
+            tenant,
+            object.id,
+            object.kind.as_str(),
+            Change::Updated,
+        )
+        .await?;
     }
     Ok(updated)
 }

@@ -11,7 +11,10 @@ use super::objects::{self, Kind, ObjectRow, ObjectWrite};
 /// reset, a snapshot import or a second tenant always gives the same role the same id (and
 /// two tenants never share one).
 pub fn role_object_id(tenant: &str, template: &str) -> String {
-    crate::builtin::derived_id(tenant, &format!("directoryRole/{}", template.to_ascii_lowercase()))
+    crate::builtin::derived_id(
+        tenant,
+        &format!("directoryRole/{}", template.to_ascii_lowercase()),
+    )
 }
 
 /// Activates `template` (with Graph's display name and description) unless it already is;

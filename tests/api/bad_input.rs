@@ -693,7 +693,8 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
         route(Method::POST, "/_tenantsim/ui/login", Html, F, None),
     ];
     // Organization, directory objects and directory roles.
-    let role = tenantsim::store::roles::role_object_id(CONTOSO, tenantsim::roles::GLOBAL_ADMINISTRATOR);
+    let role =
+        tenantsim::store::roles::role_object_id(CONTOSO, tenantsim::roles::GLOBAL_ADMINISTRATOR);
     let ids_wrong = || {
         vec![
             json!({"ids": 5}),
@@ -714,7 +715,14 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
                 json!({"displayName": "x"}),
             ])
             .valid("application/json", r#"{"technicalNotificationMails":[]}"#),
-        route(Method::POST, "/v1.0/directoryObjects/validateProperties", Graph, J, a).wrong(vec![
+        route(
+            Method::POST,
+            "/v1.0/directoryObjects/validateProperties",
+            Graph,
+            J,
+            a,
+        )
+        .wrong(vec![
             json!({"entityType": 5}),
             json!({"entityType": "Group", "displayName": 5}),
             json!({"entityType": "Group", "mailNickname": ["x"]}),
@@ -725,14 +733,20 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"roleTemplateId": ["x"]}),
             json!({"roleTemplateId": "x", "displayName": 5}),
         ]),
-        route(Method::POST, "/v1.0/directoryRoles/{id}/members/$ref", Graph, J, a)
-            .id(&role, &objects)
-            .wrong(vec![
-                json!({"@odata.id": 5}),
-                json!({"@odata.id": "not a url"}),
-                json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/%ZZ"}),
-            ])
-            .valid("application/json", &reference(LYNNE_NO_GROUPS).to_string()),
+        route(
+            Method::POST,
+            "/v1.0/directoryRoles/{id}/members/$ref",
+            Graph,
+            J,
+            a,
+        )
+        .id(&role, &objects)
+        .wrong(vec![
+            json!({"@odata.id": 5}),
+            json!({"@odata.id": "not a url"}),
+            json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/%ZZ"}),
+        ])
+        .valid("application/json", &reference(LYNNE_NO_GROUPS).to_string()),
         route(
             Method::DELETE,
             &format!("/v1.0/directoryRoles/{role}/members/{{id}}/$ref"),
@@ -750,7 +764,13 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
         )
         .id(&role, &objects),
     ]);
-    for set in ["directoryObjects", "users", "groups", "servicePrincipals", "directoryRoles"] {
+    for set in [
+        "directoryObjects",
+        "users",
+        "groups",
+        "servicePrincipals",
+        "directoryRoles",
+    ] {
         routes.push(
             route(Method::POST, &format!("/v1.0/{set}/getByIds"), Graph, J, a).wrong(ids_wrong()),
         );
@@ -809,7 +829,10 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         "/v1.0/directoryRoleTemplates".to_owned(),
         format!(
             "/v1.0/directoryRoles/{}/members",
-            tenantsim::store::roles::role_object_id(CONTOSO, tenantsim::roles::GLOBAL_ADMINISTRATOR)
+            tenantsim::store::roles::role_object_id(
+                CONTOSO,
+                tenantsim::roles::GLOBAL_ADMINISTRATOR
+            )
         ),
         format!("/v1.0/users/{ADELE}/memberOf"),
         format!("/v1.0/users/{ADELE}/transitiveMemberOf"),

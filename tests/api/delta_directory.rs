@@ -22,7 +22,10 @@ async fn sync(app: &TestApp, token: &str, path: &str) -> (Vec<Value>, String) {
                 url = next.strip_prefix(ORIGIN).expect("absolute").to_owned();
             }
             (None, Some(delta)) => {
-                return (items, delta.strip_prefix(ORIGIN).expect("absolute").to_owned());
+                return (
+                    items,
+                    delta.strip_prefix(ORIGIN).expect("absolute").to_owned(),
+                );
             }
             _ => panic!("exactly one of nextLink and deltaLink: {}", response.text),
         }
@@ -54,7 +57,10 @@ async fn every_delta_spelling_answers_on_users_groups_and_service_principals() {
                 .as_str()
                 .or(response.json["@odata.nextLink"].as_str())
                 .expect("a link");
-            assert!(link.starts_with(&format!("{ORIGIN}/v1.0/{set}/{spelling}?")), "{link}");
+            assert!(
+                link.starts_with(&format!("{ORIGIN}/v1.0/{set}/{spelling}?")),
+                "{link}"
+            );
         }
     }
 }
@@ -63,7 +69,12 @@ async fn every_delta_spelling_answers_on_users_groups_and_service_principals() {
 async fn users_delta_pages_every_user_then_reports_creations_updates_and_deletions() {
     let app = TestApp::new().await;
     let token = app.admin();
-    let (items, delta_link) = sync(&app, &token, "/v1.0/users/delta()?$select=displayName,jobTitle&$top=7").await;
+    let (items, delta_link) = sync(
+        &app,
+        &token,
+        "/v1.0/users/delta()?$select=displayName,jobTitle&$top=7",
+    )
+    .await;
     let all = all_pages(&app, &token, "/v1.0/users?$select=id&$top=999").await;
     let every: Vec<String> = all
         .iter()
@@ -72,13 +83,22 @@ async fn users_delta_pages_every_user_then_reports_creations_updates_and_deletio
         .collect();
     assert_eq!(sorted(&ids(&items)), sorted(&every));
     assert_eq!(
-        items[0].as_object().expect("object").keys().collect::<Vec<_>>(),
+        items[0]
+            .as_object()
+            .expect("object")
+            .keys()
+            .collect::<Vec<_>>(),
         ["id", "displayName", "jobTitle"]
     );
     // Nothing happened: an empty round with the same deltaLink.
     let quiet = app.get(&delta_link).token(&token).send().await;
     assert_eq!(quiet.json["value"], json!([]));
-    assert!(quiet.json["@odata.deltaLink"].as_str().expect("link").ends_with(&delta_link));
+    assert!(
+        quiet.json["@odata.deltaLink"]
+            .as_str()
+            .expect("link")
+            .ends_with(&delta_link)
+    );
 
     let created = app
         .post("/v1.0/users")
@@ -106,7 +126,10 @@ async fn users_delta_pages_every_user_then_reports_creations_updates_and_deletio
         .await;
     assert_eq!(deleted.status, 204);
     let (changes, next_link) = sync(&app, &token, &delta_link).await;
-    assert_eq!(sorted(&ids(&changes)), sorted(&[probe.as_str(), ADELE, ALEX]));
+    assert_eq!(
+        sorted(&ids(&changes)),
+        sorted(&[probe.as_str(), ADELE, ALEX])
+    );
     let adele = changes.iter().find(|c| c["id"] == ADELE).expect("Adele");
     assert_eq!(adele["jobTitle"], "Delta Tester");
     let alex = changes.iter().find(|c| c["id"] == ALEX).expect("Alex");

@@ -57,7 +57,13 @@ async fn get_directory_object_answers_any_kind_with_its_odata_type() {
 async fn get_by_ids_returns_the_objects_in_request_order_with_their_types() {
     let app = TestApp::new().await;
     let token = app.app_token(CONTOSO, READ);
-    let ids = [SALES_M365, ADELE, "00000000-0000-4000-8000-0000000000ff", MEGAN, FABRIKAM_KIM];
+    let ids = [
+        SALES_M365,
+        ADELE,
+        "00000000-0000-4000-8000-0000000000ff",
+        MEGAN,
+        FABRIKAM_KIM,
+    ];
     let response = app
         .post("/v1.0/directoryObjects/getByIds")
         .token(&token)
@@ -100,7 +106,9 @@ async fn get_by_ids_returns_the_objects_in_request_order_with_their_types() {
 async fn get_by_ids_refuses_more_than_1000_ids_bad_ids_and_unknown_types() {
     let app = TestApp::new().await;
     let token = app.app_token(CONTOSO, READ);
-    let many: Vec<String> = (0..1001).map(|n| format!("00000000-0000-4000-8000-{n:012}")).collect();
+    let many: Vec<String> = (0..1001)
+        .map(|n| format!("00000000-0000-4000-8000-{n:012}"))
+        .collect();
     let response = app
         .post("/v1.0/directoryObjects/getByIds")
         .token(&token)
@@ -135,7 +143,10 @@ async fn validate_properties_answers_204_or_422_for_a_taken_mail_nickname() {
         .token(&app.admin())
         .send()
         .await;
-    let taken = groups.json["mailNickname"].as_str().expect("nickname").to_owned();
+    let taken = groups.json["mailNickname"]
+        .as_str()
+        .expect("nickname")
+        .to_owned();
     let free = app
         .post("/v1.0/directoryObjects/validateProperties")
         .token(&token)

@@ -36,7 +36,11 @@ async fn role_templates_list_the_built_in_roles_with_graphs_ids_and_names() {
         .find(|t| t["id"] == GLOBAL_ADMIN)
         .expect("Global Administrator template");
     assert_eq!(global["displayName"], "Global Administrator");
-    assert!(global["description"].as_str().is_some_and(|d| !d.is_empty()));
+    assert!(
+        global["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
     let one = app
         .get(&format!("/v1.0/directoryRoleTemplates/{HELPDESK_ADMIN}"))
         .token(&token)
@@ -81,7 +85,9 @@ async fn the_fixture_activates_every_role_its_users_hold_with_stable_ids() {
     assert_eq!(sorted(&again.ids()), sorted(&response.ids()));
     // `$filter` on roleTemplateId, the three ways of naming one role.
     let filtered = app
-        .get(&format!("/v1.0/directoryRoles?$filter=roleTemplateId eq '{USER_ADMIN}'"))
+        .get(&format!(
+            "/v1.0/directoryRoles?$filter=roleTemplateId eq '{USER_ADMIN}'"
+        ))
         .token(&token)
         .send()
         .await;
@@ -111,13 +117,18 @@ async fn role_members_are_the_role_holders_with_their_types() {
     let app = TestApp::new().await;
     let token = app.app_token(CONTOSO, READ);
     let response = app
-        .get(&format!("/v1.0/directoryRoles/roleTemplateId={GLOBAL_ADMIN}/members"))
+        .get(&format!(
+            "/v1.0/directoryRoles/roleTemplateId={GLOBAL_ADMIN}/members"
+        ))
         .token(&token)
         .send()
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.ids(), [ADMIN]);
-    assert_eq!(response.json["value"][0]["@odata.type"], "#microsoft.graph.user");
+    assert_eq!(
+        response.json["value"][0]["@odata.type"],
+        "#microsoft.graph.user"
+    );
 }
 
 #[tokio::test]
@@ -139,7 +150,11 @@ async fn adding_and_removing_a_role_member_changes_wids() {
         .token(&token)
         .send()
         .await;
-    assert!(members.ids().contains(&ADELE.to_owned()), "{}", members.text);
+    assert!(
+        members.ids().contains(&ADELE.to_owned()),
+        "{}",
+        members.text
+    );
     let twice = app
         .post(&format!("/v1.0/directoryRoles/{role}/members/$ref"))
         .token(&token)
@@ -181,7 +196,13 @@ async fn adding_and_removing_a_role_member_changes_wids() {
 #[tokio::test]
 async fn activating_a_role_answers_201_once_then_its_members_can_be_set() {
     let app = TestApp::new().await;
-    let token = app.app_token(CONTOSO, &["Directory.ReadWrite.All", "RoleManagement.ReadWrite.Directory"]);
+    let token = app.app_token(
+        CONTOSO,
+        &[
+            "Directory.ReadWrite.All",
+            "RoleManagement.ReadWrite.Directory",
+        ],
+    );
     let created = app
         .post("/v1.0/directoryRoles")
         .token(&token)
@@ -207,7 +228,12 @@ async fn activating_a_role_answers_201_once_then_its_members_can_be_set() {
         json!({"roleTemplateId": HELPDESK_ADMIN, "displayName": "x"}),
         json!({"roleTemplateId": 7}),
     ] {
-        let bad = app.post("/v1.0/directoryRoles").token(&token).json(body).send().await;
+        let bad = app
+            .post("/v1.0/directoryRoles")
+            .token(&token)
+            .json(body)
+            .send()
+            .await;
         bad.assert_error(400, "Request_BadRequest");
     }
     let unknown = app
@@ -218,7 +244,9 @@ async fn activating_a_role_answers_201_once_then_its_members_can_be_set() {
         .await;
     unknown.assert_error(404, "Request_ResourceNotFound");
     let added = app
-        .post(&format!("/v1.0/directoryRoles/roleTemplateId={HELPDESK_ADMIN}/members/$ref"))
+        .post(&format!(
+            "/v1.0/directoryRoles/roleTemplateId={HELPDESK_ADMIN}/members/$ref"
+        ))
         .token(&token)
         .json(reference(MEGAN))
         .send()
@@ -274,4 +302,62 @@ async fn an_activated_role_nobody_holds_survives_a_snapshot_and_a_reset_forgets_
         .send()
         .await;
     assert_eq!(again.json, snapshot.json);
+}
+
+#[tokio::test]
+async fn role_member_casts_one_member_and_counts() {
+    let app = TestApp::new().await;
+    let token = app.app_token(CONTOSO, READ);
+    let role = store::roles::role_object_id(CONTOSO, GLOBAL_ADMIN);
+    let users = app
+        .get(&format!("/v1.0/directoryRoles/{role}/members/microsoft.graph.user"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(users.status, 200, "{}", users.text);
+    assert_eq!(users.ids(), [ADMIN]);
+    assert_eq!(
+        users.json["@odata.context"],
+        "http://localhost:8080/v1.0/$metadata#users"
+    );
+    let groups = app
+        .get(&format!("/v1.0/directoryRoles/{role}/members/microsoft.graph.group"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(groups.json["value"], json!([]));
+    let one = app
+        .get(&format!("/v1.0/directoryRoles/{role}/members/{ADMIN}"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(one.json["id"], ADMIN);
+    assert_eq!(one.json["@odata.type"], "#microsoft.graph.user");
+    let not_holder = app
+        .get(&format!("/v1.0/directoryRoles/{role}/members/{ADELE}"))
+        .token(&token)
+        .send()
+        .await;
+    not_holder.assert_error(404, "Request_ResourceNotFound");
+    for (path, expected) in [
+        (format!("/v1.0/directoryRoles/{role}/members/$count"), "1"),
+        (
+            format!("/v1.0/directoryRoles/{role}/members/microsoft.graph.user/$count"),
+            "1",
+        ),
+        ("/v1.0/directoryRoles/$count".to_owned(), "2"),
+        ("/v1.0/directoryRoleTemplates/$count".to_owned(), "11"),
+    ] {
+        let counted = app.get(&path).token(&token).eventual().send().await;
+        assert_eq!(counted.status, 200, "{path}: {}", counted.text);
+        assert_eq!(counted.text, expected, "{path}");
+        assert!(
+            counted.headers["content-type"]
+                .to_str()
+                .expect("ascii")
+                .starts_with("text/plain")
+        );
+        let without = app.get(&path).token(&token).send().await;
+        without.assert_error(400, "Request_BadRequest");
+    }
 }

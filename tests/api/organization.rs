@@ -27,7 +27,10 @@ async fn list_organization_is_a_collection_of_the_callers_tenant() {
     assert_eq!(org["countryLetterCode"], "US");
     assert_eq!(org["tenantType"], "AAD");
     assert_eq!(org["createdDateTime"], "2024-01-01T00:00:00Z");
-    assert_eq!(org["technicalNotificationMails"], json!(["admin@contoso.com"]));
+    assert_eq!(
+        org["technicalNotificationMails"],
+        json!(["admin@contoso.com"])
+    );
     assert_eq!(org["marketingNotificationEmails"], json!([]));
     assert_eq!(org["privacyProfile"], json!(null));
     let domains = org["verifiedDomains"].as_array().expect("verifiedDomains");
@@ -37,7 +40,10 @@ async fn list_organization_is_a_collection_of_the_callers_tenant() {
     assert_eq!(domains[0]["isDefault"], true);
     assert_eq!(domains[0]["type"], "Managed");
     assert_eq!(domains[1]["isInitial"], false);
-    assert_eq!(domains[1]["capabilities"], "Email, OfficeCommunicationsOnline");
+    assert_eq!(
+        domains[1]["capabilities"],
+        "Email, OfficeCommunicationsOnline"
+    );
 
     let fabrikam = app.app_token(FABRIKAM, &["Directory.Read.All"]);
     let response = app.get("/v1.0/organization").token(&fabrikam).send().await;
@@ -53,7 +59,9 @@ async fn get_organization_by_tenant_id_honours_select_and_refuses_other_ids() {
     let app = TestApp::new().await;
     let token = app.app_token(CONTOSO, ORG_READ);
     let response = app
-        .get(&format!("/v1.0/organization/{CONTOSO}?$select=displayName,verifiedDomains"))
+        .get(&format!(
+            "/v1.0/organization/{CONTOSO}?$select=displayName,verifiedDomains"
+        ))
         .token(&token)
         .send()
         .await;
@@ -155,7 +163,12 @@ async fn patch_organization_refuses_read_only_unknown_and_mistyped_properties_an
         json!({"privacyProfile": {"contactEmail": 3}}),
         json!({"privacyProfile": {"phone": "1"}}),
     ] {
-        let response = app.patch(&path).token(&token).json(body.clone()).send().await;
+        let response = app
+            .patch(&path)
+            .token(&token)
+            .json(body.clone())
+            .send()
+            .await;
         let message = response.assert_error(400, "Request_BadRequest");
         assert!(message.contains("'"), "{body}: {message}");
     }

@@ -821,7 +821,9 @@ fn routes(ids: &Ids) -> Vec<Route> {
             Method::POST,
             "/directoryObjects/validateProperties",
             "/directoryObjects/validateProperties".into(),
-            Some(json!({"entityType": "Group", "displayName": "Probe", "mailNickname": "secprobe"})),
+            Some(
+                json!({"entityType": "Group", "displayName": "Probe", "mailNickname": "secprobe"}),
+            ),
             Op("directoryObjects validateProperties"),
             None,
         );
@@ -889,6 +891,43 @@ fn routes(ids: &Ids) -> Vec<Route> {
             Op("Add/remove directoryRole members"),
             Some(&global_admin),
         );
+        let members_read = Op("List directoryRole members");
+        for (template, suffix) in [
+            ("/directoryRoles/{role}/members/$count", "/members/$count".to_owned()),
+            (
+                "/directoryRoles/{role}/members/{member}",
+                "/members/microsoft.graph.user".to_owned(),
+            ),
+            (
+                "/directoryRoles/{role}/members/{member}/$count",
+                "/members/microsoft.graph.user/$count".to_owned(),
+            ),
+        ] {
+            add(
+                get(),
+                template,
+                format!("/directoryRoles/{global_admin}{suffix}"),
+                None,
+                members_read,
+                Some(&global_admin),
+            );
+        }
+        add(
+            get(),
+            "/directoryRoles/$count",
+            "/directoryRoles/$count".into(),
+            None,
+            Op(ROLES_READ),
+            None,
+        );
+        add(
+            get(),
+            "/directoryRoleTemplates/$count",
+            "/directoryRoleTemplates/$count".into(),
+            None,
+            Op("List/get directoryRoleTemplates"),
+            None,
+        );
         add(
             get(),
             "/directoryRoleTemplates",
@@ -909,8 +948,19 @@ fn routes(ids: &Ids) -> Vec<Route> {
             None,
         );
         // Delta of users and service principals (groups above), in the three spellings.
-        for spelling in ["/users/delta", "/users/delta()", "/users/microsoft.graph.delta()"] {
-            add(get(), spelling, spelling.into(), None, Op("users delta"), None);
+        for spelling in [
+            "/users/delta",
+            "/users/delta()",
+            "/users/microsoft.graph.delta()",
+        ] {
+            add(
+                get(),
+                spelling,
+                spelling.into(),
+                None,
+                Op("users delta"),
+                None,
+            );
         }
         for spelling in [
             "/servicePrincipals/delta",
@@ -1675,7 +1725,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 210, "routes");
+    assert_eq!(list.len(), 220, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 
