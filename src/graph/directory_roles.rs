@@ -315,12 +315,18 @@ async fn remove_role_member(
     Ok(wire::no_content())
 }
 
-/// `microsoft.graph.user` (or `graph.user`) → the kind an OData cast segment names.
-fn cast_kind(segment: &str) -> Option<Kind> {
+/// What an OData cast segment (`microsoft.graph.user`, or `graph.user`) names: `None` if the
+/// segment is no cast, `Some(None)` for a directory type tenantsim stores no objects of
+/// (`device`, `orgContact`: an empty set), else the kind.
+fn cast_kind(segment: &str) -> Option<Option<Kind>> {
     let name = segment
         .strip_prefix("microsoft.graph.")
         .or_else(|| segment.strip_prefix("graph."))?;
-    Kind::parse(name)
+    match Kind::parse(name) {
+        Some(kind) => Some(Some(kind)),
+        None if ["device", "orgContact"].contains(&name) => Some(None),
+        None => None,
+    }
 }
 
 /// `/$count`: `text/plain`, and only with `ConsistencyLevel: eventual` (as tenantsim's other
@@ -356,12 +362,12 @@ async fn holders_of(
     state: &AppState,
     tenant: &str,
     role: &str,
-    kind: Option<Kind>,
+    kind: Option<Option<Kind>>,
 ) -> Result<Vec<ObjectRow>> {
     let mut conn = state.db.pool.acquire().await?;
     let (_, template) = load_role(&mut conn, tenant, role).await?;
     let mut holders = store::roles::holders(&mut conn, tenant, &template).await?;
-    holders.retain(|h| kind.is_none_or(|k| h.kind() == k));
+    holders.retain(|h| kind.is_none_or(|k| k == Some(h.kind())));
     Ok(holders)
 }
 
@@ -400,10 +406,13 @@ async fn get_role_member_or_cast(
             .map(|h| Value::Object(list::render_row(h, select, version, true)))
             .collect();
         let set = match kind {
-            Kind::User => "users",
-            Kind::Group => "groups",
-            Kind::ServicePrincipal => "servicePrincipals",
-            _ => "directoryObjects",
+            Some(Kind::User) => "users",
+            Some(Kind::Group) => "groups",
+            Some(Kind::ServicePrincipal) => "servicePrincipals",
+            Some(Kind::Application) => "applications",
+            Some(Kind::DirectoryRole) => "directoryRoles",
+            None if segment.ends_with("device") => "devices",
+            None => "contacts",
         };
         let context = wire::context_url(&origin, version, set, select, false);
         return Ok(GraphJson(

@@ -310,7 +310,9 @@ async fn role_member_casts_one_member_and_counts() {
     let token = app.app_token(CONTOSO, READ);
     let role = store::roles::role_object_id(CONTOSO, GLOBAL_ADMIN);
     let users = app
-        .get(&format!("/v1.0/directoryRoles/{role}/members/microsoft.graph.user"))
+        .get(&format!(
+            "/v1.0/directoryRoles/{role}/members/microsoft.graph.user"
+        ))
         .token(&token)
         .send()
         .await;
@@ -321,11 +323,23 @@ async fn role_member_casts_one_member_and_counts() {
         "http://localhost:8080/v1.0/$metadata#users"
     );
     let groups = app
-        .get(&format!("/v1.0/directoryRoles/{role}/members/microsoft.graph.group"))
+        .get(&format!(
+            "/v1.0/directoryRoles/{role}/members/microsoft.graph.group"
+        ))
         .token(&token)
         .send()
         .await;
     assert_eq!(groups.json["value"], json!([]));
+    // A directory type tenantsim stores nothing of is an empty set, not an unknown segment.
+    let devices = app
+        .get(&format!(
+            "/v1.0/directoryRoles/{role}/members/microsoft.graph.device"
+        ))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(devices.status, 200, "{}", devices.text);
+    assert_eq!(devices.json["value"], json!([]));
     let one = app
         .get(&format!("/v1.0/directoryRoles/{role}/members/{ADMIN}"))
         .token(&token)

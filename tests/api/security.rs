@@ -893,7 +893,10 @@ fn routes(ids: &Ids) -> Vec<Route> {
         );
         let members_read = Op("List directoryRole members");
         for (template, suffix) in [
-            ("/directoryRoles/{role}/members/$count", "/members/$count".to_owned()),
+            (
+                "/directoryRoles/{role}/members/$count",
+                "/members/$count".to_owned(),
+            ),
             (
                 "/directoryRoles/{role}/members/{member}",
                 "/members/microsoft.graph.user".to_owned(),
