@@ -188,13 +188,20 @@ fn routes(grant: &str) -> Vec<Route> {
         route(Method::POST, "/v1.0/groups/getByIds", App),
         route(Method::POST, "/v1.0/servicePrincipals/getByIds", App),
         route(Method::POST, "/v1.0/directoryRoles/getByIds", App),
-        route(Method::POST, "/v1.0/directoryObjects/validateProperties", App),
+        route(
+            Method::POST,
+            "/v1.0/directoryObjects/validateProperties",
+            App,
+        ),
         route(Method::POST, "/v1.0/directoryRoles", App),
         route(
             Method::POST,
             format!(
                 "/v1.0/directoryRoles/{}/members/$ref",
-                tenantsim::store::roles::role_object_id(CONTOSO, tenantsim::roles::GLOBAL_ADMINISTRATOR)
+                tenantsim::store::roles::role_object_id(
+                    CONTOSO,
+                    tenantsim::roles::GLOBAL_ADMINISTRATOR
+                )
             ),
             App,
         ),
