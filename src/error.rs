@@ -39,6 +39,8 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// 410, a delta token that is too old or predates a tenant reset (graph-contract D12).
     SyncStateNotFound,
+    /// 422 `Request_UnprocessableEntity` (validateProperties found a violation).
+    RequestUnprocessableEntity,
     /// 424, a `$batch` item whose `dependsOn` prerequisite failed.
     FailedDependency,
     /// 429.
@@ -67,6 +69,7 @@ impl ErrorCode {
             Self::RequestEntityTooLarge => "RequestEntityTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
             Self::SyncStateNotFound => "syncStateNotFound",
+            Self::RequestUnprocessableEntity => "Request_UnprocessableEntity",
             // Divergence: Graph's body for a 424 batch item is not captured; the code names the status.
             Self::FailedDependency => "FailedDependency",
             Self::TooManyRequests => "TooManyRequests",
@@ -89,6 +92,7 @@ impl ErrorCode {
             Self::RequestEntityTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::SyncStateNotFound => StatusCode::GONE,
+            Self::RequestUnprocessableEntity => StatusCode::UNPROCESSABLE_ENTITY,
             Self::FailedDependency => StatusCode::FAILED_DEPENDENCY,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Self::InternalServerError => StatusCode::INTERNAL_SERVER_ERROR,

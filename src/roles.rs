@@ -51,3 +51,52 @@ pub fn template_id(name_or_id: &str) -> Option<&'static str> {
         })
         .map(|(_, id)| *id)
 }
+
+/// The display name of a built-in role template.
+pub fn display_name(template: &str) -> Option<&'static str> {
+    BUILT_IN
+        .iter()
+        .find(|(_, id)| id.eq_ignore_ascii_case(template))
+        .map(|(name, _)| *name)
+}
+
+/// Graph's `description` of a built-in role template (the `directoryRoleTemplate` and the
+/// activated `directoryRole` carry the same text), from the permissions reference above.
+pub fn description(template: &str) -> &'static str {
+    match template {
+        GLOBAL_ADMINISTRATOR => {
+            "Can manage all aspects of Microsoft Entra ID and Microsoft services that use Microsoft Entra identities."
+        }
+        "f2ef992c-3afb-46b9-b7cf-a126ee74c451" => {
+            "Can read everything that a Global Administrator can, but not update anything."
+        }
+        USER_ADMINISTRATOR => {
+            "Can manage all aspects of users and groups, including resetting passwords for limited admins."
+        }
+        "fdd7a751-b60b-444a-984c-02652fe8fa1c" => {
+            "Members of this role can create/manage groups, create/manage groups settings like naming and expiration policies, and view groups activity and audit reports."
+        }
+        PRIVILEGED_ROLE_ADMINISTRATOR => {
+            "Can manage role assignments in Microsoft Entra ID, and all aspects of Privileged Identity Management."
+        }
+        APPLICATION_ADMINISTRATOR => {
+            "Can create and manage all aspects of app registrations and enterprise apps."
+        }
+        CLOUD_APPLICATION_ADMINISTRATOR => {
+            "Can create and manage all aspects of app registrations and enterprise apps except App Proxy."
+        }
+        APPLICATION_DEVELOPER => {
+            "Can create application registrations independent of the 'Users can register applications' setting."
+        }
+        "88d8e3e3-8f55-4a1e-953a-9b9898b8876b" => {
+            "Can read basic directory information. Commonly used to grant directory read access to applications and guests."
+        }
+        DIRECTORY_WRITERS => {
+            "Can read and write basic directory information. For granting access to applications, not intended for users."
+        }
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8" => {
+            "Can reset passwords for non-administrators and Helpdesk Administrators."
+        }
+        _ => "",
+    }
+}

@@ -507,6 +507,30 @@ def table(path):
     return rows
 
 
+FRAGMENTS = os.path.join(HERE, "documented_permissions")
+
+
+def fragments():
+    """Entries kept as JSON beside this script (tools/documented_permissions/*.json), in the same
+    shape as op(): operation, source, routes, application, delegated, and optionally doc,
+    delegated_roles, divergences, notes."""
+    out = []
+    for name in sorted(os.listdir(FRAGMENTS)) if os.path.isdir(FRAGMENTS) else []:
+        if not name.endswith(".json"):
+            continue
+        for raw in json.load(open(os.path.join(FRAGMENTS, name), encoding="utf-8")):
+            entry = dict(raw)
+            page = entry.pop("source").replace(LEARN, "")
+            out.append(op(entry.pop("operation"), page, entry.pop("routes"), entry.pop("delegated"),
+                          entry.pop("application"),
+                          entry.pop("doc", f"{page} as read for tools/documented_permissions/{name}"),
+                          **entry))
+    return out
+
+
+OPERATIONS += fragments()
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--check":
         base = os.path.join(sys.argv[2], "api-reference", "v1.0", "includes", "permissions")

@@ -33,6 +33,9 @@ const ROLES: &[&str] = &[
     "Policy.Read.PermissionGrant",
     "DelegatedPermissionGrant.ReadWrite.All",
     "Application.Read.All",
+    "Organization.ReadWrite.All",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
 ];
 /// A profile card property name (the fixtures hold none; this is a real attribute's).
 const CARD_PROPERTY: &str = "customAttribute1";
@@ -177,6 +180,30 @@ fn routes(grant: &str) -> Vec<Route> {
             Method::POST,
             format!("/_tenantsim/tenants/{CONTOSO}/reset"),
             Control,
+        ),
+        // Organization, directory objects and roles (issue 12).
+        route(Method::PATCH, format!("/v1.0/organization/{CONTOSO}"), App),
+        route(Method::POST, "/v1.0/directoryObjects/getByIds", App),
+        route(Method::POST, "/v1.0/users/getByIds", App),
+        route(Method::POST, "/v1.0/groups/getByIds", App),
+        route(Method::POST, "/v1.0/servicePrincipals/getByIds", App),
+        route(Method::POST, "/v1.0/directoryRoles/getByIds", App),
+        route(
+            Method::POST,
+            "/v1.0/directoryObjects/validateProperties",
+            App,
+        ),
+        route(Method::POST, "/v1.0/directoryRoles", App),
+        route(
+            Method::POST,
+            format!(
+                "/v1.0/directoryRoles/{}/members/$ref",
+                tenantsim::store::roles::role_object_id(
+                    CONTOSO,
+                    tenantsim::roles::GLOBAL_ADMINISTRATOR
+                )
+            ),
+            App,
         ),
     ]);
     out

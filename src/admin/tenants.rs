@@ -178,6 +178,7 @@ fn emptied(seed: &TenantSeed) -> Arc<TenantSeed> {
         cloud: seed.cloud.clone(),
         country: seed.country.clone(),
         settings: seed.settings.clone(),
+        activated_roles: Vec::new(),
         users: Vec::new(),
         groups: Vec::new(),
         applications: Vec::new(),

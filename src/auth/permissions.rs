@@ -369,6 +369,167 @@ pub const PERMISSION_GRANT_POLICIES_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+pub const ORGANIZATION_LIST: Permission = Permission {
+    operation: "List organization",
+    application: &["Directory.Read.All", "Directory.ReadWrite.All"],
+    delegated: &["User.Read", "Directory.Read.All", "Directory.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+pub const ORGANIZATION_GET: Permission = Permission {
+    operation: "Get organization",
+    application: &[
+        "Organization.Read.All",
+        "Directory.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated: &[
+        "User.Read",
+        "Organization.Read.All",
+        "Directory.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const ORGANIZATION_WRITE: Permission = Permission {
+    operation: "Update organization",
+    application: &["Organization.ReadWrite.All"],
+    delegated: &["Organization.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+pub const DIRECTORY_OBJECT_GET: Permission = Permission {
+    operation: "Get directoryObject",
+    application: &["Directory.Read.All"],
+    delegated: &["Directory.Read.All"],
+    delegated_roles: &[],
+};
+
+pub const DIRECTORY_OBJECTS_GET_BY_IDS: Permission = Permission {
+    operation: "directoryObjects getByIds",
+    application: &["Directory.Read.All"],
+    delegated: &["Directory.Read.All", "Directory.AccessAsUser.All"],
+    delegated_roles: &[],
+};
+
+pub const VALIDATE_PROPERTIES: Permission = Permission {
+    operation: "directoryObjects validateProperties",
+    application: &[
+        "Group.Read.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+        "Group.ReadWrite.All",
+    ],
+    delegated: &[
+        "Group.Read.All",
+        "Directory.Read.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const DIRECTORY_ROLES_READ: Permission = Permission {
+    operation: "List/get directoryRoles",
+    application: &[
+        "RoleManagement.Read.Directory",
+        "RoleManagement.ReadWrite.Directory",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "RoleManagement.Read.Directory",
+        "RoleManagement.ReadWrite.Directory",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated_roles: &[],
+};
+
+pub const DIRECTORY_ROLE_MEMBERS_READ: Permission = Permission {
+    operation: "List directoryRole members",
+    application: &[
+        "RoleManagement.Read.Directory",
+        DIR_READ[0],
+        "RoleManagement.ReadWrite.Directory",
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "RoleManagement.Read.Directory",
+        DIR_READ[0],
+        "RoleManagement.ReadWrite.Directory",
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const DIRECTORY_ROLE_ACTIVATE: Permission = Permission {
+    operation: "Activate directoryRole",
+    application: &["Directory.ReadWrite.All"],
+    delegated: &["Directory.ReadWrite.All", "Directory.AccessAsUser.All"],
+    delegated_roles: &[],
+};
+
+// Divergence: directoryrole-delete-member lists RoleManagement.Read.Directory too; a read
+// permission does not remove role members here (README D34).
+pub const DIRECTORY_ROLE_MEMBERS_WRITE: Permission = Permission {
+    operation: "Add/remove directoryRole members",
+    application: &["RoleManagement.ReadWrite.Directory"],
+    delegated: &["RoleManagement.ReadWrite.Directory"],
+    delegated_roles: &[],
+};
+
+pub const DIRECTORY_ROLE_TEMPLATES_READ: Permission = Permission {
+    operation: "List/get directoryRoleTemplates",
+    application: &[
+        "RoleManagement.Read.Directory",
+        DIR_READ[0],
+        DIR_READ[1],
+        "RoleManagement.ReadWrite.Directory",
+    ],
+    delegated: &[
+        "RoleManagement.Read.Directory",
+        DIR_READ[0],
+        DIR_READ[1],
+        "RoleManagement.ReadWrite.Directory",
+    ],
+    delegated_roles: &[],
+};
+
+pub const USERS_DELTA: Permission = Permission {
+    operation: "users delta",
+    application: &[
+        "User.Read.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "User.ReadWrite.All",
+    ],
+    delegated: &[
+        "User.Read",
+        DIR_READ[0],
+        DIR_READ[1],
+        "User.Read.All",
+        "User.ReadBasic.All",
+        "User.ReadWrite",
+        "User.ReadWrite.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const SERVICE_PRINCIPALS_DELTA: Permission = Permission {
+    operation: "servicePrincipals delta",
+    application: &[
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+    ],
+    delegated: &[DIR_READ[0], DIR_READ[1]],
+    delegated_roles: &[],
+};
+
 /// Every enforced permission set (the security suite's "every permission" token draws on it).
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -393,4 +554,17 @@ pub const ALL: &[&Permission] = &[
     &AUTHORIZATION_POLICY_READ,
     &AUTHORIZATION_POLICY_WRITE,
     &PERMISSION_GRANT_POLICIES_READ,
+    &ORGANIZATION_LIST,
+    &ORGANIZATION_GET,
+    &ORGANIZATION_WRITE,
+    &DIRECTORY_OBJECT_GET,
+    &DIRECTORY_OBJECTS_GET_BY_IDS,
+    &VALIDATE_PROPERTIES,
+    &DIRECTORY_ROLES_READ,
+    &DIRECTORY_ROLE_MEMBERS_READ,
+    &DIRECTORY_ROLE_ACTIVATE,
+    &DIRECTORY_ROLE_MEMBERS_WRITE,
+    &DIRECTORY_ROLE_TEMPLATES_READ,
+    &USERS_DELTA,
+    &SERVICE_PRINCIPALS_DELTA,
 ];

@@ -1,14 +1,17 @@
-//! Delta query for groups: `GET /groups/delta` with `$select` and `$expand=members`. The first
-//! round lists every group over pages linked by `@odata.nextLink`; its last page carries an
+//! Delta query for groups, users and service principals: `GET /groups/delta` (with `$select`
+//! and `$expand=members`), `GET /users/delta`, `GET /servicePrincipals/delta` (with `$select`),
+//! each also spelled `delta()` and `microsoft.graph.delta()`. The first
+//! round lists every object over pages linked by `@odata.nextLink`; its last page carries an
 //! `@odata.deltaLink` whose `$deltatoken` is a position in the directory change log
 //! (`store::changes`). Following it returns only what changed since.
-//! See <https://learn.microsoft.com/graph/api/group-delta> and
-//! <https://learn.microsoft.com/graph/delta-query-groups>; graph-contract.md §5.9.
+//! See <https://learn.microsoft.com/graph/api/group-delta>, user-delta, serviceprincipal-delta,
+//! <https://learn.microsoft.com/graph/delta-query-groups> and delta-query-users;
+//! graph-contract.md §5.9.
 
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, OriginalUri, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use base64::Engine;
@@ -16,9 +19,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
-use crate::auth::{Caller, permissions};
+use crate::auth::{
+    Caller,
+    permissions::{self, Permission},
+};
 use crate::error::{ErrorCode, GraphError, Result};
-use crate::odata::model;
+use crate::odata::{ResourceModel, model};
 use crate::protocol::request::GraphQuery;
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
@@ -27,11 +33,49 @@ use crate::store::objects::{self, Cursor, Kind, ListQuery, ObjectRow, Order, Sco
 
 pub fn router() -> Router<AppState> {
     // The SDKs send the function with its parentheses (`delta()`), some code with its namespace:
-    // Graph answers all three spellings, and `/groups/{id}` must not take them for a group id.
+    // Graph answers all three spellings, and `/users/{id}` must not take them for an id.
     Router::new()
-        .route("/groups/delta", get(groups_delta))
-        .route("/groups/delta()", get(groups_delta))
-        .route("/groups/microsoft.graph.delta()", get(groups_delta))
+        .route("/groups/delta", get(delta))
+        .route("/groups/delta()", get(delta))
+        .route("/groups/microsoft.graph.delta()", get(delta))
+        .route("/users/delta", get(delta))
+        .route("/users/delta()", get(delta))
+        .route("/users/microsoft.graph.delta()", get(delta))
+        .route("/servicePrincipals/delta", get(delta))
+        .route("/servicePrincipals/delta()", get(delta))
+        .route("/servicePrincipals/microsoft.graph.delta()", get(delta))
+}
+
+/// What one entity set's delta function reads.
+struct DeltaSet {
+    kind: Kind,
+    model: &'static ResourceModel,
+    permission: &'static Permission,
+    set: &'static str,
+}
+
+fn delta_set(path: &str) -> DeltaSet {
+    let set = path.trim_start_matches('/').split('/').nth(1).unwrap_or("");
+    match set {
+        "users" => DeltaSet {
+            kind: Kind::User,
+            model: &model::USER,
+            permission: &permissions::USERS_DELTA,
+            set: "users",
+        },
+        "servicePrincipals" => DeltaSet {
+            kind: Kind::ServicePrincipal,
+            model: &model::SERVICE_PRINCIPAL,
+            permission: &permissions::SERVICE_PRINCIPALS_DELTA,
+            set: "servicePrincipals",
+        },
+        _ => DeltaSet {
+            kind: Kind::Group,
+            model: &model::GROUP,
+            permission: &permissions::GROUPS_READ,
+            set: "groups",
+        },
+    }
 }
 
 /// The `$deltatoken`: a log position and when it was issued (simulated clock, Unix seconds).
@@ -63,18 +107,20 @@ fn decode<T: for<'de> Deserialize<'de>>(token: &str) -> Option<T> {
 }
 
 // Divergence: Graph's text for a malformed directory delta token is not captured (D12/D14).
-fn bad_token(name: &str) -> GraphError {
+fn bad_token(name: &str, set: &str) -> GraphError {
     GraphError::request_bad_request(format!(
-        "The {name} is not valid. Start a new sync with GET /groups/delta."
+        "The {name} is not valid. Start a new sync with GET /{set}/delta."
     ))
 }
 
 // Divergence: Graph's directory text is not captured; the code is the one errors.md lists and
 // the 410 is what clients report for expired tokens (graph-contract D12).
-fn sync_state_not_found() -> GraphError {
+fn sync_state_not_found(set: &str) -> GraphError {
     GraphError::new(
         ErrorCode::SyncStateNotFound,
-        "The delta token has expired or its sync state is no longer available. Start a new sync with GET /groups/delta.",
+        format!(
+            "The delta token has expired or its sync state is no longer available. Start a new sync with GET /{set}/delta."
+        ),
     )
 }
 
@@ -119,13 +165,13 @@ fn member_ref(id: &str, kind: Option<&str>, removed: bool) -> Value {
     entry
 }
 
-/// A group with its selected properties (always with `id`).
-fn render_group(
+/// An object with its selected properties (always with `id`).
+fn render_object(
     row: &ObjectRow,
     select: Option<&[&str]>,
     version: ApiVersion,
 ) -> Map<String, Value> {
-    let fields = super::resource::render_row(row, select, version);
+    let fields = super::list::render_row(row, select, version, false);
     if fields.contains_key("id") {
         return fields;
     }
@@ -145,11 +191,11 @@ struct GroupDelta {
     members: Vec<(String, Option<String>, bool)>,
 }
 
-/// Folds log entries into one entry per group, in the order groups first changed.
-fn fold(rows: &[ChangeRow], expand: bool) -> Vec<GroupDelta> {
+/// Folds log entries of one kind into one entry per object, in the order objects first changed.
+fn fold(rows: &[ChangeRow], kind: Kind, expand: bool) -> Vec<GroupDelta> {
     let mut groups: Vec<GroupDelta> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for row in rows.iter().filter(|r| r.kind == "group") {
+    for row in rows.iter().filter(|r| r.kind == kind.as_str()) {
         let at = *index.entry(row.object_id.clone()).or_insert_with(|| {
             groups.push(GroupDelta {
                 id: row.object_id.clone(),
@@ -183,15 +229,19 @@ fn fold(rows: &[ChangeRow], expand: bool) -> Vec<GroupDelta> {
     groups
 }
 
-/// GET /groups/delta — group-delta. Permissions: `permissions::GROUPS_READ`.
-async fn groups_delta(
+/// GET /groups/delta — group-delta (`permissions::GROUPS_READ`); GET /users/delta —
+/// user-delta (`permissions::USERS_DELTA`); GET /servicePrincipals/delta —
+/// serviceprincipal-delta (`permissions::SERVICE_PRINCIPALS_DELTA`).
+async fn delta(
     caller: Caller,
     State(state): State<AppState>,
     Extension(version): Extension<ApiVersion>,
+    OriginalUri(uri): OriginalUri,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {
-    caller.require(&permissions::GROUPS_READ)?;
+    let target = delta_set(uri.path());
+    caller.require(target.permission)?;
     let skiptoken = option(&query, "skiptoken").map(str::to_owned);
     let deltatoken = option(&query, "deltatoken").map(str::to_owned);
     let mut plain = query.clone();
@@ -199,7 +249,7 @@ async fn groups_delta(
         let k = k.trim_start_matches('$');
         !k.eq_ignore_ascii_case("skiptoken") && !k.eq_ignore_ascii_case("deltatoken")
     });
-    let options = plain.options(&model::GROUP)?;
+    let options = plain.options(target.model)?;
     if options.filter.is_some()
         || options.orderby.is_some()
         || options.search.is_some()
@@ -207,7 +257,7 @@ async fn groups_delta(
     {
         // Divergence: Graph accepts `$filter=id eq '…'` on group delta; tenantsim does not yet (D17).
         return Err(GraphError::unsupported_query(
-            "Only $select, $expand=members and $top are supported with delta queries.",
+            "Only $select, $expand=members (groups) and $top are supported with delta queries.",
         ));
     }
     let expand = options.expand.is_some();
@@ -217,11 +267,14 @@ async fn groups_delta(
     let mut conn = state.db.pool.acquire().await?;
     let position = changes::position(&mut conn).await?;
     let page = match (&skiptoken, &deltatoken) {
-        (Some(token), _) => decode::<PageToken>(token).ok_or_else(|| bad_token("skip token"))?,
+        (Some(token), _) => {
+            decode::<PageToken>(token).ok_or_else(|| bad_token("skip token", target.set))?
+        }
         (None, Some(token)) => {
-            let token: DeltaToken = decode(token).ok_or_else(|| bad_token("delta token"))?;
+            let token: DeltaToken =
+                decode(token).ok_or_else(|| bad_token("delta token", target.set))?;
             if token.p > position || now - token.t > state.settings.delta_token_max_age_seconds {
-                return Err(sync_state_not_found());
+                return Err(sync_state_not_found(target.set));
             }
             PageToken::Changes {
                 from: token.p,
@@ -239,7 +292,7 @@ async fn groups_delta(
         PageToken::Initial { p, after } => {
             let cursor = Cursor::Seq(after);
             let list_query = ListQuery {
-                scope: Scope::All(Kind::Group),
+                scope: Scope::All(target.kind),
                 kind: None,
                 filter: None,
                 search: None,
@@ -251,7 +304,7 @@ async fn groups_delta(
                 .await
                 .map_err(super::list::list_error)?;
             for row in &rows {
-                let mut item = render_group(row, select, version);
+                let mut item = render_object(row, select, version);
                 if expand {
                     let members = changes::member_refs(&mut conn, &caller.tenant, &row.id).await?;
                     let refs = members
@@ -270,9 +323,9 @@ async fn groups_delta(
         PageToken::Changes { from, to, offset } => {
             let rows = changes::between(&mut conn, &caller.tenant, from, to).await?;
             if rows.iter().any(|r| r.change == Change::Reset.as_str()) {
-                return Err(sync_state_not_found());
+                return Err(sync_state_not_found(target.set));
             }
-            let groups = fold(&rows, expand);
+            let groups = fold(&rows, target.kind, expand);
             let end = groups.len().min(offset.saturating_add(limit));
             let ids: Vec<String> = groups
                 .get(offset..end)
@@ -284,13 +337,13 @@ async fn groups_delta(
             for group in groups.get(offset..end).unwrap_or_default() {
                 let row = current
                     .iter()
-                    .find(|r| r.id == group.id && r.kind() == Kind::Group);
+                    .find(|r| r.id == group.id && r.kind() == target.kind);
                 let Some(row) = row else {
                     // tenantsim deletes for good (D15): "deleted", not the soft-delete "changed".
                     value.push(json!({ "id": group.id, "@removed": { "reason": "deleted" } }));
                     continue;
                 };
-                let mut item = render_group(row, select, version);
+                let mut item = render_object(row, select, version);
                 if expand && !group.members.is_empty() {
                     let refs = group
                         .members
@@ -316,7 +369,7 @@ async fn groups_delta(
         }
     };
     let mut body = Map::new();
-    let context = wire::context_url(&origin, version, "groups", select, false);
+    let context = wire::context_url(&origin, version, target.set, select, false);
     body.insert("@odata.context".to_owned(), Value::String(context));
     match next_page {
         Err(page) => {

@@ -6,11 +6,15 @@ pub mod authorization_policy;
 pub mod batch;
 pub mod checks;
 pub mod delta;
+pub mod directory_objects;
+pub mod directory_role_templates;
+pub mod directory_roles;
 pub mod groups;
 pub mod known_paths;
 pub mod list;
 pub mod members;
 pub mod oauth2_permission_grants;
+pub mod organization;
 pub mod password;
 pub mod people;
 pub mod permission_grant_policies;
@@ -36,6 +40,9 @@ const KNOWN_SETS: &[&str] = &[
     "servicePrincipals",
     "oauth2PermissionGrants",
     "policies",
+    "organization",
+    "directoryRoles",
+    "directoryRoleTemplates",
 ];
 
 fn api(version: ApiVersion) -> Router<AppState> {
@@ -51,6 +58,10 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(oauth2_permission_grants::router())
         .merge(authorization_policy::router())
         .merge(permission_grant_policies::router())
+        .merge(organization::router())
+        .merge(directory_objects::router())
+        .merge(directory_roles::router())
+        .merge(directory_role_templates::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
         .layer(Extension(version))

@@ -454,6 +454,78 @@ pub const DIRECTORY_OBJECT: ResourceModel = ResourceModel {
     ],
 };
 
+/// `microsoft.graph.organization` (<https://learn.microsoft.com/graph/api/resources/organization>):
+/// `$select` only; Graph's organization set is a collection of one and takes no `$filter`.
+pub const ORGANIZATION: ResourceModel = ResourceModel {
+    type_name: "microsoft.graph.organization",
+    resource_name: "Organization",
+    max_top: 999,
+    expandable: &[],
+    searchable: &[],
+    properties: &[
+        Property::new("id", Guid, Ops::NONE, Ops::NONE),
+        Property::select("deletedDateTime"),
+        Property::select("assignedPlans"),
+        Property::select("businessPhones"),
+        Property::select("city"),
+        Property::select("country"),
+        Property::select("countryLetterCode"),
+        Property::select("createdDateTime"),
+        Property::select("defaultUsageLocation"),
+        Property::select("directorySizeQuota"),
+        Property::select("displayName"),
+        Property::select("isMultipleDataLocationsForServicesEnabled"),
+        Property::select("marketingNotificationEmails"),
+        Property::select("onPremisesLastSyncDateTime"),
+        Property::select("onPremisesSyncEnabled"),
+        Property::select("partnerTenantType"),
+        Property::select("postalCode"),
+        Property::select("preferredLanguage"),
+        Property::select("privacyProfile"),
+        Property::select("provisionedPlans"),
+        Property::select("securityComplianceNotificationMails"),
+        Property::select("securityComplianceNotificationPhones"),
+        Property::select("state"),
+        Property::select("street"),
+        Property::select("technicalNotificationMails"),
+        Property::select("tenantType"),
+        Property::select("verifiedDomains"),
+    ],
+};
+
+/// `microsoft.graph.directoryRole` (<https://learn.microsoft.com/graph/api/resources/directoryrole>):
+/// Graph filters roles on `roleTemplateId` and `displayName` only.
+pub const DIRECTORY_ROLE: ResourceModel = ResourceModel {
+    type_name: "microsoft.graph.directoryRole",
+    resource_name: "DirectoryRole",
+    max_top: 999,
+    expandable: &[],
+    searchable: &[],
+    properties: &[
+        Property::new("id", Guid, ops![EQ], Ops::NONE),
+        Property::new("displayName", Str, ops![EQ, STARTS_WITH], Ops::NONE),
+        Property::new("roleTemplateId", Guid, ops![EQ], Ops::NONE),
+        Property::select("description"),
+        Property::select("deletedDateTime"),
+    ],
+};
+
+/// `microsoft.graph.directoryRoleTemplate`
+/// (<https://learn.microsoft.com/graph/api/resources/directoryroletemplate>).
+pub const DIRECTORY_ROLE_TEMPLATE: ResourceModel = ResourceModel {
+    type_name: "microsoft.graph.directoryRoleTemplate",
+    resource_name: "DirectoryRoleTemplate",
+    max_top: 999,
+    expandable: &[],
+    searchable: &[],
+    properties: &[
+        Property::new("id", Guid, Ops::NONE, Ops::NONE),
+        Property::select("displayName"),
+        Property::select("description"),
+        Property::select("deletedDateTime"),
+    ],
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -475,7 +547,15 @@ mod tests {
 
     #[test]
     fn models_have_unique_names_and_valid_lists() {
-        for m in [USER, GROUP, SERVICE_PRINCIPAL, OAUTH2_PERMISSION_GRANT] {
+        for m in [
+            USER,
+            GROUP,
+            SERVICE_PRINCIPAL,
+            OAUTH2_PERMISSION_GRANT,
+            ORGANIZATION,
+            DIRECTORY_ROLE,
+            DIRECTORY_ROLE_TEMPLATE,
+        ] {
             for (i, p) in m.properties.iter().enumerate() {
                 let dup = m.properties[i + 1..]
                     .iter()

@@ -52,7 +52,7 @@ pub struct ChangeRow {
     pub member_kind: Option<String>,
 }
 
-/// Logs a change of a whole object (`kind` is `group`).
+/// Logs a change of a whole object (`kind`: `group`, `user`, `servicePrincipal`; `tenant` for a reset).
 pub async fn record(
     conn: &mut SqliteConnection,
     tenant: &str,

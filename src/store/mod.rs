@@ -8,6 +8,7 @@ pub mod filter_sql;
 pub mod linkedin;
 pub mod members;
 pub mod objects;
+pub mod roles;
 pub mod seeds;
 pub mod tenants;
 

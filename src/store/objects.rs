@@ -29,6 +29,12 @@ impl Kind {
         }
     }
 
+    /// Whether the change log records this kind's creations, updates and deletions (the
+    /// kinds with a delta function: groups, users, service principals).
+    pub const fn tracked(self) -> bool {
+        matches!(self, Self::User | Self::Group | Self::ServicePrincipal)
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "user" => Some(Self::User),
@@ -94,8 +100,15 @@ pub async fn insert_object(
     .bind(secret)
     .execute(&mut *conn)
     .await?;
-    if object.kind == Kind::Group {
-        super::changes::record(conn, tenant, object.id, "group", Change::Created).await?;
+    if object.kind.tracked() {
+        super::changes::record(
+            conn,
+            tenant,
+            object.id,
+            object.kind.as_str(),
+            Change::Created,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -120,8 +133,15 @@ pub async fn update_object(
     .execute(&mut *conn)
     .await?;
     let updated = done.rows_affected() > 0;
-    if updated && object.kind == Kind::Group {
-        super::changes::record(conn, tenant, object.id, "group", Change::Updated).await?;
+    if updated && object.kind.tracked() {
+        super::changes::record(
+            conn,
+            tenant,
+            object.id,
+            object.kind.as_str(),
+            Change::Updated,
+        )
+        .await?;
     }
     Ok(updated)
 }
@@ -191,8 +211,8 @@ pub async fn delete_object(
             .execute(&mut *conn)
             .await?;
     let deleted = done.rows_affected() > 0;
-    if deleted && kind == Kind::Group {
-        super::changes::record(conn, tenant, id, "group", Change::Deleted).await?;
+    if deleted && kind.tracked() {
+        super::changes::record(conn, tenant, id, kind.as_str(), Change::Deleted).await?;
     }
     Ok(deleted)
 }
@@ -586,4 +606,21 @@ pub async fn insert_objects(
     )
     .await?;
     Ok(())
+}
+
+/// Whether a group of `tenant` already uses `nickname` as its mailNickname (any case).
+pub async fn mail_nickname_taken(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    nickname: &str,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select 1 from directory_objects where tenant_id = ? and kind = 'group'
+         and lower(json_extract(data, '$.mailNickname')) = lower(?) limit 1",
+    )
+    .bind(tenant)
+    .bind(nickname)
+    .fetch_optional(conn)
+    .await?;
+    Ok(found.is_some())
 }

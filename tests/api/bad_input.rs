@@ -45,6 +45,9 @@ pub(crate) const ROLES: &[&str] = &[
     "Policy.Read.PermissionGrant",
     "DelegatedPermissionGrant.ReadWrite.All",
     "Application.Read.All",
+    "Organization.ReadWrite.All",
+    "RoleManagement.ReadWrite.Directory",
+    "Directory.Read.All",
 ];
 
 /// The error shape a route answers in.
@@ -692,6 +695,89 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
         route(Method::POST, &ui("/account/disconnect"), Html, N, None).id(CONTOSO, &tenants),
         route(Method::POST, "/_tenantsim/ui/login", Html, F, None),
     ];
+    // Organization, directory objects and directory roles.
+    let role =
+        tenantsim::store::roles::role_object_id(CONTOSO, tenantsim::roles::GLOBAL_ADMINISTRATOR);
+    let ids_wrong = || {
+        vec![
+            json!({"ids": 5}),
+            json!({"ids": [5]}),
+            json!({"ids": "x"}),
+            json!({"ids": [ADELE], "types": "user"}),
+            json!({"ids": [ADELE], "types": [5]}),
+        ]
+    };
+    routes.extend([
+        route(Method::PATCH, "/v1.0/organization/{id}", Graph, J, a)
+            .id(CONTOSO, &objects)
+            .wrong(vec![
+                json!({"technicalNotificationMails": 5}),
+                json!({"marketingNotificationEmails": [5]}),
+                json!({"privacyProfile": "x"}),
+                json!({"privacyProfile": {"contactEmail": 5}}),
+                json!({"displayName": "x"}),
+            ])
+            .valid("application/json", r#"{"technicalNotificationMails":[]}"#),
+        route(
+            Method::POST,
+            "/v1.0/directoryObjects/validateProperties",
+            Graph,
+            J,
+            a,
+        )
+        .wrong(vec![
+            json!({"entityType": 5}),
+            json!({"entityType": "Group", "displayName": 5}),
+            json!({"entityType": "Group", "mailNickname": ["x"]}),
+            json!({"entityType": "Group", "displayName": "x", "onBehalfOfUserId": 5}),
+        ]),
+        route(Method::POST, "/v1.0/directoryRoles", Graph, J, a).wrong(vec![
+            json!({"roleTemplateId": 5}),
+            json!({"roleTemplateId": ["x"]}),
+            json!({"roleTemplateId": "x", "displayName": 5}),
+        ]),
+        route(
+            Method::POST,
+            "/v1.0/directoryRoles/{id}/members/$ref",
+            Graph,
+            J,
+            a,
+        )
+        .id(&role, &objects)
+        .wrong(vec![
+            json!({"@odata.id": 5}),
+            json!({"@odata.id": "not a url"}),
+            json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/%ZZ"}),
+        ])
+        .valid("application/json", &reference(LYNNE_NO_GROUPS).to_string()),
+        route(
+            Method::DELETE,
+            &format!("/v1.0/directoryRoles/{role}/members/{{id}}/$ref"),
+            Graph,
+            N,
+            a,
+        )
+        .id(ADMIN, &objects),
+        route(
+            Method::DELETE,
+            &format!("/v1.0/directoryRoles/{{id}}/members/{ADMIN}/$ref"),
+            Graph,
+            N,
+            a,
+        )
+        .id(&role, &objects),
+    ]);
+    for set in [
+        "directoryObjects",
+        "users",
+        "groups",
+        "servicePrincipals",
+        "directoryRoles",
+    ] {
+        routes.push(
+            route(Method::POST, &format!("/v1.0/{set}/getByIds"), Graph, J, a).wrong(ids_wrong()),
+        );
+    }
     // The membership checks, on every subject they accept.
     for action in [
         "checkMemberGroups",
@@ -739,6 +825,18 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         "/v1.0/oauth2PermissionGrants".to_owned(),
         // Not here: `/admin/people/profileCardProperties` and `/policies/permissionGrantPolicies`
         // ignore every query option (answer 200) — not a 5xx, but not Graph's 400 either.
+        "/v1.0/users/delta()".to_owned(),
+        "/v1.0/servicePrincipals/delta()".to_owned(),
+        "/v1.0/organization".to_owned(),
+        "/v1.0/directoryRoles".to_owned(),
+        "/v1.0/directoryRoleTemplates".to_owned(),
+        format!(
+            "/v1.0/directoryRoles/{}/members",
+            tenantsim::store::roles::role_object_id(
+                CONTOSO,
+                tenantsim::roles::GLOBAL_ADMINISTRATOR
+            )
+        ),
         format!("/v1.0/users/{ADELE}/memberOf"),
         format!("/v1.0/users/{ADELE}/transitiveMemberOf"),
         format!("/v1.0/users/{ADELE}/oauth2PermissionGrants"),

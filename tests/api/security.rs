@@ -768,6 +768,217 @@ fn routes(ids: &Ids) -> Vec<Route> {
             if beta { Me("Get /me") } else { Absent },
             None,
         );
+        // Organization, directory objects, directory roles and their templates.
+        add(
+            get(),
+            "/organization",
+            "/organization".into(),
+            None,
+            Op("List organization"),
+            None,
+        );
+        add(
+            get(),
+            "/organization/{id}",
+            format!("/organization/{CONTOSO}"),
+            None,
+            Op("Get organization"),
+            Some(CONTOSO),
+        );
+        add(
+            Method::PATCH,
+            "/organization/{id}",
+            format!("/organization/{CONTOSO}"),
+            Some(json!({"technicalNotificationMails": ["probe@contoso.com"]})),
+            Op("Update organization"),
+            Some(CONTOSO),
+        );
+        add(
+            get(),
+            "/directoryObjects/{id}",
+            format!("/directoryObjects/{ADELE}"),
+            None,
+            Op("Get directoryObject"),
+            Some(ADELE),
+        );
+        for template in [
+            "/directoryObjects/getByIds",
+            "/users/getByIds",
+            "/groups/getByIds",
+            "/servicePrincipals/getByIds",
+            "/directoryRoles/getByIds",
+        ] {
+            add(
+                Method::POST,
+                template,
+                template.into(),
+                Some(json!({"ids": [ADELE, RETAIL_MUNICH]})),
+                Op("directoryObjects getByIds"),
+                None,
+            );
+        }
+        add(
+            Method::POST,
+            "/directoryObjects/validateProperties",
+            "/directoryObjects/validateProperties".into(),
+            Some(
+                json!({"entityType": "Group", "displayName": "Probe", "mailNickname": "secprobe"}),
+            ),
+            Op("directoryObjects validateProperties"),
+            None,
+        );
+        const ROLES_READ: &str = "List/get directoryRoles";
+        let global_admin = tenantsim::store::roles::role_object_id(
+            CONTOSO,
+            tenantsim::roles::GLOBAL_ADMINISTRATOR,
+        );
+        add(
+            get(),
+            "/directoryRoles",
+            "/directoryRoles".into(),
+            None,
+            Op(ROLES_READ),
+            None,
+        );
+        add(
+            Method::POST,
+            "/directoryRoles",
+            "/directoryRoles".into(),
+            Some(json!({"roleTemplateId": "729827e3-9c14-49f7-bb1b-9608f156bbb8"})),
+            Op("Activate directoryRole"),
+            None,
+        );
+        add(
+            get(),
+            "/directoryRoles/{role}",
+            format!("/directoryRoles/{global_admin}"),
+            None,
+            Op(ROLES_READ),
+            Some(&global_admin),
+        );
+        add(
+            get(),
+            "/directoryRoles(roleTemplateId={key}",
+            format!(
+                "/directoryRoles(roleTemplateId='{}')",
+                tenantsim::roles::USER_ADMINISTRATOR
+            ),
+            None,
+            Op(ROLES_READ),
+            None,
+        );
+        add(
+            get(),
+            "/directoryRoles/{role}/members",
+            format!("/directoryRoles/{global_admin}/members"),
+            None,
+            Op("List directoryRole members"),
+            Some(&global_admin),
+        );
+        add(
+            Method::POST,
+            "/directoryRoles/{role}/members/$ref",
+            format!("/directoryRoles/{global_admin}/members/$ref"),
+            Some(reference(ADELE)),
+            Op("Add/remove directoryRole members"),
+            Some(&global_admin),
+        );
+        add(
+            Method::DELETE,
+            "/directoryRoles/{role}/members/{member}/$ref",
+            format!("/directoryRoles/{global_admin}/members/{ADMIN}/$ref"),
+            None,
+            Op("Add/remove directoryRole members"),
+            Some(&global_admin),
+        );
+        let members_read = Op("List directoryRole members");
+        for (template, suffix) in [
+            (
+                "/directoryRoles/{role}/members/$count",
+                "/members/$count".to_owned(),
+            ),
+            (
+                "/directoryRoles/{role}/members/{member}",
+                "/members/microsoft.graph.user".to_owned(),
+            ),
+            (
+                "/directoryRoles/{role}/members/{member}/$count",
+                "/members/microsoft.graph.user/$count".to_owned(),
+            ),
+        ] {
+            add(
+                get(),
+                template,
+                format!("/directoryRoles/{global_admin}{suffix}"),
+                None,
+                members_read,
+                Some(&global_admin),
+            );
+        }
+        add(
+            get(),
+            "/directoryRoles/$count",
+            "/directoryRoles/$count".into(),
+            None,
+            Op(ROLES_READ),
+            None,
+        );
+        add(
+            get(),
+            "/directoryRoleTemplates/$count",
+            "/directoryRoleTemplates/$count".into(),
+            None,
+            Op("List/get directoryRoleTemplates"),
+            None,
+        );
+        add(
+            get(),
+            "/directoryRoleTemplates",
+            "/directoryRoleTemplates".into(),
+            None,
+            Op("List/get directoryRoleTemplates"),
+            None,
+        );
+        add(
+            get(),
+            "/directoryRoleTemplates/{id}",
+            format!(
+                "/directoryRoleTemplates/{}",
+                tenantsim::roles::GLOBAL_ADMINISTRATOR
+            ),
+            None,
+            Op("List/get directoryRoleTemplates"),
+            None,
+        );
+        // Delta of users and service principals (groups above), in the three spellings.
+        for spelling in [
+            "/users/delta",
+            "/users/delta()",
+            "/users/microsoft.graph.delta()",
+        ] {
+            add(
+                get(),
+                spelling,
+                spelling.into(),
+                None,
+                Op("users delta"),
+                None,
+            );
+        }
+        for spelling in [
+            "/servicePrincipals/delta",
+            "/servicePrincipals/delta()",
+            "/servicePrincipals/microsoft.graph.delta()",
+        ] {
+            add(
+                get(),
+                spelling,
+                spelling.into(),
+                None,
+                Op("servicePrincipals delta"),
+                None,
+            );
+        }
         // Policies.
         add(
             get(),
@@ -1522,7 +1733,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 170, "routes");
+    assert_eq!(list.len(), 230, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 

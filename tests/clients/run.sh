@@ -161,7 +161,7 @@ PY_RC=${PIPESTATUS[0]}
 log "node suite (node --test)"
 # One file at a time: both share the server, and example.test.mjs resets every tenant.
 (cd "$NODE_DIR" && timeout "$SUITE_TIMEOUT" node --test --test-reporter=tap \
-  --test-concurrency=1 --test-timeout=60000 test_clients.mjs example.test.mjs) 2>&1 | tee "$NODE_OUT"
+  --test-concurrency=1 --test-timeout=60000 test_clients.mjs directory.test.mjs example.test.mjs) 2>&1 | tee "$NODE_OUT"
 NODE_RC=${PIPESTATUS[0]}
 
 stop_server
