@@ -300,6 +300,65 @@ pub const PERMISSION_GRANT_POLICIES_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+pub const GROUP_OWNERS_WRITE: Permission = Permission {
+    operation: "Add/remove group owners",
+    application: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+pub const SP_OWNERS_WRITE: Permission = Permission {
+    operation: "Add/remove servicePrincipal owners",
+    application: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &[
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const OWNED_OBJECTS_READ: Permission = Permission {
+    operation: "ownedObjects of a user, /me",
+    application: &["User.Read.All", DIR_READ[0], DIR_READ[1]],
+    delegated: &[
+        "User.Read.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const MANAGER_READ: Permission = Permission {
+    operation: "manager, directReports (of a user, /me)",
+    application: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const MANAGER_WRITE: Permission = Permission {
+    operation: "Assign/remove a user's manager",
+    application: &["User.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &[
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
 /// Every operation, in README order.
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -310,9 +369,14 @@ pub const ALL: &[&Permission] = &[
     &GROUPS_WRITE,
     &GROUP_MEMBERS_WRITE,
     &MEMBERSHIP_READ,
+    &GROUP_OWNERS_WRITE,
+    &OWNED_OBJECTS_READ,
+    &MANAGER_READ,
+    &MANAGER_WRITE,
     &PEOPLE_SETTINGS_READ,
     &PEOPLE_SETTINGS_WRITE,
     &SERVICE_PRINCIPALS_READ,
+    &SP_OWNERS_WRITE,
     &APP_ROLE_ASSIGNMENTS_READ,
     &GRANTS_READ,
     &SERVICE_PRINCIPAL_GRANTS_READ,

@@ -335,12 +335,7 @@ async fn create_group(
         data: &data,
     };
     store::objects::insert_object(&mut tx, &caller.tenant, &write, None).await?;
-    // Owners are accepted and checked for existence; tenantsim does not model ownership yet.
-    for owner in &owner_binds {
-        store::objects::get_object(&mut tx, &caller.tenant, owner)
-            .await?
-            .ok_or_else(|| GraphError::not_found(owner))?;
-    }
+    super::relations::bind_owners(&mut tx, &caller.tenant, &id, &owner_binds).await?;
     for member in &member_binds {
         check_can_add(&mut tx, &caller.tenant, &id, &group, member).await?;
         store::members::add_member(&mut tx, &caller.tenant, &id, member).await?;

@@ -13,6 +13,7 @@ pub mod members;
 pub mod oauth2_permission_grants;
 pub mod people;
 pub mod permission_grant_policies;
+pub mod relations;
 pub mod service_principals;
 pub mod users;
 
@@ -42,7 +43,7 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(groups::router())
         .merge(batch::router())
         .merge(delta::router())
-        .merge(members::router())
+        .merge(relations::router())
         .merge(checks::router())
         .merge(people::router())
         .merge(service_principals::router())

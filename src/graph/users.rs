@@ -237,14 +237,31 @@ async fn read_user(
         .ok_or_else(|| GraphError::not_found(key))?;
     let select = options.select.as_deref();
     let context = wire::context_url(origin, version, "users", select, true);
-    let body: std::sync::Arc<str> =
-        wire::entity(context, render(&row.id, &row.data, select, version))
-            .to_string()
-            .into();
+    let mut fields = render(&row.id, &row.data, select, version);
+    if let Some(expand) = &options.expand {
+        expand_user(state, tenant, version, &row.id, expand, &mut fields).await?;
+    }
+    let body: std::sync::Arc<str> = wire::entity(context, fields).to_string().into();
     state
         .db
         .keep_rendered(tenant, &cache_key, generation, body.clone());
     Ok(wire::GraphJsonText(StatusCode::OK, body).into_response())
+}
+
+/// `$expand=manager` / `directReports` / … on a user: the relationship engine's expansion.
+async fn expand_user(
+    state: &AppState,
+    tenant: &str,
+    version: ApiVersion,
+    id: &str,
+    expand: &crate::odata::Expand,
+    fields: &mut Map<String, Value>,
+) -> Result<()> {
+    let mut conn = state.db.pool.acquire().await?;
+    let row = store::objects::get_by_kind(&mut conn, tenant, Kind::User, id)
+        .await?
+        .ok_or_else(|| GraphError::not_found(id))?;
+    super::relations::expand_navigation(&mut conn, tenant, version, &row, expand, fields).await
 }
 
 /// Checks a userPrincipalName: allowed characters and a verified domain of the tenant.
