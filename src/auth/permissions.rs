@@ -320,9 +320,15 @@ pub const SP_OWNERS_WRITE: Permission = Permission {
 
 pub const OWNED_OBJECTS_READ: Permission = Permission {
     operation: "ownedObjects of a user, /me",
-    application: &["User.Read.All", DIR_READ[0], DIR_READ[1]],
+    application: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
     delegated: &[
         "User.Read.All",
+        "User.ReadWrite.All",
         DIR_READ[0],
         DIR_READ[1],
         "Directory.AccessAsUser.All",

@@ -141,4 +141,3 @@ pub async fn count_kind(
     };
     count_view(caller, state, query, Scope::All(kind), model).await
 }
-

@@ -120,14 +120,30 @@ pub enum Op {
     RefRemove,
 }
 
-/// Every `(method, path)` the declarations generate, for the route checks in tests.
-pub fn route_templates() -> Vec<(&'static str, String)> {
+/// One route the declarations generate.
+pub struct GeneratedRoute {
+    pub method: &'static str,
+    /// The router's path, version-free (`/users/{user}/manager/$ref`).
+    pub path: String,
+    pub relationship: &'static Relationship,
+    pub source: Source,
+    pub op: Op,
+}
+
+/// Every route the declarations generate, for the route checks in tests.
+pub fn generated_routes() -> Vec<GeneratedRoute> {
     let mut out = Vec::new();
-    for &rel in ALL {
-        for &source in rel.sources {
-            for (path, methods) in paths(rel, source) {
-                for (method, _) in methods {
-                    out.push((method, path.clone()));
+    for &relationship in ALL {
+        for &source in relationship.sources {
+            for (path, methods) in paths(relationship, source) {
+                for (method, op) in methods {
+                    out.push(GeneratedRoute {
+                        method,
+                        path: path.clone(),
+                        relationship,
+                        source,
+                        op,
+                    });
                 }
             }
         }
@@ -185,7 +201,11 @@ fn paths(rel: &Relationship, source: Source) -> Vec<(String, Methods)> {
     out
 }
 
-fn method_router(rel: &'static Relationship, source: Source, methods: &Methods) -> MethodRouter<AppState> {
+fn method_router(
+    rel: &'static Relationship,
+    source: Source,
+    methods: &Methods,
+) -> MethodRouter<AppState> {
     let mut router = MethodRouter::new();
     for &(method, op) in methods {
         let read = move |ctx: serve::Context| serve::read(rel, source, op, ctx);

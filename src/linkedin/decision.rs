@@ -74,8 +74,10 @@ async fn organization(
     person: &str,
 ) -> sqlx::Result<Organization> {
     let chain = store::links::manager_chain(conn, tenant, person, 64).await?;
-    let reports = store::links::sources(conn, tenant, store::links::LinkKind::Manager, person).await?;
-    let rows = store::objects::get_many(conn, tenant, &[chain.clone(), reports.clone()].concat()).await?;
+    let reports =
+        store::links::sources(conn, tenant, store::links::LinkKind::Manager, person).await?;
+    let rows =
+        store::objects::get_many(conn, tenant, &[chain.clone(), reports.clone()].concat()).await?;
     let brief = |id: &String| {
         rows.iter().find(|r| &r.id == id).map(|row| {
             let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();

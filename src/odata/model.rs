@@ -157,7 +157,13 @@ pub const USER: ResourceModel = ResourceModel {
     type_name: "microsoft.graph.user",
     resource_name: "User",
     max_top: 999,
-    expandable: &["manager", "directReports", "memberOf", "transitiveMemberOf", "ownedObjects"],
+    expandable: &[
+        "manager",
+        "directReports",
+        "memberOf",
+        "transitiveMemberOf",
+        "ownedObjects",
+    ],
     searchable: &[
         "displayName",
         "mail",

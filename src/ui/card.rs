@@ -155,7 +155,11 @@ fn render_organization(card: &ProfileCard) -> String {
     format!(
         "<div class=\"organization\"><h3>Organization</h3><h4>Reports to</h4>{}<h4>Direct reports</h4>{}</div>",
         list("org-managers", &card.organization.manager, "No manager."),
-        list("org-reports", &card.organization.direct_reports, "No direct reports."),
+        list(
+            "org-reports",
+            &card.organization.direct_reports,
+            "No direct reports."
+        ),
     )
 }
 

@@ -24,6 +24,8 @@ mod linkedin;
 mod members;
 mod odata;
 mod readme;
+mod relations;
+mod relations_writes;
 mod security;
 mod seeds;
 mod service_principals;

@@ -15,8 +15,8 @@ use crate::odata::{Expand, ResourceModel, model};
 use crate::protocol::request::GraphQuery;
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
-use crate::store::{self, objects::Kind, objects::ListQuery, objects::ObjectRow, objects::Order};
 use crate::store::objects::Scope;
+use crate::store::{self, objects::Kind, objects::ListQuery, objects::ObjectRow, objects::Order};
 
 /// What every relationship handler reads from the request.
 pub struct Context {
@@ -86,7 +86,9 @@ impl Cast {
         match self {
             Self::Stored(Kind::User) => (&model::USER, "users"),
             Self::Stored(Kind::Group) => (&model::GROUP, "groups"),
-            Self::Stored(Kind::ServicePrincipal) => (&model::SERVICE_PRINCIPAL, "servicePrincipals"),
+            Self::Stored(Kind::ServicePrincipal) => {
+                (&model::SERVICE_PRINCIPAL, "servicePrincipals")
+            }
             Self::Stored(Kind::Application) => (&model::DIRECTORY_OBJECT, "applications"),
             Self::Stored(Kind::DirectoryRole) => (&model::DIRECTORY_OBJECT, "directoryRoles"),
             Self::Never(set) => (&model::DIRECTORY_OBJECT, set),
@@ -113,13 +115,20 @@ pub fn parse_cast(segment: &str) -> Result<Option<Cast>> {
         "orgcontact" => Cast::Never("contacts"),
         "device" => Cast::Never("devices"),
         "administrativeunit" => Cast::Never("administrativeUnits"),
+        // Service principals' owners and owned objects may be these in Graph.
+        "approleassignment" => Cast::Never("appRoleAssignments"),
+        "endpoint" => Cast::Never("endpoints"),
         _ => return Err(GraphError::unknown_segment(segment)),
     }))
 }
 
 /// The object id of the source (404 when there is none), after the permission check: without
 /// the permission a caller gets the same 403 whether or not the object exists.
-pub async fn source_id(ctx: &Context, source: Source, permission: &crate::auth::permissions::Permission) -> Result<String> {
+pub async fn source_id(
+    ctx: &Context,
+    source: Source,
+    permission: &crate::auth::permissions::Permission,
+) -> Result<String> {
     if source == Source::Me {
         let me = crate::graph::users::me(&ctx.caller)?.to_owned();
         ctx.caller.require(permission)?;
@@ -158,7 +167,12 @@ pub fn scope<'a>(rel: &Relationship, object: &'a str) -> Scope<'a> {
 /// Graph's advanced-query rules for a relationship list (aad-advanced-queries): a cast on a
 /// transitive list, and `$filter`/`$orderby`/`$search` on memberOf, need
 /// `ConsistencyLevel: eventual` + `$count=true`; a cast on a direct list works without them.
-fn check_advanced(rel: &Relationship, query: &GraphQuery, cast: Option<Cast>, model: &'static ResourceModel) -> Result<()> {
+fn check_advanced(
+    rel: &Relationship,
+    query: &GraphQuery,
+    cast: Option<Cast>,
+    model: &'static ResourceModel,
+) -> Result<()> {
     let options = query.options(model)?;
     let advanced = query.eventual && options.count;
     if cast.is_some() && rel.transitive() && !advanced {
@@ -183,7 +197,12 @@ pub async fn read(rel: &'static Relationship, source: Source, op: Op, ctx: Conte
     }
 }
 
-async fn read_inner(rel: &'static Relationship, source: Source, op: Op, ctx: &Context) -> Result<Response> {
+async fn read_inner(
+    rel: &'static Relationship,
+    source: Source,
+    op: Op,
+    ctx: &Context,
+) -> Result<Response> {
     let id = source_id(ctx, source, rel.read).await?;
     let segments = ctx.segments(source);
     let segment = segments.first().map(String::as_str).unwrap_or_default();
@@ -207,12 +226,19 @@ async fn read_inner(rel: &'static Relationship, source: Source, op: Op, ctx: &Co
             }
         }
         Op::RefList => ref_list(rel, ctx, &id).await,
-        Op::RefAdd | Op::RefRemove => Err(GraphError::internal(anyhow::anyhow!("a write op routed to read"))),
+        Op::RefAdd | Op::RefRemove => Err(GraphError::internal(anyhow::anyhow!(
+            "a write op routed to read"
+        ))),
     }
 }
 
 /// One page of the relationship (optionally cast).
-async fn list_of(rel: &Relationship, ctx: &Context, id: &str, cast: Option<Cast>) -> Result<GraphJson> {
+async fn list_of(
+    rel: &Relationship,
+    ctx: &Context,
+    id: &str,
+    cast: Option<Cast>,
+) -> Result<GraphJson> {
     let (model, context_path) = match cast {
         Some(cast) => cast.model(),
         None => (&model::DIRECTORY_OBJECT, "directoryObjects"),
@@ -223,8 +249,17 @@ async fn list_of(rel: &Relationship, ctx: &Context, id: &str, cast: Option<Cast>
         Some(Cast::Never(_)) => {
             let options = ctx.query.options(model)?;
             let count = (options.count && ctx.query.eventual).then_some(0);
-            let context = wire::context_url(&ctx.origin, ctx.version, context_path, options.select.as_deref(), false);
-            return Ok(GraphJson(StatusCode::OK, wire::collection(context, count, None, Vec::new())));
+            let context = wire::context_url(
+                &ctx.origin,
+                ctx.version,
+                context_path,
+                options.select.as_deref(),
+                false,
+            );
+            return Ok(GraphJson(
+                StatusCode::OK,
+                wire::collection(context, count, None, Vec::new()),
+            ));
         }
         None => None,
     };
@@ -235,13 +270,28 @@ async fn list_of(rel: &Relationship, ctx: &Context, id: &str, cast: Option<Cast>
         context_path,
         polymorphic: cast.is_none(),
     };
-    list::list(&ctx.state, &ctx.caller.tenant, ctx.version, &ctx.origin, &ctx.query, &spec).await
+    list::list(
+        &ctx.state,
+        &ctx.caller.tenant,
+        ctx.version,
+        &ctx.origin,
+        &ctx.query,
+        &spec,
+    )
+    .await
 }
 
 /// `/$count` and `/{cast}/$count`: `text/plain`, only with `ConsistencyLevel: eventual`.
-async fn count_of(rel: &Relationship, ctx: &Context, id: &str, cast: Option<Cast>) -> Result<Response> {
+async fn count_of(
+    rel: &Relationship,
+    ctx: &Context,
+    id: &str,
+    cast: Option<Cast>,
+) -> Result<Response> {
     if !ctx.query.eventual {
-        return Err(GraphError::request_bad_request("$count is not currently supported."));
+        return Err(GraphError::request_bad_request(
+            "$count is not currently supported.",
+        ));
     }
     let model = cast.map_or(&model::DIRECTORY_OBJECT, |c| c.model().0);
     let options = ctx.query.options(model)?;
@@ -279,7 +329,13 @@ pub fn text_plain(count: i64) -> Response {
 }
 
 /// `/{nav}/{id}` and `/{nav}/{id}/{cast}`: one object of the relationship, or 404.
-async fn one_of(rel: &Relationship, ctx: &Context, id: &str, member: &str, cast: Option<Cast>) -> Result<Response> {
+async fn one_of(
+    rel: &Relationship,
+    ctx: &Context,
+    id: &str,
+    member: &str,
+    cast: Option<Cast>,
+) -> Result<Response> {
     let (model, context_path) = match cast {
         Some(cast) => cast.model(),
         None => (&model::DIRECTORY_OBJECT, "directoryObjects"),
@@ -313,7 +369,12 @@ async fn single(rel: &Relationship, ctx: &Context, id: &str) -> Result<Response>
     Ok(GraphJson(StatusCode::OK, wire::entity(context, fields)).into_response())
 }
 
-async fn first_of(conn: &mut sqlx::SqliteConnection, tenant: &str, rel: &Relationship, id: &str) -> Result<Option<ObjectRow>> {
+async fn first_of(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    rel: &Relationship,
+    id: &str,
+) -> Result<Option<ObjectRow>> {
     let query = ListQuery {
         scope: scope(rel, id),
         kind: None,
@@ -335,7 +396,11 @@ async fn first_of(conn: &mut sqlx::SqliteConnection, tenant: &str, rel: &Relatio
 // form; tenantsim writes `{origin}/{version}/directoryObjects/{id}`, which SDKs parse the same.
 async fn ref_list(rel: &Relationship, ctx: &Context, id: &str) -> Result<Response> {
     let GraphJson(status, mut body) = list_of(rel, ctx, id, None).await?;
-    let base = format!("{}/{}/directoryObjects/", ctx.origin.0, ctx.version.segment());
+    let base = format!(
+        "{}/{}/directoryObjects/",
+        ctx.origin.0,
+        ctx.version.segment()
+    );
     if let Some(items) = body.get_mut("value").and_then(Value::as_array_mut) {
         for item in items.iter_mut() {
             let object = item.get("id").and_then(Value::as_str).unwrap_or_default();
@@ -343,7 +408,11 @@ async fn ref_list(rel: &Relationship, ctx: &Context, id: &str) -> Result<Respons
         }
     }
     if let Some(context) = body.get_mut("@odata.context") {
-        *context = json!(format!("{}/{}/$metadata#Collection($ref)", ctx.origin.0, ctx.version.segment()));
+        *context = json!(format!(
+            "{}/{}/$metadata#Collection($ref)",
+            ctx.origin.0,
+            ctx.version.segment()
+        ));
     }
     Ok(GraphJson(status, body).into_response())
 }
@@ -401,7 +470,11 @@ pub async fn expand_navigation(
 }
 
 /// The manager chain of a user (nearest first, at most 64) as stored rows.
-pub async fn manager_chain(conn: &mut sqlx::SqliteConnection, tenant: &str, user: &str) -> Result<Vec<ObjectRow>> {
+pub async fn manager_chain(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    user: &str,
+) -> Result<Vec<ObjectRow>> {
     let ids = store::links::manager_chain(conn, tenant, user, 64).await?;
     let rows = store::objects::get_many(conn, tenant, &ids).await?;
     // get_many orders by seq; the chain's order is the answer.

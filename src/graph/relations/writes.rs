@@ -52,9 +52,9 @@ async fn write_inner(
     ctx: &Context,
     body: Option<serde_json::Map<String, Value>>,
 ) -> Result<Response> {
-    let permission = rel
-        .write
-        .ok_or_else(|| GraphError::internal(anyhow::anyhow!("a write on a read-only relationship")))?;
+    let permission = rel.write.ok_or_else(|| {
+        GraphError::internal(anyhow::anyhow!("a write on a read-only relationship"))
+    })?;
     let me = if source == Source::Me {
         Some(crate::graph::users::me(&ctx.caller)?.to_owned())
     } else {
@@ -94,7 +94,13 @@ async fn write_inner(
                 return Err(missing_reference(ctx, rel, &segment));
             }
         }
-        (Storage::Link { kind, reverse: false }, Op::RefAdd) => {
+        (
+            Storage::Link {
+                kind,
+                reverse: false,
+            },
+            Op::RefAdd,
+        ) => {
             let target = target.unwrap_or_default();
             let object = store::objects::get_object(&mut tx, tenant, &target)
                 .await?
@@ -122,7 +128,13 @@ async fn write_inner(
                 )));
             }
         }
-        (Storage::Link { kind, reverse: false }, Op::RefRemove) => {
+        (
+            Storage::Link {
+                kind,
+                reverse: false,
+            },
+            Op::RefRemove,
+        ) => {
             if rel.single {
                 if !store::links::remove(&mut tx, tenant, kind, &row.id, None).await? {
                     return Err(GraphError::not_found(rel.navigation));
@@ -142,7 +154,11 @@ async fn write_inner(
                 store::links::remove(&mut tx, tenant, kind, &row.id, Some(&owner)).await?;
             }
         }
-        _ => return Err(GraphError::internal(anyhow::anyhow!("no such write on this relationship"))),
+        _ => {
+            return Err(GraphError::internal(anyhow::anyhow!(
+                "no such write on this relationship"
+            )));
+        }
     }
     tx.commit().await?;
     Ok(wire::no_content())
@@ -180,7 +196,14 @@ pub async fn bind_owners(
                 object.kind().as_str()
             )));
         }
-        store::links::add(conn, tenant, store::links::LinkKind::Owner, group, &object.id).await?;
+        store::links::add(
+            conn,
+            tenant,
+            store::links::LinkKind::Owner,
+            group,
+            &object.id,
+        )
+        .await?;
     }
     Ok(())
 }
