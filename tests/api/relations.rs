@@ -489,25 +489,3 @@ async fn filter_on_member_of_is_an_advanced_query() {
         .await;
     assert_eq!(allowed.status, 200, "{}", allowed.text);
 }
-
-#[tokio::test]
-async fn service_principal_relationships_answer() {
-    let app = TestApp::new().await;
-    let token = app.admin();
-    let sp = "c0a70550-0000-4000-8000-000000000301";
-    for nav in ["owners", "memberOf", "transitiveMemberOf", "ownedObjects"] {
-        let response = app
-            .get(&format!("/v1.0/servicePrincipals/{sp}/{nav}"))
-            .token(&token)
-            .send()
-            .await;
-        assert_eq!(response.status, 200, "{nav}: {}", response.text);
-        assert_eq!(response.json["value"], json!([]), "{nav}");
-    }
-    let missing = app
-        .get("/v1.0/servicePrincipals/00000000-0000-4000-8000-00000000dead/owners")
-        .token(&token)
-        .send()
-        .await;
-    missing.assert_error(404, "Request_ResourceNotFound");
-}

@@ -357,3 +357,24 @@ async fn the_profile_card_shows_the_organization_through_the_api_and_the_page() 
     assert!(johanna_at < patti_at, "nearest manager first");
     assert!(page.text.contains("id=\"org-reports\""));
 }
+
+#[tokio::test]
+async fn service_principal_relationships_answer() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    for nav in ["owners", "memberOf", "transitiveMemberOf", "ownedObjects"] {
+        let response = app
+            .get(&format!("/v1.0/servicePrincipals/{SP}/{nav}"))
+            .token(&token)
+            .send()
+            .await;
+        assert_eq!(response.status, 200, "{nav}: {}", response.text);
+        assert_eq!(response.json["value"], json!([]), "{nav}");
+    }
+    let missing = app
+        .get("/v1.0/servicePrincipals/00000000-0000-4000-8000-00000000dead/owners")
+        .token(&token)
+        .send()
+        .await;
+    missing.assert_error(404, "Request_ResourceNotFound");
+}
