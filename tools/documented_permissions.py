@@ -508,6 +508,8 @@ def table(path):
 
 
 FRAGMENTS = os.path.join(HERE, "documented_permissions")
+RELATIONSHIPS = ("members", "transitiveMembers", "memberOf", "transitiveMemberOf", "owners",
+                 "ownedObjects", "directReports")
 
 
 def fragments():
@@ -548,6 +550,22 @@ def main():
             entry["divergences"] = entry["divergences"] + membership_divergences(entry)
             entry["notes"] = (entry["notes"] + " " if entry["notes"] else "") + \
                 "Divergence (membership family): " + MEMBERSHIP_REASON + "."
+    # A relationship's list page also governs its `/$count`, casts, `/{id}`, `/{id}/{cast}` and
+    # the `$ref` list (Graph documents them on the same page).
+    for entry in OPERATIONS:
+        extra = []
+        for route in entry["routes"]:
+            method, path = route.split(" ", 1)
+            # directoryRoles list their member routes themselves.
+            if method == "GET" and path.rsplit("/", 1)[-1] in RELATIONSHIPS \
+                    and not path.startswith("/directoryRoles"):
+                extra += [f"GET {path}/$count", f"GET {path}/{{x}}", f"GET {path}/{{x}}/$count"]
+                # `/me/directReports/{id}/{cast}` is not in the security matrix (see security.rs).
+                if path != "/me/directReports":
+                    extra.append(f"GET {path}/{{x}}/{{y}}")
+                if path.rsplit("/", 1)[-1] in ("members", "owners"):
+                    extra.append(f"GET {path}/$ref")
+        entry["routes"] = entry["routes"] + [r for r in extra if r not in entry["routes"]]
     routes = [r for e in OPERATIONS for r in e["routes"]]
     assert len(routes) == len(set(routes)), "a route is covered twice"
     data = {

@@ -91,6 +91,19 @@ fn routes(grant: &str) -> Vec<Route> {
             format!("/v1.0/groups/{LINKEDIN_PILOT}/members/$ref"),
             App,
         ),
+        // Relationship `$ref` writes (src/graph/relations).
+        route(
+            Method::POST,
+            format!("/v1.0/groups/{LINKEDIN_PILOT}/owners/$ref"),
+            App,
+        ),
+        route(
+            Method::POST,
+            "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/owners/$ref",
+            App,
+        ),
+        route(Method::PUT, format!("/v1.0/users/{ADELE}/manager/$ref"), App),
+        route(Method::PUT, "/v1.0/me/manager/$ref", Me),
         route(Method::POST, "/v1.0/$batch", App),
         route(Method::POST, "/beta/$batch", App),
         route(Method::POST, "/v1.0/oauth2PermissionGrants", App),

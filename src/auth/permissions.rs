@@ -530,6 +530,75 @@ pub const SERVICE_PRINCIPALS_DELTA: Permission = Permission {
     delegated_roles: &[],
 };
 
+pub const GROUP_OWNERS_WRITE: Permission = Permission {
+    operation: "Add/remove group owners",
+    application: &["Group.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &[
+        "Group.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const SP_OWNERS_WRITE: Permission = Permission {
+    operation: "Add/remove servicePrincipal owners",
+    application: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &[
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const OWNED_OBJECTS_READ: Permission = Permission {
+    operation: "ownedObjects of a user, /me",
+    application: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const MANAGER_READ: Permission = Permission {
+    operation: "manager, directReports (of a user, /me)",
+    application: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const MANAGER_WRITE: Permission = Permission {
+    operation: "Assign/remove a user's manager",
+    application: &["User.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &[
+        "User.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
 /// Every enforced permission set (the security suite's "every permission" token draws on it).
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -567,4 +636,9 @@ pub const ALL: &[&Permission] = &[
     &DIRECTORY_ROLE_TEMPLATES_READ,
     &USERS_DELTA,
     &SERVICE_PRINCIPALS_DELTA,
+    &GROUP_OWNERS_WRITE,
+    &SP_OWNERS_WRITE,
+    &OWNED_OBJECTS_READ,
+    &MANAGER_READ,
+    &MANAGER_WRITE,
 ];

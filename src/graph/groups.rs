@@ -143,12 +143,7 @@ impl WritableResource for Groups {
         }
         let data = stored(&group)?;
         resource::insert(write, Kind::Group, &id, &data, None).await?;
-        // Owners are accepted and checked for existence; tenantsim does not model ownership yet.
-        for owner in &owner_binds {
-            store::objects::get_object(write.tx, write.tenant, owner)
-                .await?
-                .ok_or_else(|| GraphError::not_found(owner))?;
-        }
+        super::relations::bind_owners(write.tx, write.tenant, &id, &owner_binds).await?;
         for member in &member_binds {
             check_can_add(write.tx, write.tenant, &id, &group, member).await?;
             store::members::add_member(write.tx, write.tenant, &id, member).await?;

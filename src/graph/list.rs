@@ -124,7 +124,8 @@ pub async fn list(
     ))
 }
 
-/// `$expand=members`: at most 20 direct members, no nextLink (Graph's limit).
+/// `$expand` of a declared navigation (`members`, `owners`, `manager`, …): see
+/// [`super::relations::expand_navigation`].
 pub async fn expand_members(
     conn: &mut sqlx::SqliteConnection,
     tenant: &str,
@@ -133,34 +134,7 @@ pub async fn expand_members(
     expand: &Expand,
     item: &mut Map<String, Value>,
 ) -> Result<()> {
-    if row.kind() != Kind::Group {
-        return Ok(());
-    }
-    let members_query = ListQuery {
-        scope: Scope::MembersOf {
-            group: &row.id,
-            transitive: false,
-        },
-        kind: None,
-        filter: None,
-        search: None,
-        order: Order::Seq,
-        after: None,
-        limit: 20,
-    };
-    let (members, _) = objects::list_objects(conn, tenant, &members_query)
-        .await
-        .map_err(list_error)?;
-    let select: Option<Vec<&str>> = expand
-        .select
-        .as_ref()
-        .map(|s| s.iter().map(String::as_str).collect());
-    let rendered = members
-        .iter()
-        .map(|m| Value::Object(render_row(m, select.as_deref(), version, true)))
-        .collect();
-    item.insert(expand.navigation.clone(), Value::Array(rendered));
-    Ok(())
+    super::relations::expand_navigation(conn, tenant, version, row, expand, item).await
 }
 
 pub fn list_error(err: ListError) -> GraphError {

@@ -18,6 +18,7 @@ pub mod organization;
 pub mod password;
 pub mod people;
 pub mod permission_grant_policies;
+pub mod relations;
 pub mod resource;
 pub mod service_principals;
 pub mod users;
@@ -51,7 +52,7 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(groups::router())
         .merge(batch::router())
         .merge(delta::router())
-        .merge(members::router())
+        .merge(relations::router())
         .merge(checks::router())
         .merge(people::router())
         .merge(service_principals::router())

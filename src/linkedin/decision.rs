@@ -53,7 +53,46 @@ pub struct ProfileCard {
     pub viewer: Value,
     pub person: Value,
     pub profile_card_properties: Vec<Value>,
+    /// The profile card's organization section: the manager chain up to the top (nearest
+    /// first) and the person's direct reports.
+    pub organization: Organization,
     pub linked_in: LinkedInSection,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    pub manager: Vec<Value>,
+    pub direct_reports: Vec<Value>,
+}
+
+/// Who a card's person reports to, up to the top, and who reports to them (user-list-manager,
+/// user-list-directreports).
+async fn organization(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    person: &str,
+) -> sqlx::Result<Organization> {
+    let chain = store::links::manager_chain(conn, tenant, person, 64).await?;
+    let reports =
+        store::links::sources(conn, tenant, store::links::LinkKind::Manager, person).await?;
+    let rows =
+        store::objects::get_many(conn, tenant, &[chain.clone(), reports.clone()].concat()).await?;
+    let brief = |id: &String| {
+        rows.iter().find(|r| &r.id == id).map(|row| {
+            let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
+            json!({
+                "id": row.id,
+                "displayName": row.display_name,
+                "jobTitle": data.get("jobTitle").cloned().unwrap_or(Value::Null),
+                "userPrincipalName": row.user_principal_name,
+            })
+        })
+    };
+    Ok(Organization {
+        manager: chain.iter().filter_map(brief).collect(),
+        direct_reports: reports.iter().filter_map(brief).collect(),
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -427,6 +466,7 @@ pub async fn profile_card(
         viewer: basic(&viewer_row),
         person: basic(&person_row),
         profile_card_properties: card_properties(tenant, &person_row),
+        organization: organization(conn, &tenant.id, &person_row.id).await?,
         linked_in: LinkedInSection {
             shown,
             data,

@@ -157,7 +157,13 @@ pub const USER: ResourceModel = ResourceModel {
     type_name: "microsoft.graph.user",
     resource_name: "User",
     max_top: 999,
-    expandable: &[],
+    expandable: &[
+        "manager",
+        "directReports",
+        "memberOf",
+        "transitiveMemberOf",
+        "ownedObjects",
+    ],
     searchable: &[
         "displayName",
         "mail",
@@ -295,7 +301,7 @@ pub const GROUP: ResourceModel = ResourceModel {
     type_name: "microsoft.graph.group",
     resource_name: "Group",
     max_top: 999,
-    expandable: &["members"],
+    expandable: &["members", "owners", "memberOf", "transitiveMemberOf"],
     searchable: &["displayName", "description", "mail", "mailNickname"],
     properties: &[
         Property::new("id", Guid, ops![EQ, IN], ops![NE]),

@@ -372,9 +372,9 @@ mod tests {
         use ODataErrorKind::*;
         let cases = [
             (
-                "owners",
+                "widgets",
                 RequestBadRequest,
-                "Could not find a property named 'owners' on type 'microsoft.graph.group'.",
+                "Could not find a property named 'widgets' on type 'microsoft.graph.group'.",
             ),
             (
                 "displayName",
@@ -412,5 +412,8 @@ mod tests {
             assert_eq!((err.kind, err.message.as_str()), (kind, msg), "{input}");
         }
         assert!(parse_expand("members", &USER).is_err());
+        // Declared navigations expand (graph::relations): owners of a group, a user's manager.
+        assert!(parse_expand("owners", &GROUP).is_ok());
+        assert!(parse_expand("manager($select=id)", &USER).is_ok());
     }
 }

@@ -6,6 +6,7 @@ pub mod apps;
 pub mod changes;
 pub mod filter_sql;
 pub mod linkedin;
+pub mod links;
 pub mod members;
 pub mod objects;
 pub mod roles;

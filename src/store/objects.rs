@@ -293,10 +293,18 @@ pub enum Scope<'a> {
         group: &'a str,
         transitive: bool,
     },
-    /// Groups the object is a direct or transitive member of.
+    /// Groups the object is a direct or transitive member of, and the activated directory
+    /// roles (`directoryRole` objects) it holds.
     MemberOf {
         member: &'a str,
         transitive: bool,
+    },
+    /// One hop over `directory_links`: the link targets of `object` (owners, manager) or,
+    /// `reverse`, the objects linking to it (ownedObjects, directReports).
+    Linked {
+        kind: super::links::LinkKind,
+        object: &'a str,
+        reverse: bool,
     },
 }
 
@@ -371,7 +379,42 @@ fn push_from(builder: &mut QueryBuilder<Sqlite>, tenant: &str, scope: Scope<'_>)
             push_closure_scope(builder, tenant, group, transitive, Direction::Down)
         }
         Scope::MemberOf { member, transitive } => {
-            push_closure_scope(builder, tenant, member, transitive, Direction::Up)
+            builder.push(" from (");
+            push_closure(builder, tenant, member, transitive, Direction::Up);
+            // Role objects exist once activated (a `directoryRole` row with its template id);
+            // until then a holder's roles are simply not listed.
+            builder.push(
+                " union select d.id from directory_role_members rm cross join directory_objects d \
+                 on d.tenant_id = rm.tenant_id and d.kind = 'directoryRole' \
+                 and json_extract(d.data, '$.roleTemplateId') = rm.role_template_id \
+                 where rm.tenant_id = ",
+            );
+            builder.push_bind(tenant.to_owned());
+            builder.push(" and rm.member_id = ");
+            builder.push_bind(member.to_owned());
+            builder.push(") r cross join directory_objects o on o.id = r.id where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
+        }
+        Scope::Linked {
+            kind,
+            object,
+            reverse,
+        } => {
+            let (from, to) = if reverse {
+                ("target_id", "source_id")
+            } else {
+                ("source_id", "target_id")
+            };
+            builder.push(format!(
+                " from (select {to} as id from directory_links where tenant_id = "
+            ));
+            builder.push_bind(tenant.to_owned());
+            builder.push(" and kind = ");
+            builder.push_bind(kind.as_str());
+            builder.push(format!(" and {from} = "));
+            builder.push_bind(object.to_owned());
+            builder.push(") r cross join directory_objects o on o.id = r.id where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
         }
     }
 }
@@ -515,6 +558,21 @@ pub async fn list_objects(
         _ => None,
     };
     Ok((rows, next))
+}
+
+/// The object `id` if it is in `scope` (`/members/{id}`, `/owners/{id}`).
+pub async fn find_in_scope(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    scope: Scope<'_>,
+    id: &str,
+) -> sqlx::Result<Option<ObjectRow>> {
+    let mut builder = QueryBuilder::<Sqlite>::new(format!("select {COLUMNS}"));
+    push_from(&mut builder, tenant, scope);
+    builder.push(" and o.id = ");
+    builder.push_bind(id.to_ascii_lowercase());
+    builder.push(" limit 1");
+    builder.build_query_as().fetch_optional(conn).await
 }
 
 /// The number of objects a list would return over all its pages.

@@ -128,6 +128,10 @@ pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::R
     ] {
         sqlx::query(table).bind(tenant).execute(&mut *conn).await?;
     }
+    sqlx::query("delete from directory_links where tenant_id = ?")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query("delete from memberships where tenant_id = ?")
         .bind(tenant)
         .execute(&mut *conn)

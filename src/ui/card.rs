@@ -125,10 +125,41 @@ fn render_card(card: &ProfileCard) -> String {
     format!(
         "<article class=\"card\" aria-labelledby=\"card-name\"><div class=\"top\"><div class=\"photo\" aria-hidden=\"true\">{}</div>\
          <div><h2 id=\"card-name\">{}</h2><div class=\"muted\">{}</div></div></div>\
-         <dl>{contact}</dl><div class=\"linkedin\"><h3>LinkedIn</h3>{linked_in}</div></article>",
+         <dl>{contact}</dl>{organization}<div class=\"linkedin\"><h3>LinkedIn</h3>{linked_in}</div></article>",
         esc(&html::initials(name)),
         esc(name),
         esc(person["jobTitle"].as_str().unwrap_or("")),
+        organization = render_organization(card),
+    )
+}
+
+/// The organization section: the manager chain (nearest first, as the real card lists it
+/// above the person) and the direct reports.
+fn render_organization(card: &ProfileCard) -> String {
+    let person = |p: &Value| {
+        format!(
+            "<li data-id=\"{}\">{} <span class=\"muted\">{}</span></li>",
+            esc(p["id"].as_str().unwrap_or("")),
+            esc(p["displayName"].as_str().unwrap_or("")),
+            esc(p["jobTitle"].as_str().unwrap_or("")),
+        )
+    };
+    let list = |id: &str, people: &[Value], none: &str| {
+        if people.is_empty() {
+            format!("<p id=\"{id}\" class=\"muted\">{none}</p>")
+        } else {
+            let items: String = people.iter().map(person).collect();
+            format!("<ol id=\"{id}\">{items}</ol>")
+        }
+    };
+    format!(
+        "<div class=\"organization\"><h3>Organization</h3><h4>Reports to</h4>{}<h4>Direct reports</h4>{}</div>",
+        list("org-managers", &card.organization.manager, "No manager."),
+        list(
+            "org-reports",
+            &card.organization.direct_reports,
+            "No direct reports."
+        ),
     )
 }
 

@@ -541,6 +541,37 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             a,
         )
         .id(LINKEDIN_PILOT, &objects),
+        // Owners and managers (relationship declarations).
+        route(Method::POST, "/v1.0/groups/{id}/owners/$ref", Graph, J, a)
+            .id(RETAIL_EUROPE, &objects)
+            .wrong(ref_wrong())
+            .valid("application/json", &reference(ADELE).to_string()),
+        route(
+            Method::DELETE,
+            &format!("/v1.0/groups/{SALES_M365}/owners/{{id}}/$ref"),
+            Graph,
+            N,
+            a,
+        )
+        .id(MEGAN, &objects),
+        route(
+            Method::DELETE,
+            &format!("/v1.0/groups/{{id}}/owners/{MEGAN}/$ref"),
+            Graph,
+            N,
+            a,
+        )
+        .id(SALES_M365, &objects),
+        route(Method::POST, "/v1.0/servicePrincipals/{id}/owners/$ref", Graph, J, a)
+            .id("c0a70550-0000-4000-8000-000000000301", &objects)
+            .wrong(ref_wrong())
+            .valid("application/json", &reference(ADELE).to_string()),
+        route(Method::PUT, "/v1.0/users/{id}/manager/$ref", Graph, J, a)
+            .id(ADELE, &users)
+            .wrong(ref_wrong())
+            .valid("application/json", &reference(MEGAN).to_string()),
+        route(Method::DELETE, "/v1.0/users/{id}/manager/$ref", Graph, N, a).id(ADELE, &users),
+        route(Method::PUT, "/v1.0/me/manager/$ref", Graph, J, m).wrong(ref_wrong()),
         route(Method::POST, "/v1.0/$batch", Graph, J, a).wrong(vec![
             json!({"requests": 5}),
             json!({"requests": [5]}),
@@ -810,6 +841,16 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
     routes
 }
 
+/// `@odata.id` bodies that name no object.
+fn ref_wrong() -> Vec<Value> {
+    vec![
+        json!({"@odata.id": 5}),
+        json!({"@odata.id": "not a url"}),
+        json!({"@odata.id": "https://graph.microsoft.com/v1.0/directoryObjects/%ZZ"}),
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{}", "x".repeat(5000))}),
+    ]
+}
+
 /// Every Graph list route (and the `$count` routes), with the token that may read it.
 fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = [
@@ -850,6 +891,15 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         format!("/v1.0/groups/{RETAIL_EUROPE}/transitiveMembers/$count"),
         format!("/v1.0/groups/{RETAIL_EUROPE}/transitiveMembers/microsoft.graph.user"),
         format!("/v1.0/groups/{RETAIL_EUROPE}/transitiveMembers/microsoft.graph.group"),
+        format!("/v1.0/groups/{RETAIL_EUROPE}/owners"),
+        format!("/v1.0/groups/{RETAIL_EUROPE}/owners/graph.user"),
+        format!("/v1.0/groups/{RETAIL_EUROPE}/members/$ref"),
+        format!("/v1.0/users/{JOHANNA}/directReports"),
+        format!("/v1.0/users/{JOHANNA}/ownedObjects"),
+        format!("/v1.0/users/{ADELE}/manager"),
+        format!("/v1.0/users/{ADELE}/memberOf/microsoft.graph.group"),
+        "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/owners".to_owned(),
+        "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/memberOf".to_owned(),
     ]
     .into_iter()
     .map(|p| (p, admin.to_owned()))
@@ -1060,6 +1110,8 @@ async fn bad_input_is_refused_with_a_4xx_and_changes_nothing() {
             "/v1.0/users/{id}",
             "/v1.0/users/{id}/memberOf",
             "/v1.0/users/{id}/profile",
+            "/v1.0/users/{id}/manager",
+            "/v1.0/users/{id}/directReports",
         ] {
             cases.push(Case {
                 label: format!("GET {template} [bad id {}]", &bad[..bad.len().min(40)]),

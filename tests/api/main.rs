@@ -29,6 +29,8 @@ mod odata;
 mod organization;
 mod properties;
 mod readme;
+mod relations;
+mod relations_writes;
 mod security;
 mod seeds;
 mod service_principals;

@@ -291,6 +291,87 @@ test("graph-client: a missing user is 404 Request_ResourceNotFound", async () =>
 });
 
 // ---------------------------------------------------------------------------------------------
+// Relationships: memberOf casts and $count, manager / directReports / $expand=manager, owners
+// ---------------------------------------------------------------------------------------------
+
+const REL = {
+  johanna: "c0a70550-0000-4000-8000-000000000111",
+  nestor: "c0a70550-0000-4000-8000-000000000107",
+  pradeep: "c0a70550-0000-4000-8000-000000000109",
+  miriam: "c0a70550-0000-4000-8000-000000000113",
+  admin: "c0a70550-0000-4000-8000-000000000101",
+  christie: "c0a70550-0000-4000-8000-000000000117",
+  pilot: "c0a70550-0000-4000-8000-000000000201",
+  europe: "c0a70550-0000-4000-8000-000000000202",
+  munich: "c0a70550-0000-4000-8000-000000000203",
+  sales: "c0a70550-0000-4000-8000-000000000204",
+};
+
+test("graph-client: /me/memberOf/microsoft.graph.group works without ConsistencyLevel", async () => {
+  const pca = new msal.PublicClientApplication({
+    auth: { clientId: GRAPH_CLI, authority: `${BASE}/${TENANT}`, knownAuthorities: [HOST_PORT] },
+  });
+  const result = await pca.acquireTokenByUsernamePassword({
+    scopes: ["User.Read"],
+    username: ADELE_UPN,
+    password: PASSWORD,
+  });
+  const client = Client.initWithMiddleware({
+    authProvider: { getAccessToken: async () => result.accessToken },
+    baseUrl: BASE,
+    customHosts: new Set(["localhost"]),
+  });
+  const groups = await client.api("/me/memberOf/microsoft.graph.group").get();
+  assert.ok(groups.value.map((g) => g.id).includes(REL.pilot));
+});
+
+test("graph-client: transitiveMemberOf cast with $count, and /$count, need ConsistencyLevel", async () => {
+  const client = graphClient(secretCredential(SYNC_APP, SYNC_SECRET));
+  const path = `/users/${REL.christie}/transitiveMemberOf/microsoft.graph.group`;
+  const refused = await graphError(client.api(path).get());
+  assert.equal(refused.statusCode, 400);
+  assert.equal(refused.code, "Request_UnsupportedQuery");
+  const groups = await client.api(path).header("ConsistencyLevel", "eventual").count(true).get();
+  assert.deepEqual(groups.value.map((g) => g.id).sort(), [REL.pilot, REL.europe, REL.munich].sort());
+  assert.equal(groups["@odata.count"], 3);
+  const count = await client
+    .api(`/users/${REL.christie}/memberOf/$count`)
+    .header("ConsistencyLevel", "eventual")
+    .get();
+  assert.equal(Number(count), 1);
+});
+
+test("graph-client: manager, directReports and $expand=manager", async () => {
+  const client = graphClient(secretCredential(SYNC_APP, SYNC_SECRET));
+  const manager = await client.api(`/users/${ADELE_ID}/manager`).get();
+  assert.equal(manager.id, REL.johanna);
+  assert.equal(manager["@odata.type"], "#microsoft.graph.user");
+  const reports = await client.api(`/users/${REL.nestor}/directReports`).get();
+  assert.deepEqual(reports.value.map((r) => r.id).sort(), [REL.admin, REL.pradeep, REL.johanna].sort());
+  const expanded = await client.api(`/users/${ADELE_ID}`).expand("manager").get();
+  assert.equal(expanded.manager.id, REL.johanna);
+  const ceo = await graphError(client.api("/users/c0a70550-0000-4000-8000-000000000108/manager").get());
+  assert.equal(ceo.statusCode, 404);
+  assert.equal(ceo.code, "Request_ResourceNotFound");
+});
+
+test("graph-client: group owners list, add and remove", async () => {
+  const client = graphClient(secretCredential(ADMIN_APP, ADMIN_SECRET));
+  const sales = await client.api(`/groups/${REL.sales}/owners`).get();
+  assert.deepEqual(sales.value.map((o) => o.id).sort(), [REL.miriam, MEGAN_ID].sort());
+  const owners = `/groups/${REL.europe}/owners`;
+  await client
+    .api(`${owners}/$ref`)
+    .post({ "@odata.id": `https://graph.microsoft.com/v1.0/directoryObjects/${ALEX_ID}` });
+  const added = await client.api(owners).get();
+  assert.deepEqual(added.value.map((o) => o.id).sort(), [REL.johanna, ALEX_ID].sort());
+  await client.api(`${owners}/${ALEX_ID}/$ref`).delete();
+  const last = await graphError(client.api(`${owners}/${REL.johanna}/$ref`).delete());
+  assert.equal(last.statusCode, 400);
+  assert.equal(last.message, "The group must have at least one owner, hence this owner cannot be removed.");
+});
+
+// ---------------------------------------------------------------------------------------------
 // LinkedIn account connections: the portal API, the consent page, Graph, the profile card
 // ---------------------------------------------------------------------------------------------
 

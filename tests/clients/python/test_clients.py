@@ -713,3 +713,114 @@ def test_graph_sdk_retries_a_429_after_retry_after(base_url, tenant):
         assert fired and fired[0]["fired"] == 1, fired
     finally:
         admin_api(base_url, "DELETE", f"/faults/{rule['id']}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Relationships: memberOf casts and $count, manager / directReports / $expand=manager, owners
+# ---------------------------------------------------------------------------------------------
+
+JOHANNA_ID = "c0a70550-0000-4000-8000-000000000111"
+NESTOR_ID = "c0a70550-0000-4000-8000-000000000107"
+PRADEEP_ID = "c0a70550-0000-4000-8000-000000000109"
+MIRIAM_ID = "c0a70550-0000-4000-8000-000000000113"
+MEGAN_ID = "c0a70550-0000-4000-8000-000000000104"
+CONTOSO_ADMIN_ID = "c0a70550-0000-4000-8000-000000000101"
+CHRISTIE_ID = "c0a70550-0000-4000-8000-000000000117"
+LINKEDIN_PILOT_ID = "c0a70550-0000-4000-8000-000000000201"
+RETAIL_EUROPE_ID = "c0a70550-0000-4000-8000-000000000202"
+RETAIL_MUNICH_ID = "c0a70550-0000-4000-8000-000000000203"
+SALES_ID = "c0a70550-0000-4000-8000-000000000204"
+
+
+class StaticTokenCredential:
+    """An async credential over a token MSAL already acquired (a delegated GraphServiceClient)."""
+
+    def __init__(self, token):
+        self.token = token
+
+    async def get_token(self, *scopes, **kwargs):
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + 3000)
+
+    async def close(self):
+        pass
+
+
+def eventual(query_parameters=None):
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+
+    config = RequestConfiguration(query_parameters=query_parameters)
+    config.headers.add("ConsistencyLevel", "eventual")
+    return config
+
+
+def test_graph_sdk_me_member_of_graph_group_works_without_consistency_level(base_url, tenant, https_port):
+    from msgraph.generated.models.group import Group
+
+    app, _ = graph_cli_app(base_url, tenant, https_port)
+    result = app.acquire_token_by_username_password(ADELE_UPN, PASSWORD, scopes=["User.Read"])
+    assert "access_token" in result, result
+    client = graph_client(base_url, StaticTokenCredential(result["access_token"]))
+    groups = run(client.me.member_of.graph_group.get())
+    assert groups.value and all(isinstance(g, Group) for g in groups.value)
+    assert LINKEDIN_PILOT_ID in {g.id for g in groups.value}
+
+
+def test_graph_sdk_transitive_member_of_cast_and_counts_with_consistency_level(base_url, tenant):
+    from msgraph.generated.users.item.transitive_member_of.graph_group.graph_group_request_builder import (
+        GraphGroupRequestBuilder,
+    )
+
+    async def body(client):
+        user = client.users.by_user_id(CHRISTIE_ID)
+        params = GraphGroupRequestBuilder.GraphGroupRequestBuilderGetQueryParameters(count=True)
+        groups = await user.transitive_member_of.graph_group.get(request_configuration=eventual(params))
+        direct = await user.member_of.count.get(request_configuration=eventual())
+        cast_count = await user.transitive_member_of.graph_group.count.get(request_configuration=eventual())
+        return groups, direct, cast_count
+
+    groups, direct, cast_count = with_graph(base_url, tenant, SYNC_APP, SYNC_SECRET, body)
+    assert {g.id for g in groups.value} == {RETAIL_MUNICH_ID, RETAIL_EUROPE_ID, LINKEDIN_PILOT_ID}
+    assert groups.odata_count == 3
+    assert direct == 1
+    assert cast_count == 3
+
+
+def test_graph_sdk_manager_direct_reports_and_expand_manager(base_url, tenant):
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph.generated.models.user import User
+    from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
+
+    async def body(client):
+        manager = await client.users.by_user_id(ADELE_ID).manager.get()
+        reports = await client.users.by_user_id(NESTOR_ID).direct_reports.get()
+        config = RequestConfiguration(
+            query_parameters=UserItemRequestBuilder.UserItemRequestBuilderGetQueryParameters(expand=["manager"])
+        )
+        expanded = await client.users.by_user_id(ADELE_ID).get(request_configuration=config)
+        return manager, reports, expanded
+
+    manager, reports, expanded = with_graph(base_url, tenant, SYNC_APP, SYNC_SECRET, body)
+    assert isinstance(manager, User) and manager.id == JOHANNA_ID
+    assert manager.display_name == "Johanna Lorenz"
+    assert {r.id for r in reports.value} == {CONTOSO_ADMIN_ID, PRADEEP_ID, JOHANNA_ID}
+    assert expanded.manager is not None and expanded.manager.id == JOHANNA_ID
+
+
+def test_graph_sdk_group_owners_list_add_and_remove(base_url, tenant):
+    from msgraph.generated.models.reference_create import ReferenceCreate
+
+    async def body(client):
+        sales = await client.groups.by_group_id(SALES_ID).owners.get()
+        owners = client.groups.by_group_id(RETAIL_EUROPE_ID).owners
+        await owners.ref.post(ReferenceCreate(odata_id=f"https://graph.microsoft.com/v1.0/directoryObjects/{ADELE_ID}"))
+        added = await owners.get()
+        await owners.by_directory_object_id(ADELE_ID).ref.delete()
+        after = await owners.get()
+        return sales, added, after
+
+    sales, added, after = with_graph(base_url, tenant, ADMIN_APP, ADMIN_SECRET, body)
+    assert {o.id for o in sales.value} == {MIRIAM_ID, MEGAN_ID}
+    assert {o.id for o in added.value} == {JOHANNA_ID, ADELE_ID}
+    assert {o.id for o in after.value} == {JOHANNA_ID}
