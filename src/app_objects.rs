@@ -59,7 +59,10 @@ pub const APPLICATION_PROPERTIES: &[&str] = &[
 /// it is stable across loads and independent of the service principal's id (`id` in the
 /// fixture), which keeps naming the service principal.
 pub fn derived_object_id(tenant: &str, app_id: &str) -> String {
-    builtin::derived_id(tenant, &format!("application/{}", app_id.to_ascii_lowercase()))
+    builtin::derived_id(
+        tenant,
+        &format!("application/{}", app_id.to_ascii_lowercase()),
+    )
 }
 
 /// The `keyId` of a credential stored without one (fixture secrets and certificates).
@@ -69,7 +72,12 @@ pub fn derived_key_id(app_id: &str, credential: &str) -> String {
 
 /// A new registration's document (Graph's default property set, `id` aside) with `appId`,
 /// `displayName` and `createdDateTime`; what a POST body sets is merged over it.
-pub fn new_document(app_id: &str, display_name: &str, created: &str, publisher: &str) -> Map<String, Value> {
+pub fn new_document(
+    app_id: &str,
+    display_name: &str,
+    created: &str,
+    publisher: &str,
+) -> Map<String, Value> {
     let value = json!({
         "deletedDateTime": null,
         "appId": app_id,
@@ -165,7 +173,11 @@ pub fn fixture_document(
     let access: Vec<Value> = role_ids
         .iter()
         .map(|id| json!({"id": id, "type": "Role"}))
-        .chain(scope_ids.iter().map(|id| json!({"id": id, "type": "Scope"})))
+        .chain(
+            scope_ids
+                .iter()
+                .map(|id| json!({"id": id, "type": "Scope"})),
+        )
         .collect();
     if !access.is_empty() {
         doc.insert(
@@ -304,9 +316,23 @@ mod tests {
     #[test]
     fn derived_ids_are_stable_guids_that_differ_per_tenant() {
         let a = derived_object_id("t1", "C0A70550-A990-4000-8000-000000000301");
-        assert_eq!(a, derived_object_id("t1", "c0a70550-a990-4000-8000-000000000301"));
-        assert_ne!(a, derived_object_id("t2", "c0a70550-a990-4000-8000-000000000301"));
+        assert_eq!(
+            a,
+            derived_object_id("t1", "c0a70550-a990-4000-8000-000000000301")
+        );
+        assert_ne!(
+            a,
+            derived_object_id("t2", "c0a70550-a990-4000-8000-000000000301")
+        );
         assert!(uuid::Uuid::parse_str(&a).is_ok());
+        // fixtures/README.md and the write-body fuzz target name Contoso Directory Sync's.
+        assert_eq!(
+            derived_object_id(
+                "c0a70550-0000-4000-8000-000000000001",
+                "c0a70550-a990-4000-8000-000000000301"
+            ),
+            "3b3e57a9-408f-4dee-8717-3d7268d51017"
+        );
     }
 
     #[test]

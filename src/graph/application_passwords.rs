@@ -25,7 +25,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/applications/{key}/addPassword", post(add_password))
         .route("/applications/{key}/removePassword", post(remove_password))
-        .route("/applications(appId={key}/addPassword", post(add_password_by_app_id))
+        .route(
+            "/applications(appId={key}/addPassword",
+            post(add_password_by_app_id),
+        )
         .route(
             "/applications(appId={key}/removePassword",
             post(remove_password_by_app_id),

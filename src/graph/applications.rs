@@ -42,7 +42,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/applications(appId={key}",
-            get(get_by_app_id).patch(update_by_app_id).delete(delete_by_app_id),
+            get(get_by_app_id)
+                .patch(update_by_app_id)
+                .delete(delete_by_app_id),
         )
         .route(
             "/applications(uniqueName={key}",
@@ -96,7 +98,11 @@ pub async fn find(
 }
 
 /// The application a key names, or Graph's 404.
-pub async fn load(conn: &mut sqlx::SqliteConnection, tenant: &str, key: &AppKey) -> Result<ObjectRow> {
+pub async fn load(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    key: &AppKey,
+) -> Result<ObjectRow> {
     find(conn, tenant, key)
         .await?
         .ok_or_else(|| GraphError::not_found(key.text()))
@@ -109,9 +115,18 @@ pub fn render(id: &str, data: &str, select: Option<&[&str]>) -> Map<String, Valu
     wire::project(id, &data, select, &[], true)
 }
 
-fn entity(origin: &Origin, version: ApiVersion, row: &ObjectRow, select: Option<&[&str]>, status: StatusCode) -> GraphJson {
+fn entity(
+    origin: &Origin,
+    version: ApiVersion,
+    row: &ObjectRow,
+    select: Option<&[&str]>,
+    status: StatusCode,
+) -> GraphJson {
     let context = wire::context_url(origin, version, "applications", select, true);
-    GraphJson(status, wire::entity(context, render(&row.id, &row.data, select)))
+    GraphJson(
+        status,
+        wire::entity(context, render(&row.id, &row.data, select)),
+    )
 }
 
 /// GET /applications — application-list: `$filter` (appId, displayName, identifierUris/any(),
@@ -144,7 +159,9 @@ async fn count_applications(
 ) -> Result<Response> {
     caller.require(&permissions::APPLICATIONS_READ)?;
     if !query.eventual {
-        return Err(GraphError::request_bad_request("$count is not currently supported."));
+        return Err(GraphError::request_bad_request(
+            "$count is not currently supported.",
+        ));
     }
     let options = query.options(&model::APPLICATION)?;
     let list_query = store::objects::ListQuery {
@@ -180,7 +197,13 @@ async fn read(
     let options = query.entity_options(&model::APPLICATION)?;
     let mut conn = state.db.pool.acquire().await?;
     let row = load(&mut conn, &caller.tenant, &key).await?;
-    Ok(entity(&origin, version, &row, options.select.as_deref(), StatusCode::OK))
+    Ok(entity(
+        &origin,
+        version,
+        &row,
+        options.select.as_deref(),
+        StatusCode::OK,
+    ))
 }
 
 /// GET /applications/{id} — application-get. Permissions: `permissions::APPLICATIONS_READ`.
@@ -284,7 +307,12 @@ async fn create(
     Ok(row)
 }
 
-async fn update(state: &AppState, tenant: &str, key: &AppKey, body: Map<String, Value>) -> Result<Response> {
+async fn update(
+    state: &AppState,
+    tenant: &str,
+    key: &AppKey,
+    body: Map<String, Value>,
+) -> Result<Response> {
     let body = checked_body(body, false)?;
     let mut tx = state.db.begin_write().await?;
     let row = load(&mut tx, tenant, key).await?;
@@ -299,7 +327,8 @@ async fn patch_row(
     row: &ObjectRow,
     body: Map<String, Value>,
 ) -> Result<()> {
-    let mut doc: Map<String, Value> = serde_json::from_str(&row.data).map_err(GraphError::internal)?;
+    let mut doc: Map<String, Value> =
+        serde_json::from_str(&row.data).map_err(GraphError::internal)?;
     let before = doc.clone();
     merge(&mut doc, body);
     let display_name = match doc.get("displayName") {
@@ -560,7 +589,11 @@ fn checked_body(mut body: Map<String, Value>, creating: bool) -> Result<Map<Stri
         body.remove(*key);
     }
     typed::<ApplicationBody>(Value::Object(body.clone()), "Application")?;
-    let non_empty = |name: &str| body.get(name).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
+    let non_empty = |name: &str| {
+        body.get(name)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+    };
     if non_empty("passwordCredentials") || (!creating && body.contains_key("passwordCredentials")) {
         return Err(GraphError::request_bad_request(
             "Updating passwordCredentials is not supported: use addPassword and removePassword.",
@@ -608,7 +641,9 @@ async fn check_keys(
     before: Option<&Map<String, Value>>,
 ) -> Result<()> {
     let unique = doc.get("uniqueName").and_then(Value::as_str);
-    let was = before.and_then(|b| b.get("uniqueName")).and_then(Value::as_str);
+    let was = before
+        .and_then(|b| b.get("uniqueName"))
+        .and_then(Value::as_str);
     if let (Some(was), now) = (was, unique)
         && now != Some(was)
     {

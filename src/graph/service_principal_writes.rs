@@ -90,12 +90,18 @@ fn checked_body(mut body: Map<String, Value>) -> Result<Map<String, Value>> {
     }
     typed::<ServicePrincipalBody>(Value::Object(body.clone()), "ServicePrincipal")?;
     for name in ["keyCredentials", "passwordCredentials"] {
-        if body.get(name).and_then(Value::as_array).is_some_and(|a| !a.is_empty()) {
+        if body
+            .get(name)
+            .and_then(Value::as_array)
+            .is_some_and(|a| !a.is_empty())
+        {
             // Divergence: Graph stores a service principal's own credentials; tenantsim
             // authenticates with the application's (addPassword, fixture certificates).
             return Err(GraphError::new(
                 ErrorCode::NotImplemented,
-                format!("tenantsim does not emulate writing a service principal's {name}: add secrets to its application with addPassword."),
+                format!(
+                    "tenantsim does not emulate writing a service principal's {name}: add secrets to its application with addPassword."
+                ),
             ));
         }
         body.remove(name);
@@ -120,7 +126,12 @@ fn already_exists(app_id: &str) -> GraphError {
 }
 
 /// Creates the service principal of the application `app_id` in `tenant` from a checked body.
-async fn create(state: &AppState, tenant: &str, app_id: &str, body: Map<String, Value>) -> Result<ObjectRow> {
+async fn create(
+    state: &AppState,
+    tenant: &str,
+    app_id: &str,
+    body: Map<String, Value>,
+) -> Result<ObjectRow> {
     let mut tx = state.db.begin_write().await?;
     if store::apps::service_principal_by_app_id(&mut tx, tenant, app_id)
         .await?
@@ -139,7 +150,10 @@ async fn create(state: &AppState, tenant: &str, app_id: &str, body: Map<String, 
             sp.insert(name, value);
         }
     }
-    let display_name = sp.get("displayName").and_then(Value::as_str).map(str::to_owned);
+    let display_name = sp
+        .get("displayName")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let id = Uuid::new_v4().to_string();
     let data = Value::Object(sp).to_string();
     let write = ObjectWrite {
@@ -163,7 +177,9 @@ async fn create(state: &AppState, tenant: &str, app_id: &str, body: Map<String, 
     .await?;
     let row = store::objects::get_by_kind(&mut tx, tenant, Kind::ServicePrincipal, &id)
         .await?
-        .ok_or_else(|| GraphError::internal(anyhow::anyhow!("service principal {id} not stored")))?;
+        .ok_or_else(|| {
+            GraphError::internal(anyhow::anyhow!("service principal {id} not stored"))
+        })?;
     tx.commit().await?;
     Ok(row)
 }
@@ -224,7 +240,10 @@ fn entity(origin: &Origin, version: ApiVersion, row: &ObjectRow) -> GraphJson {
     let context = wire::context_url(origin, version, "servicePrincipals", None, true);
     GraphJson(
         StatusCode::CREATED,
-        wire::entity(context, super::service_principals::render(&row.id, &row.data, None)),
+        wire::entity(
+            context,
+            super::service_principals::render(&row.id, &row.data, None),
+        ),
     )
 }
 
@@ -271,16 +290,23 @@ async fn writable(conn: &mut sqlx::SqliteConnection, tenant: &str, row: &ObjectR
     Ok(())
 }
 
-async fn patch_row(conn: &mut sqlx::SqliteConnection, tenant: &str, row: &ObjectRow, body: Map<String, Value>) -> Result<()> {
+async fn patch_row(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    row: &ObjectRow,
+    body: Map<String, Value>,
+) -> Result<()> {
     writable(conn, tenant, row).await?;
     if let Some(app_id) = body.get("appId")
-        && app_id.as_str().map(str::to_ascii_lowercase) != row.app_id.as_deref().map(str::to_ascii_lowercase)
+        && app_id.as_str().map(str::to_ascii_lowercase)
+            != row.app_id.as_deref().map(str::to_ascii_lowercase)
     {
         return Err(GraphError::request_bad_request(
             "Property 'appId' of a service principal cannot be changed.",
         ));
     }
-    let mut doc: Map<String, Value> = serde_json::from_str(&row.data).map_err(GraphError::internal)?;
+    let mut doc: Map<String, Value> =
+        serde_json::from_str(&row.data).map_err(GraphError::internal)?;
     for (name, value) in body {
         doc.insert(name, value);
     }
@@ -341,7 +367,9 @@ async fn upsert_by_app_id(
         .map_err(|_| GraphError::unknown_segment(&format!("servicePrincipals(appId={key}")))?;
     let body = checked_body(body)?;
     let mut tx = state.db.begin_write().await?;
-    if let Some(row) = store::apps::service_principal_by_app_id(&mut tx, &caller.tenant, &app_id).await? {
+    if let Some(row) =
+        store::apps::service_principal_by_app_id(&mut tx, &caller.tenant, &app_id).await?
+    {
         patch_row(&mut tx, &caller.tenant, &row, body).await?;
         tx.commit().await?;
         return Ok(wire::no_content());
@@ -354,7 +382,12 @@ async fn upsert_by_app_id(
     Ok(entity(&origin, version, &row).into_response())
 }
 
-async fn remove(state: &AppState, tenant: &str, row: Option<ObjectRow>, key: &str) -> Result<Response> {
+async fn remove(
+    state: &AppState,
+    tenant: &str,
+    row: Option<ObjectRow>,
+    key: &str,
+) -> Result<Response> {
     let row = row.ok_or_else(|| GraphError::not_found(key))?;
     let mut tx = state.db.begin_write().await?;
     writable(&mut tx, tenant, &row).await?;

@@ -393,8 +393,8 @@ pub const APPLICATION: ResourceModel = ResourceModel {
             ops![NE, NULL],
         )
         .sortable(),
-        Property::new("identifierUris", StrCollection, ops![ANY], Ops::NONE),
-        Property::new("tags", StrCollection, ops![ANY], Ops::NONE),
+        Property::new("identifierUris", StrCollection, ops![ANY, EQ], Ops::NONE),
+        Property::new("tags", StrCollection, ops![ANY, EQ], Ops::NONE),
         Property::new("signInAudience", Str, ops![EQ], ops![NE]),
         Property::new("publisherDomain", Str, ops![EQ, IN], ops![NE]),
         Property::new("uniqueName", Str, ops![EQ], Ops::NONE),

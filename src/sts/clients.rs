@@ -109,7 +109,11 @@ pub async fn authenticate(
     if let Some(secret) = secret {
         let matching: Vec<&store::apps::CredentialRow> = credentials
             .iter()
-            .filter(|c| c.secret_digest.as_deref().is_some_and(|d| password_matches(&secret, d)))
+            .filter(|c| {
+                c.secret_digest
+                    .as_deref()
+                    .is_some_and(|d| password_matches(&secret, d))
+            })
             .collect();
         // A secret added with addPassword is valid from its startDateTime to its endDateTime.
         let in_window = |c: &&store::apps::CredentialRow| {

@@ -10,6 +10,8 @@ use crate::common::*;
 use crate::identity::{GRAPH, SYNC_APP, SYNC_SECRET, assert_aad_error, token};
 
 const DIRECTORY_SYNC_SP: &str = "c0a70550-0000-4000-8000-000000000301";
+/// The fixture application without a service principal.
+const UNPUBLISHED_APP: &str = "c0a70550-a990-4000-8000-000000000307";
 
 fn writer(app: &TestApp) -> String {
     app.app_token(CONTOSO, &["Application.ReadWrite.All"])
@@ -17,7 +19,12 @@ fn writer(app: &TestApp) -> String {
 
 async fn create_app(app: &TestApp, tenant: &str, body: Value) -> Value {
     let token = app.app_token(tenant, &["Application.ReadWrite.All"]);
-    let created = app.post("/v1.0/applications").token(&token).json(body).send().await;
+    let created = app
+        .post("/v1.0/applications")
+        .token(&token)
+        .json(body)
+        .send()
+        .await;
     assert_eq!(created.status, 201, "{}", created.text);
     created.json
 }
@@ -33,7 +40,12 @@ async fn add_password(app: &TestApp, id: &str) -> Value {
     added.json
 }
 
-async fn client_credentials(app: &TestApp, tenant: &str, client: &str, secret: &str) -> TestResponse {
+async fn client_credentials(
+    app: &TestApp,
+    tenant: &str,
+    client: &str,
+    secret: &str,
+) -> TestResponse {
     token(
         app,
         tenant,
@@ -52,9 +64,16 @@ async fn fixture_apps_are_application_objects_with_derived_ids() {
     let app = TestApp::new().await;
     let token = app.app_token(CONTOSO, &["Application.Read.All"]);
     let id = derived_object_id(CONTOSO, SYNC_APP);
-    let got = app.get(&format!("/v1.0/applications/{id}")).token(&token).send().await;
+    let got = app
+        .get(&format!("/v1.0/applications/{id}"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(got.status, 200, "{}", got.text);
-    assert_eq!(got.json["@odata.context"], "http://localhost:8080/v1.0/$metadata#applications/$entity");
+    assert_eq!(
+        got.json["@odata.context"],
+        "http://localhost:8080/v1.0/$metadata#applications/$entity"
+    );
     assert_eq!(got.json["appId"], SYNC_APP);
     assert_eq!(got.json["displayName"], "Contoso Directory Sync");
     assert_eq!(got.json["signInAudience"], "AzureADMyOrg");
@@ -65,11 +84,16 @@ async fn fixture_apps_are_application_objects_with_derived_ids() {
     assert!(!got.text.contains(SYNC_SECRET));
     // requiredResourceAccess lists its Graph application permissions as roles.
     let access = &got.json["requiredResourceAccess"][0];
-    assert_eq!(access["resourceAppId"], "00000003-0000-0000-c000-000000000000");
+    assert_eq!(
+        access["resourceAppId"],
+        "00000003-0000-0000-c000-000000000000"
+    );
     assert_eq!(access["resourceAccess"].as_array().expect("array").len(), 3);
     // By appId, and the service principal keeps its fixture id.
     let by_app_id = app
-        .get(&format!("/v1.0/applications(appId='{SYNC_APP}')?$select=id,appId"))
+        .get(&format!(
+            "/v1.0/applications(appId='{SYNC_APP}')?$select=id,appId"
+        ))
         .token(&token)
         .send()
         .await;
@@ -83,6 +107,35 @@ async fn fixture_apps_are_application_objects_with_derived_ids() {
     // The fixture secret still signs in.
     let signed_in = client_credentials(&app, CONTOSO, SYNC_APP, SYNC_SECRET).await;
     assert_eq!(signed_in.status, 200, "{}", signed_in.text);
+    // uniqueName from the fixture; an application without `id` has no service principal.
+    let by_name = app
+        .get("/v1.0/applications(uniqueName='contoso-directory-sync')?$select=id")
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(by_name.json["id"], id);
+    let unpublished = app
+        .get(&format!("/v1.0/applications(appId='{UNPUBLISHED_APP}')"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(unpublished.status, 200, "{}", unpublished.text);
+    assert_eq!(
+        unpublished.json["id"],
+        derived_object_id(CONTOSO, UNPUBLISHED_APP)
+    );
+    assert_eq!(
+        unpublished.json["web"]["redirectUris"],
+        json!(["https://unpublished.contoso.com/signin"])
+    );
+    let no_sp = app
+        .get(&format!(
+            "/v1.0/servicePrincipals(appId='{UNPUBLISHED_APP}')"
+        ))
+        .token(&token)
+        .send()
+        .await;
+    no_sp.assert_error(404, "Request_ResourceNotFound");
 }
 
 #[tokio::test]
@@ -90,8 +143,8 @@ async fn list_filters_selects_counts_and_pages_applications() {
     let app = TestApp::new().await;
     let token = app.app_token(CONTOSO, &["Application.Read.All"]);
     let pages = all_pages(&app, &token, "/v1.0/applications?$top=2").await;
-    assert_eq!(pages.len(), 3);
-    let fixture_apps = 6;
+    assert_eq!(pages.len(), 4);
+    let fixture_apps = 7;
     let ids: Vec<&str> = pages
         .iter()
         .flat_map(|p| p["value"].as_array().expect("value"))
@@ -116,7 +169,10 @@ async fn list_filters_selects_counts_and_pages_applications() {
         json!([{"id": created["id"], "displayName": "Inventory API"}])
     );
     let by_app_id = app
-        .get(&format!("/v1.0/applications?$filter=appId eq '{}'", created["appId"].as_str().unwrap()))
+        .get(&format!(
+            "/v1.0/applications?$filter=appId eq '{}'",
+            created["appId"].as_str().unwrap()
+        ))
         .token(&token)
         .send()
         .await;
@@ -127,10 +183,19 @@ async fn list_filters_selects_counts_and_pages_applications() {
         .send()
         .await;
     assert_eq!(by_name.names(), ["Inventory API"]);
-    let count = app.get("/v1.0/applications/$count").token(&token).eventual().send().await;
+    let count = app
+        .get("/v1.0/applications/$count")
+        .token(&token)
+        .eventual()
+        .send()
+        .await;
     assert_eq!(count.status, 200, "{}", count.text);
     assert_eq!(count.text, (fixture_apps + 1).to_string());
-    let no_eventual = app.get("/v1.0/applications/$count").token(&token).send().await;
+    let no_eventual = app
+        .get("/v1.0/applications/$count")
+        .token(&token)
+        .send()
+        .await;
     no_eventual.assert_error(400, "Request_BadRequest");
     let unknown = app
         .get("/v1.0/applications?$select=favouriteColour")
@@ -160,10 +225,19 @@ async fn create_update_and_delete_an_application() {
     let id = created["id"].as_str().expect("id").to_owned();
     let app_id = created["appId"].as_str().expect("appId").to_owned();
     assert_ne!(id, app_id);
-    assert_eq!(created["@odata.context"], "http://localhost:8080/v1.0/$metadata#applications/$entity");
+    assert_eq!(
+        created["@odata.context"],
+        "http://localhost:8080/v1.0/$metadata#applications/$entity"
+    );
     assert_eq!(created["publisherDomain"], "contoso.onmicrosoft.com");
-    assert_eq!(created["web"]["redirectUris"], json!(["https://orders.contoso.com/signin"]));
-    assert_eq!(created["web"]["implicitGrantSettings"]["enableIdTokenIssuance"], false);
+    assert_eq!(
+        created["web"]["redirectUris"],
+        json!(["https://orders.contoso.com/signin"])
+    );
+    assert_eq!(
+        created["web"]["implicitGrantSettings"]["enableIdTokenIssuance"],
+        false
+    );
     assert_eq!(created["passwordCredentials"], json!([]));
     assert!(created["createdDateTime"].is_string());
 
@@ -181,17 +255,36 @@ async fn create_update_and_delete_an_application() {
         .send()
         .await;
     assert_eq!(by_app_id.status, 204, "{}", by_app_id.text);
-    let got = app.get(&format!("/v1.0/applications/{id}")).token(&token).send().await;
+    let got = app
+        .get(&format!("/v1.0/applications/{id}"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(got.json["displayName"], "Orders v2");
     assert_eq!(got.json["tags"], json!(["prod"]));
     assert_eq!(got.json["notes"], "owned by ops");
-    assert_eq!(got.json["web"]["redirectUris"], json!(["https://orders.contoso.com/signin"]));
+    assert_eq!(
+        got.json["web"]["redirectUris"],
+        json!(["https://orders.contoso.com/signin"])
+    );
 
-    let deleted = app.delete(&format!("/v1.0/applications/{id}")).token(&token).send().await;
+    let deleted = app
+        .delete(&format!("/v1.0/applications/{id}"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
-    let gone = app.get(&format!("/v1.0/applications/{id}")).token(&token).send().await;
+    let gone = app
+        .get(&format!("/v1.0/applications/{id}"))
+        .token(&token)
+        .send()
+        .await;
     gone.assert_error(404, "Request_ResourceNotFound");
-    let again = app.delete(&format!("/v1.0/applications(appId='{app_id}')")).token(&token).send().await;
+    let again = app
+        .delete(&format!("/v1.0/applications(appId='{app_id}')"))
+        .token(&token)
+        .send()
+        .await;
     again.assert_error(404, "Request_ResourceNotFound");
 }
 
@@ -208,14 +301,32 @@ async fn bad_application_bodies_are_graphs_400_and_change_nothing() {
         json!({"displayName": "x", "requiredResourceAccess": [{"resourceAppId": "g", "resourceAccess": [{"id": "nope", "type": "Role"}]}]}),
         json!({"displayName": "x", "passwordCredentials": [{"displayName": "p"}]}),
     ] {
-        let response = app.post("/v1.0/applications").token(&token).json(body.clone()).send().await;
+        let response = app
+            .post("/v1.0/applications")
+            .token(&token)
+            .json(body.clone())
+            .send()
+            .await;
         assert_eq!(response.status, 400, "{body}: {}", response.text);
-        assert_eq!(response.json["error"]["code"], "Request_BadRequest", "{body}");
+        assert_eq!(
+            response.json["error"]["code"], "Request_BadRequest",
+            "{body}"
+        );
     }
-    let count = app.get("/v1.0/applications/$count").token(&token).eventual().send().await;
-    assert_eq!(count.text, "6");
+    let count = app
+        .get("/v1.0/applications/$count")
+        .token(&token)
+        .eventual()
+        .send()
+        .await;
+    assert_eq!(count.text, "7");
     // identifierUris are unique in the tenant.
-    create_app(&app, CONTOSO, json!({"displayName": "a", "identifierUris": ["api://shared"]})).await;
+    create_app(
+        &app,
+        CONTOSO,
+        json!({"displayName": "a", "identifierUris": ["api://shared"]}),
+    )
+    .await;
     let clash = app
         .post("/v1.0/applications")
         .token(&token)
@@ -231,7 +342,12 @@ async fn upsert_by_unique_name_creates_only_with_prefer_create_if_missing() {
     let app = TestApp::new().await;
     let token = writer(&app);
     let path = "/v1.0/applications(uniqueName='inventory-sync')";
-    let without = app.patch(path).token(&token).json(json!({"displayName": "Sync"})).send().await;
+    let without = app
+        .patch(path)
+        .token(&token)
+        .json(json!({"displayName": "Sync"}))
+        .send()
+        .await;
     without.assert_error(404, "Request_ResourceNotFound");
     let created = app
         .patch(path)
@@ -263,19 +379,33 @@ async fn a_new_app_with_a_service_principal_and_a_password_gets_a_token() {
     let id = created["id"].as_str().expect("id");
     let app_id = created["appId"].as_str().expect("appId");
     let password = add_password(&app, id).await;
-    let secret = password["secretText"].as_str().expect("secretText").to_owned();
+    let secret = password["secretText"]
+        .as_str()
+        .expect("secretText")
+        .to_owned();
     assert!(secret.len() >= 16, "{secret}");
     assert_eq!(password["hint"], secret[..3]);
     assert_eq!(password["displayName"], "ci");
-    assert!(password["keyId"].as_str().is_some_and(|k| uuid::Uuid::parse_str(k).is_ok()));
+    assert!(
+        password["keyId"]
+            .as_str()
+            .is_some_and(|k| uuid::Uuid::parse_str(k).is_ok())
+    );
     assert!(password["startDateTime"].is_string() && password["endDateTime"].is_string());
     assert_eq!(
         password["@odata.context"],
         "http://localhost:8080/v1.0/$metadata#microsoft.graph.passwordCredential"
     );
     // The secret is shown once: reads carry its metadata, never its text.
-    let got = app.get(&format!("/v1.0/applications/{id}")).token(&token).send().await;
-    assert_eq!(got.json["passwordCredentials"][0]["keyId"], password["keyId"]);
+    let got = app
+        .get(&format!("/v1.0/applications/{id}"))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(
+        got.json["passwordCredentials"][0]["keyId"],
+        password["keyId"]
+    );
     assert!(got.json["passwordCredentials"][0]["secretText"].is_null());
     assert!(!got.text.contains(&secret));
 
@@ -339,7 +469,12 @@ async fn an_expired_password_is_refused_at_the_token_endpoint() {
     assert_eq!(added.status, 200, "{}", added.text);
     assert_eq!(added.json["endDateTime"], "2021-01-01T00:00:00Z");
     let secret = added.json["secretText"].as_str().expect("secret");
-    let sp = app.post("/v1.0/servicePrincipals").token(&token).json(json!({"appId": app_id})).send().await;
+    let sp = app
+        .post("/v1.0/servicePrincipals")
+        .token(&token)
+        .json(json!({"appId": app_id}))
+        .send()
+        .await;
     assert_eq!(sp.status, 201, "{}", sp.text);
     let refused = client_credentials(&app, CONTOSO, app_id, secret).await;
     assert_aad_error(&refused, 401, "invalid_client", 7000222);
@@ -357,20 +492,46 @@ async fn service_principal_create_errors_upsert_update_and_delete() {
     let app = TestApp::new().await;
     let token = writer(&app);
     let unknown = "7b4d3a83-0000-4000-8000-00000000ffff";
-    let missing = app.post("/v1.0/servicePrincipals").token(&token).json(json!({"appId": unknown})).send().await;
+    let missing = app
+        .post("/v1.0/servicePrincipals")
+        .token(&token)
+        .json(json!({"appId": unknown}))
+        .send()
+        .await;
     let message = missing.assert_error(400, "Request_BadRequest");
-    assert!(message.contains("does not reference a valid application object"), "{message}");
-    assert_eq!(missing.json["error"]["details"][0]["code"], "NoBackingApplicationObject");
-    let duplicate = app.post("/v1.0/servicePrincipals").token(&token).json(json!({"appId": SYNC_APP})).send().await;
+    assert!(
+        message.contains("does not reference a valid application object"),
+        "{message}"
+    );
+    assert_eq!(
+        missing.json["error"]["details"][0]["code"],
+        "NoBackingApplicationObject"
+    );
+    let duplicate = app
+        .post("/v1.0/servicePrincipals")
+        .token(&token)
+        .json(json!({"appId": SYNC_APP}))
+        .send()
+        .await;
     let message = duplicate.assert_error(409, "Request_MultipleObjectsWithSameKeyValue");
     assert!(message.contains(SYNC_APP), "{message}");
-    let no_app_id = app.post("/v1.0/servicePrincipals").token(&token).json(json!({"displayName": "x"})).send().await;
+    let no_app_id = app
+        .post("/v1.0/servicePrincipals")
+        .token(&token)
+        .json(json!({"displayName": "x"}))
+        .send()
+        .await;
     no_app_id.assert_error(400, "Request_BadRequest");
 
     let created = create_app(&app, CONTOSO, json!({"displayName": "Upserted"})).await;
     let app_id = created["appId"].as_str().expect("appId");
     let path = format!("/v1.0/servicePrincipals(appId='{app_id}')");
-    let without = app.patch(&path).token(&token).json(json!({"tags": ["a"]})).send().await;
+    let without = app
+        .patch(&path)
+        .token(&token)
+        .json(json!({"tags": ["a"]}))
+        .send()
+        .await;
     without.assert_error(404, "Request_ResourceNotFound");
     let upserted = app
         .patch(&path)
@@ -401,22 +562,41 @@ async fn service_principal_create_errors_upsert_update_and_delete() {
     bad.assert_error(400, "Request_BadRequest");
     // The Microsoft Graph service principal is not the tenant's to change.
     let graph = app
-        .delete(&format!("/v1.0/servicePrincipals/{}", tenantsim::builtin::graph_sp_id(CONTOSO)))
+        .delete(&format!(
+            "/v1.0/servicePrincipals/{}",
+            tenantsim::builtin::graph_sp_id(CONTOSO)
+        ))
         .token(&token)
         .send()
         .await;
     graph.assert_error(403, "Authorization_RequestDenied");
 
-    let deleted = app.delete(&format!("/v1.0/servicePrincipals/{sp_id}")).token(&token).send().await;
+    let deleted = app
+        .delete(&format!("/v1.0/servicePrincipals/{sp_id}"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
     let gone = app.get(&path).token(&token).send().await;
     gone.assert_error(404, "Request_ResourceNotFound");
     // The application stays; deleting it takes a fixture app's service principal with it.
-    let still = app.get(&format!("/v1.0/applications(appId='{app_id}')")).token(&token).send().await;
+    let still = app
+        .get(&format!("/v1.0/applications(appId='{app_id}')"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(still.status, 200, "{}", still.text);
-    let sync = app.delete(&format!("/v1.0/applications(appId='{SYNC_APP}')")).token(&token).send().await;
+    let sync = app
+        .delete(&format!("/v1.0/applications(appId='{SYNC_APP}')"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(sync.status, 204, "{}", sync.text);
-    let sync_sp = app.get(&format!("/v1.0/servicePrincipals/{DIRECTORY_SYNC_SP}")).token(&token).send().await;
+    let sync_sp = app
+        .get(&format!("/v1.0/servicePrincipals/{DIRECTORY_SYNC_SP}"))
+        .token(&token)
+        .send()
+        .await;
     sync_sp.assert_error(404, "Request_ResourceNotFound");
     let signed_in = client_credentials(&app, CONTOSO, SYNC_APP, SYNC_SECRET).await;
     assert_aad_error(&signed_in, 400, "unauthorized_client", 700016);
@@ -426,9 +606,19 @@ async fn service_principal_create_errors_upsert_update_and_delete() {
 async fn writes_need_documented_permissions() {
     let app = TestApp::new().await;
     let reader = app.app_token(CONTOSO, &["Application.Read.All"]);
-    let created = app.post("/v1.0/applications").token(&reader).json(json!({"displayName": "x"})).send().await;
+    let created = app
+        .post("/v1.0/applications")
+        .token(&reader)
+        .json(json!({"displayName": "x"}))
+        .send()
+        .await;
     created.assert_error(403, "Authorization_RequestDenied");
-    let sp = app.post("/v1.0/servicePrincipals").token(&reader).json(json!({"appId": SYNC_APP})).send().await;
+    let sp = app
+        .post("/v1.0/servicePrincipals")
+        .token(&reader)
+        .json(json!({"appId": SYNC_APP}))
+        .send()
+        .await;
     sp.assert_error(403, "Authorization_RequestDenied");
     let id = derived_object_id(CONTOSO, SYNC_APP);
     let add = app
@@ -439,7 +629,11 @@ async fn writes_need_documented_permissions() {
         .await;
     add.assert_error(403, "Authorization_RequestDenied");
     let users_only = app.app_token(CONTOSO, &["User.Read.All"]);
-    let list = app.get("/v1.0/applications").token(&users_only).send().await;
+    let list = app
+        .get("/v1.0/applications")
+        .token(&users_only)
+        .send()
+        .await;
     list.assert_error(403, "Authorization_RequestDenied");
 }
 
@@ -450,13 +644,26 @@ async fn tenants_are_walls_for_applications() {
     let id = created["id"].as_str().expect("id");
     let app_id = created["appId"].as_str().expect("appId");
     let fabrikam = app.app_token(FABRIKAM, &["Application.ReadWrite.All"]);
-    for path in [format!("/v1.0/applications/{id}"), format!("/v1.0/applications(appId='{app_id}')")] {
+    for path in [
+        format!("/v1.0/applications/{id}"),
+        format!("/v1.0/applications(appId='{app_id}')"),
+    ] {
         let read = app.get(&path).token(&fabrikam).send().await;
         read.assert_error(404, "Request_ResourceNotFound");
-        let write = app.patch(&path).token(&fabrikam).json(json!({"notes": "x"})).send().await;
+        let write = app
+            .patch(&path)
+            .token(&fabrikam)
+            .json(json!({"notes": "x"}))
+            .send()
+            .await;
         write.assert_error(404, "Request_ResourceNotFound");
     }
-    let sp = app.post("/v1.0/servicePrincipals").token(&fabrikam).json(json!({"appId": app_id})).send().await;
+    let sp = app
+        .post("/v1.0/servicePrincipals")
+        .token(&fabrikam)
+        .json(json!({"appId": app_id}))
+        .send()
+        .await;
     sp.assert_error(400, "Request_BadRequest");
     let add = app
         .post(&format!("/v1.0/applications/{id}/addPassword"))
@@ -484,14 +691,33 @@ async fn snapshots_round_trip_applications_created_through_graph() {
     .await;
     let id = created["id"].as_str().expect("id").to_owned();
     let app_id = created["appId"].as_str().expect("appId").to_owned();
-    let secret = add_password(&app, &id).await["secretText"].as_str().expect("secret").to_owned();
-    let sp = app.post("/v1.0/servicePrincipals").token(&token).json(json!({"appId": app_id, "tags": ["t"]})).send().await;
+    let secret = add_password(&app, &id).await["secretText"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let sp = app
+        .post("/v1.0/servicePrincipals")
+        .token(&token)
+        .json(json!({"appId": app_id, "tags": ["t"]}))
+        .send()
+        .await;
     assert_eq!(sp.status, 201, "{}", sp.text);
-    let lone = create_app(&app, CONTOSO, json!({"displayName": "No service principal"})).await;
+    let lone = create_app(
+        &app,
+        CONTOSO,
+        json!({"displayName": "No service principal"}),
+    )
+    .await;
 
-    let exported = app.get(&format!("/_tenantsim/tenants/{CONTOSO}/snapshot")).send().await;
+    let exported = app
+        .get(&format!("/_tenantsim/tenants/{CONTOSO}/snapshot"))
+        .send()
+        .await;
     assert_eq!(exported.status, 200, "{}", exported.text);
-    assert!(!exported.text.contains(&secret), "a snapshot holds digests only");
+    assert!(
+        !exported.text.contains(&secret),
+        "a snapshot holds digests only"
+    );
     let document = exported.text.clone();
     let imported = app
         .post("/_tenantsim/snapshot")
@@ -499,17 +725,44 @@ async fn snapshots_round_trip_applications_created_through_graph() {
         .send()
         .await;
     assert_eq!(imported.status, 200, "{}", imported.text);
-    let again = app.get(&format!("/_tenantsim/tenants/{CONTOSO}/snapshot")).send().await;
-    assert_eq!(again.text, document, "export → import → export is byte-identical");
+    let again = app
+        .get(&format!("/_tenantsim/tenants/{CONTOSO}/snapshot"))
+        .send()
+        .await;
+    assert_eq!(
+        again.text, document,
+        "export → import → export is byte-identical"
+    );
 
-    let got = app.get(&format!("/v1.0/applications/{id}")).token(&token).send().await;
+    let got = app
+        .get(&format!("/v1.0/applications/{id}"))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(got.status, 200, "{}", got.text);
-    assert_eq!(got.json["spa"]["redirectUris"], json!(["https://spa.contoso.com"]));
+    assert_eq!(
+        got.json["spa"]["redirectUris"],
+        json!(["https://spa.contoso.com"])
+    );
     assert_eq!(got.json["uniqueName"], "snap");
     assert_eq!(got.json["passwordCredentials"][0]["displayName"], "ci");
-    let lone_got = app.get(&format!("/v1.0/applications/{}", lone["id"].as_str().unwrap())).token(&token).send().await;
+    let lone_got = app
+        .get(&format!(
+            "/v1.0/applications/{}",
+            lone["id"].as_str().unwrap()
+        ))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(lone_got.status, 200, "{}", lone_got.text);
-    let sp_got = app.get(&format!("/v1.0/servicePrincipals/{}", sp.json["id"].as_str().unwrap())).token(&token).send().await;
+    let sp_got = app
+        .get(&format!(
+            "/v1.0/servicePrincipals/{}",
+            sp.json["id"].as_str().unwrap()
+        ))
+        .token(&token)
+        .send()
+        .await;
     assert_eq!(sp_got.json["tags"], json!(["t"]));
     // The imported secret still signs in.
     let issued = client_credentials(&app, CONTOSO, &app_id, &secret).await;
