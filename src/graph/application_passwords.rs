@@ -67,7 +67,7 @@ struct PasswordCredentialBody {
     custom_key_identifier: Option<String>,
     key_id: Option<String>,
     hint: Option<String>,
-    // Divergence: Graph ignores a client-chosen secret and generates its own, as here.
+    // Graph ignores a client-chosen secret and generates its own; so does tenantsim.
     secret_text: Option<String>,
 }
 

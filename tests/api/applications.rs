@@ -768,3 +768,30 @@ async fn snapshots_round_trip_applications_created_through_graph() {
     let issued = client_credentials(&app, CONTOSO, &app_id, &secret).await;
     assert_eq!(issued.status, 200, "{}", issued.text);
 }
+
+#[tokio::test]
+async fn a_new_secret_never_reaches_the_request_journal() {
+    let app = TestApp::with_settings(tenantsim::Settings {
+        journal_bodies: true,
+        ..tenantsim::Settings::default()
+    })
+    .await;
+    let created = create_app(&app, CONTOSO, json!({"displayName": "Journaled"})).await;
+    let id = created["id"].as_str().expect("id");
+    let secret = add_password(&app, id).await["secretText"]
+        .as_str()
+        .expect("secret")
+        .to_owned();
+    let journal = app.get("/_tenantsim/requests").send().await;
+    assert_eq!(journal.status, 200, "{}", journal.text);
+    assert!(
+        journal.text.contains("addPassword"),
+        "the call was journaled"
+    );
+    assert!(
+        !journal.text.contains(&secret),
+        "the journal holds the secret"
+    );
+    let page = app.get("/_tenantsim/ui/journal").send().await;
+    assert!(!page.text.contains(&secret));
+}
