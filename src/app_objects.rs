@@ -160,8 +160,8 @@ pub fn fixture_document(
     created: &str,
     public_client: bool,
     redirect_uris: &[String],
-    role_ids: &[&str],
-    scope_ids: &[&str],
+    // Microsoft Graph permission ids with Graph's type: `Role` (application) or `Scope`.
+    graph_access: &[(&str, &str)],
 ) -> Map<String, Value> {
     let mut doc = new_document(app_id, display_name, created, tenant_domain);
     if public_client {
@@ -170,14 +170,9 @@ pub fn fixture_document(
     } else {
         doc["web"]["redirectUris"] = json!(redirect_uris);
     }
-    let access: Vec<Value> = role_ids
+    let access: Vec<Value> = graph_access
         .iter()
-        .map(|id| json!({"id": id, "type": "Role"}))
-        .chain(
-            scope_ids
-                .iter()
-                .map(|id| json!({"id": id, "type": "Scope"})),
-        )
+        .map(|(id, kind)| json!({"id": id, "type": kind}))
         .collect();
     if !access.is_empty() {
         doc.insert(

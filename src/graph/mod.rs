@@ -2,6 +2,7 @@
 //! `router()`, merged here; unknown paths and methods answer Graph-shaped errors.
 //! See <https://learn.microsoft.com/graph/overview>.
 
+pub mod application_bodies;
 pub mod application_passwords;
 pub mod applications;
 pub mod authorization_policy;
