@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod app_objects;
 pub mod auth;
 pub mod body_shape;
 pub mod builtin;

@@ -77,7 +77,9 @@ WORKLOADS = {
 TENANT = "c0a70550-0000-4000-8000-000000000001"
 ADELE = "c0a70550-0000-4000-8000-000000000102"
 FINANCE = "c0a70550-0000-4000-8000-000000000206"
-APP_OBJECT = "c0a70550-0000-4000-8000-000000000301"
+APP_OBJECT = "c0a70550-0000-4000-8000-000000000301"  # Contoso Directory Sync's service principal
+# Its application object (fixtures/README.md §1.6: derived from the tenant id and appId).
+APPLICATION_OBJECT = "3b3e57a9-408f-4dee-8717-3d7268d51017"
 APP_ID = "c0a70550-a990-4000-8000-000000000301"
 GLOBAL_ADMIN_TEMPLATE = "62e90394-69f5-4237-9190-012177145e10"
 ABSENT = "00000000-0000-4000-8000-00000000abcd"
@@ -179,7 +181,7 @@ def main():
             grants = json.loads(body).get("value", []) if status == 200 else []
             ids = {
                 "user-id": ADELE, "group-id": FINANCE, "servicePrincipal-id": APP_OBJECT,
-                "application-id": APP_OBJECT, "directoryObject-id": FINANCE, "organization-id": TENANT,
+                "application-id": APPLICATION_OBJECT, "directoryObject-id": FINANCE, "organization-id": TENANT,
                 "directoryRole-id": GLOBAL_ADMIN_TEMPLATE, "directoryRoleTemplate-id": GLOBAL_ADMIN_TEMPLATE,
                 "oAuth2PermissionGrant-id": grants[0]["id"] if grants else ABSENT,
                 "appId": APP_ID, "permissionGrantPolicy-id": "microsoft-user-default-low",

@@ -36,7 +36,12 @@ const ROLES: &[&str] = &[
     "Organization.ReadWrite.All",
     "RoleManagement.ReadWrite.Directory",
     "Directory.Read.All",
+    "Application.ReadWrite.All",
 ];
+/// Contoso Directory Sync's application object (`app_objects::derived_object_id`) and service
+/// principal.
+const SYNC_OBJECT: &str = "3b3e57a9-408f-4dee-8717-3d7268d51017";
+const SYNC_SP: &str = "c0a70550-0000-4000-8000-000000000301";
 /// A profile card property name (the fixtures hold none; this is a real attribute's).
 const CARD_PROPERTY: &str = "customAttribute1";
 /// Iterations between resets of the Graph objects the writes accumulate.
@@ -106,6 +111,34 @@ fn routes(grant: &str) -> Vec<Route> {
         route(Method::PUT, "/v1.0/me/manager/$ref", Me),
         route(Method::POST, "/v1.0/$batch", App),
         route(Method::POST, "/beta/$batch", App),
+        route(Method::POST, "/v1.0/applications", App),
+        route(
+            Method::PATCH,
+            format!("/v1.0/applications/{SYNC_OBJECT}"),
+            App,
+        ),
+        route(
+            Method::PATCH,
+            "/v1.0/applications(uniqueName='fuzz-upsert')",
+            App,
+        ),
+        route(
+            Method::POST,
+            format!("/v1.0/applications/{SYNC_OBJECT}/addPassword"),
+            App,
+        ),
+        route(
+            Method::POST,
+            format!("/v1.0/applications/{SYNC_OBJECT}/removePassword"),
+            App,
+        ),
+        route(Method::POST, "/v1.0/servicePrincipals", App),
+        route(Method::PATCH, format!("/v1.0/servicePrincipals/{SYNC_SP}"), App),
+        route(
+            Method::PATCH,
+            "/v1.0/servicePrincipals(appId='c0a70550-a990-4000-8000-000000000307')",
+            App,
+        ),
         route(Method::POST, "/v1.0/oauth2PermissionGrants", App),
         route(
             Method::PATCH,

@@ -73,6 +73,7 @@ pub fn copy(
     for app in exported["applications"].as_array().into_iter().flatten() {
         add(app["id"].as_str().unwrap_or_default());
         add(app["appId"].as_str().unwrap_or_default());
+        add(app["applicationObjectId"].as_str().unwrap_or_default());
     }
     for (old, new) in id_map {
         if uuid::Uuid::parse_str(new).is_err() {

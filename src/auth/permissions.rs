@@ -599,6 +599,57 @@ pub const MANAGER_WRITE: Permission = Permission {
     delegated_roles: &[],
 };
 
+// Divergence: Graph also allows `Application.ReadWrite.OwnedBy` for applications and service
+// principals the calling app owns; tenantsim keeps no owners for them yet, so it is refused for
+// every write (and read through it only as Graph lists it for reads).
+pub const APPLICATIONS_READ: Permission = Permission {
+    operation: "List/get applications",
+    application: &[
+        "Application.Read.All",
+        "Application.ReadWrite.OwnedBy",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated_roles: &[],
+};
+
+pub const APPLICATIONS_CREATE: Permission = Permission {
+    operation: "Create applications",
+    application: &["AppRegistration.Create", "Application.ReadWrite.All"],
+    delegated: &["AppRegistration.Create", "Application.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+pub const APPLICATIONS_WRITE: Permission = Permission {
+    operation: "Update/delete applications, addPassword/removePassword",
+    application: &["Application.ReadWrite.All"],
+    delegated: &["Application.ReadWrite.All"],
+    // Graph lets an owner or one of these roles manage an app; tenantsim has no app owners.
+    delegated_roles: &[
+        crate::roles::GLOBAL_ADMINISTRATOR,
+        crate::roles::APPLICATION_ADMINISTRATOR,
+        crate::roles::CLOUD_APPLICATION_ADMINISTRATOR,
+    ],
+};
+
+pub const SERVICE_PRINCIPALS_WRITE: Permission = Permission {
+    operation: "Create/update/delete servicePrincipals",
+    application: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated_roles: &[
+        crate::roles::GLOBAL_ADMINISTRATOR,
+        crate::roles::APPLICATION_ADMINISTRATOR,
+        crate::roles::CLOUD_APPLICATION_ADMINISTRATOR,
+    ],
+};
+
 /// Every enforced permission set (the security suite's "every permission" token draws on it).
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -641,4 +692,8 @@ pub const ALL: &[&Permission] = &[
     &OWNED_OBJECTS_READ,
     &MANAGER_READ,
     &MANAGER_WRITE,
+    &APPLICATIONS_READ,
+    &APPLICATIONS_CREATE,
+    &APPLICATIONS_WRITE,
+    &SERVICE_PRINCIPALS_WRITE,
 ];

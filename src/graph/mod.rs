@@ -2,6 +2,9 @@
 //! `router()`, merged here; unknown paths and methods answer Graph-shaped errors.
 //! See <https://learn.microsoft.com/graph/overview>.
 
+pub mod application_bodies;
+pub mod application_passwords;
+pub mod applications;
 pub mod authorization_policy;
 pub mod batch;
 pub mod checks;
@@ -20,6 +23,7 @@ pub mod people;
 pub mod permission_grant_policies;
 pub mod relations;
 pub mod resource;
+pub mod service_principal_writes;
 pub mod service_principals;
 pub mod users;
 
@@ -39,6 +43,7 @@ const KNOWN_SETS: &[&str] = &[
     "directoryObjects",
     "admin",
     "servicePrincipals",
+    "applications",
     "oauth2PermissionGrants",
     "policies",
     "organization",
@@ -56,6 +61,8 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(checks::router())
         .merge(people::router())
         .merge(service_principals::router())
+        .merge(service_principal_writes::router())
+        .merge(applications::router())
         .merge(oauth2_permission_grants::router())
         .merge(authorization_policy::router())
         .merge(permission_grant_policies::router())

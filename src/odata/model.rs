@@ -382,6 +382,62 @@ pub const SERVICE_PRINCIPAL: ResourceModel = ResourceModel {
     ],
 };
 
+/// `microsoft.graph.application` (<https://learn.microsoft.com/graph/api/resources/application>).
+pub const APPLICATION: ResourceModel = ResourceModel {
+    type_name: "microsoft.graph.application",
+    resource_name: "Application",
+    max_top: 999,
+    expandable: &[],
+    searchable: &["displayName", "description"],
+    properties: &[
+        Property::new("id", Guid, ops![EQ, IN], ops![NE]),
+        Property::new("appId", Guid, ops![EQ, IN], ops![NE]),
+        Property::new(
+            "displayName",
+            Str,
+            ops![EQ, IN, STARTS_WITH],
+            ops![NE, NULL],
+        )
+        .sortable(),
+        Property::new("identifierUris", StrCollection, ops![ANY, EQ], Ops::NONE),
+        Property::new("tags", StrCollection, ops![ANY, EQ], Ops::NONE),
+        Property::new("signInAudience", Str, ops![EQ], ops![NE]),
+        Property::new("publisherDomain", Str, ops![EQ, IN], ops![NE]),
+        Property::new("uniqueName", Str, ops![EQ], Ops::NONE),
+        Property::new("createdDateTime", DateTime, ops![GE_LE], ops![EQ, NE]),
+        Property::select("deletedDateTime"),
+        Property::select("addIns"),
+        Property::select("api"),
+        Property::select("appRoles"),
+        Property::select("applicationTemplateId"),
+        Property::select("certification"),
+        Property::select("defaultRedirectUri"),
+        Property::select("description"),
+        Property::select("disabledByMicrosoftStatus"),
+        Property::select("groupMembershipClaims"),
+        Property::select("info"),
+        Property::select("isDeviceOnlyAuthSupported"),
+        Property::select("isFallbackPublicClient"),
+        Property::select("keyCredentials"),
+        Property::select("nativeAuthenticationApisEnabled"),
+        Property::select("notes"),
+        Property::select("optionalClaims"),
+        Property::select("parentalControlSettings"),
+        Property::select("passwordCredentials"),
+        Property::select("publicClient"),
+        Property::select("requestSignatureVerification"),
+        Property::select("requiredResourceAccess"),
+        Property::select("samlMetadataUrl"),
+        Property::select("serviceManagementReference"),
+        Property::select("servicePrincipalLockConfiguration"),
+        Property::select("spa"),
+        Property::select("tokenEncryptionKeyId"),
+        Property::select("verifiedPublisher"),
+        Property::select("web"),
+        Property::select("windows"),
+    ],
+};
+
 /// `microsoft.graph.oAuth2PermissionGrant` (graph-contract.md §9.1).
 pub const OAUTH2_PERMISSION_GRANT: ResourceModel = ResourceModel {
     type_name: "microsoft.graph.oAuth2PermissionGrant",

@@ -54,16 +54,12 @@ pub async fn get_application(
     .await
 }
 
-/// Whether some tenant registers an application with this appId. A fixture's appIds are its
-/// own (the first-party clients every tenant has are refused by validation); a second tenant's
-/// app with the same appId could answer for the first's on `/common`.
+/// Whether some tenant registers an application with this appId (a registration, or an
+/// application object created through Graph that has no service principal yet). A fixture's
+/// appIds are its own (the first-party clients every tenant has are refused by validation); a
+/// second tenant's app with the same appId could answer for the first's on `/common`.
 pub async fn app_id_taken(conn: &mut SqliteConnection, app_id: &str) -> sqlx::Result<bool> {
-    let found: Option<i64> =
-        sqlx::query_scalar("select 1 from applications where app_id = ? limit 1")
-            .bind(app_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(found.is_some())
+    super::app_registrations::app_id_in_use(conn, app_id).await
 }
 
 /// A stored credential of an application.
@@ -74,6 +70,12 @@ pub struct CredentialRow {
     pub certificate_pem: Option<String>,
     pub thumbprint_sha1: Option<String>,
     pub thumbprint_sha256: Option<String>,
+    /// Graph's passwordCredential metadata (null for fixture secrets: see `app_objects`).
+    pub key_id: Option<String>,
+    pub display_name: Option<String>,
+    pub hint: Option<String>,
+    pub start_date_time: Option<String>,
+    pub end_date_time: Option<String>,
 }
 
 pub async fn add_secret(
@@ -119,7 +121,8 @@ pub async fn credentials(
     app_id: &str,
 ) -> sqlx::Result<Vec<CredentialRow>> {
     sqlx::query_as(
-        "select kind, secret_digest, certificate_pem, thumbprint_sha1, thumbprint_sha256
+        "select kind, secret_digest, certificate_pem, thumbprint_sha1, thumbprint_sha256,
+                key_id, display_name, hint, start_date_time, end_date_time
          from app_credentials where tenant_id = ? and app_id = ? order by rowid",
     )
     .bind(tenant)

@@ -2,6 +2,7 @@
 //! binds every value. In memory by default (one pinned shared-cache database), or a file in
 //! WAL mode with `--db`.
 
+pub mod app_registrations;
 pub mod apps;
 pub mod changes;
 pub mod filter_sql;

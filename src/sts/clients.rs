@@ -107,11 +107,30 @@ pub async fn authenticate(
     }
     let credentials = store::apps::credentials(conn, tenant, &app.app_id).await?;
     if let Some(secret) = secret {
-        let ok = credentials
+        let matching: Vec<&store::apps::CredentialRow> = credentials
             .iter()
-            .filter_map(|c| c.secret_digest.as_deref())
-            .any(|d| password_matches(&secret, d));
-        return if ok {
+            .filter(|c| {
+                c.secret_digest
+                    .as_deref()
+                    .is_some_and(|d| password_matches(&secret, d))
+            })
+            .collect();
+        // A secret added with addPassword is valid from its startDateTime to its endDateTime.
+        let in_window = |c: &&store::apps::CredentialRow| {
+            let at = |t: &Option<String>| t.as_deref().and_then(crate::clock::parse_timestamp);
+            at(&c.start_date_time).is_none_or(|s| s.unix_timestamp() <= now)
+                && at(&c.end_date_time).is_none_or(|e| now < e.unix_timestamp())
+        };
+        if !matching.is_empty() && !matching.iter().any(in_window) {
+            return Err(AadError::invalid_client(
+                7000222,
+                format!(
+                    "The provided client secret keys for app '{}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.",
+                    app.app_id
+                ),
+            ));
+        }
+        return if !matching.is_empty() {
             Ok(app)
         } else {
             Err(AadError::invalid_client(

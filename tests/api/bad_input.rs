@@ -35,6 +35,9 @@ pub(crate) const SERDE_PHRASES: &[&str] = &[
 ];
 
 /// Application roles for every Graph route of the corpus, so that each case reaches the body.
+const SYNC_APP: &str = "c0a70550-a990-4000-8000-000000000301";
+const SYNC_SP: &str = "c0a70550-0000-4000-8000-000000000301";
+
 pub(crate) const ROLES: &[&str] = &[
     "Directory.ReadWrite.All",
     "User.ReadWrite.All",
@@ -48,6 +51,7 @@ pub(crate) const ROLES: &[&str] = &[
     "Organization.ReadWrite.All",
     "RoleManagement.ReadWrite.Directory",
     "Directory.Read.All",
+    "Application.ReadWrite.All",
 ];
 
 /// The error shape a route answers in.
@@ -462,6 +466,23 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"guestUserRoleId": 5}),
         ]
     };
+    let sync_object = tenantsim::app_objects::derived_object_id(CONTOSO, SYNC_APP);
+    let application_wrong = || {
+        vec![
+            json!({"displayName": 5}),
+            json!({"web": "x"}),
+            json!({"identifierUris": "api://x"}),
+            json!({"signInAudience": "Everyone"}),
+            json!({"requiredResourceAccess": [{"resourceAppId": 5}]}),
+        ]
+    };
+    let sp_wrong = || {
+        vec![
+            json!({"appId": 5}),
+            json!({"tags": "x"}),
+            json!({"accountEnabled": "yes"}),
+        ]
+    };
     let grant_wrong = || {
         vec![
             json!({"scope": 5}),
@@ -578,6 +599,29 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"requests": [{"id": 1, "method": "GET", "url": "/users"}]}),
             json!({"requests": [{"id": "1", "method": 5, "url": "/users"}]}),
         ]),
+        route(Method::POST, "/v1.0/applications", Graph, J, a).wrong(application_wrong()),
+        route(Method::PATCH, "/v1.0/applications/{id}", Graph, J, a)
+            .id(&sync_object, &objects)
+            .wrong(application_wrong())
+            .valid("application/json", r#"{"notes":"n"}"#),
+        route(Method::DELETE, "/v1.0/applications/{id}", Graph, N, a).id(&sync_object, &objects),
+        route(Method::POST, "/v1.0/applications/{id}/addPassword", Graph, J, a)
+            .id(&sync_object, &objects)
+            .wrong(vec![
+                json!({"passwordCredential": 5}),
+                json!({"passwordCredential": {"endDateTime": "tomorrow"}}),
+                json!({"passwordCredential": {"displayName": 5}}),
+                json!({"password": {}}),
+            ]),
+        route(Method::POST, "/v1.0/applications/{id}/removePassword", Graph, J, a)
+            .id(&sync_object, &objects)
+            .wrong(vec![json!({"keyId": 5}), json!({"keyId": "x"}), json!({})]),
+        route(Method::POST, "/v1.0/servicePrincipals", Graph, J, a).wrong(sp_wrong()),
+        route(Method::PATCH, "/v1.0/servicePrincipals/{id}", Graph, J, a)
+            .id(SYNC_SP, &objects)
+            .wrong(sp_wrong())
+            .valid("application/json", r#"{"notes":"n"}"#),
+        route(Method::DELETE, "/v1.0/servicePrincipals/{id}", Graph, N, a).id(SYNC_SP, &objects),
         route(Method::POST, "/v1.0/oauth2PermissionGrants", Graph, J, a).wrong(grant_wrong()),
         route(Method::PATCH, "/v1.0/oauth2PermissionGrants/{id}", Graph, J, a)
             .id(&grant, &objects)
@@ -863,6 +907,8 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         "/v1.0/groups/delta()".to_owned(),
         "/beta/groups/microsoft.graph.delta()".to_owned(),
         "/v1.0/servicePrincipals".to_owned(),
+        "/v1.0/applications".to_owned(),
+        "/v1.0/applications/$count".to_owned(),
         "/v1.0/oauth2PermissionGrants".to_owned(),
         // Not here: `/admin/people/profileCardProperties` and `/policies/permissionGrantPolicies`
         // ignore every query option (answer 200) — not a 5xx, but not Graph's 400 either.

@@ -45,7 +45,10 @@ async fn real_graph_paths_tenantsim_does_not_emulate_are_501_not_implemented() {
             format!("/v1.0/groups/{FINANCE}/acceptedSenders/$ref"),
         ),
         // A routed path with a method Graph has and tenantsim does not serve.
-        (Method::PATCH, format!("/v1.0/servicePrincipals/{ADELE}")),
+        (
+            Method::POST,
+            format!("/v1.0/servicePrincipals/{ADELE}/appRoleAssignedTo"),
+        ),
     ] {
         let response = app
             .request(method.clone(), &path)

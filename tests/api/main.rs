@@ -1,5 +1,6 @@
 //! tenantsim's integration tests: one binary, in-process requests, a fresh database per test.
 
+mod applications;
 mod auth;
 mod authorization_policy;
 mod bad_input;

@@ -40,6 +40,11 @@ const UNKNOWN_ID: &str = "00000000-0000-4000-8000-0000000000ff";
 const UNKNOWN_TENANT: &str = "0badbad0-0000-4000-8000-000000000001";
 /// An application the fixtures hold no grant for (tests/api/grants.rs).
 const TEAM_PORTAL: &str = "c0a70550-0000-4000-8000-000000000305";
+const SYNC_APP: &str = "c0a70550-a990-4000-8000-000000000301";
+const SYNC_SECRET: &str = "sync-secret-Passw0rd!";
+const SYNC_SP_ID: &str = "c0a70550-0000-4000-8000-000000000301";
+/// The fixture application without a service principal.
+const UNPUBLISHED_APP: &str = "c0a70550-a990-4000-8000-000000000307";
 const DIEGO_USER_ADMIN: &str = "DiegoS@contoso.onmicrosoft.com";
 const PROPERTY: &str = "CustomAttribute1";
 const GROUPS_READ: &str = "List/get groups, members, transitiveMembers";
@@ -639,6 +644,141 @@ fn routes(ids: &Ids) -> Vec<Route> {
                 Some(&ids.sp),
             );
         }
+        // Applications and service-principal writes (tests/api/applications.rs).
+        const APPS_READ: &str = "List/get applications";
+        const APPS_CREATE: &str = "Create applications";
+        const APPS_WRITE: &str = "Update/delete applications, addPassword/removePassword";
+        const SP_WRITE: &str = "Create/update/delete servicePrincipals";
+        let sync_object = tenantsim::app_objects::derived_object_id(CONTOSO, SYNC_APP);
+        let by_app_id = format!("/applications(appId='{SYNC_APP}')");
+        let by_name = "/applications(uniqueName='contoso-directory-sync')".to_owned();
+        add(
+            get(),
+            "/applications",
+            "/applications".into(),
+            None,
+            Op(APPS_READ),
+            None,
+        );
+        add(
+            Method::POST,
+            "/applications",
+            "/applications".into(),
+            Some(json!({"displayName": "Security Probe"})),
+            Op(APPS_CREATE),
+            None,
+        );
+        add(
+            get(),
+            "/applications/$count",
+            "/applications/$count".into(),
+            None,
+            Op(APPS_READ),
+            None,
+        );
+        for (template, path) in [
+            (
+                "/applications/{key}",
+                format!("/applications/{sync_object}"),
+            ),
+            ("/applications(appId={key}", by_app_id.clone()),
+            ("/applications(uniqueName={key}", by_name.clone()),
+        ] {
+            // A copy of Contoso has its own app of that uniqueName: no Contoso id to probe.
+            let object = (!template.contains("uniqueName")).then_some(sync_object.as_str());
+            add(get(), template, path.clone(), None, Op(APPS_READ), object);
+            add(
+                Method::PATCH,
+                template,
+                path.clone(),
+                Some(json!({"notes": "probe"})),
+                Op(APPS_WRITE),
+                object,
+            );
+            add(Method::DELETE, template, path, None, Op(APPS_WRITE), object);
+        }
+        let sync_key_id = tenantsim::app_objects::derived_key_id(
+            SYNC_APP,
+            &tenantsim::fixtures::password_digest(SYNC_SECRET),
+        );
+        for (template, path) in [
+            (
+                "/applications/{key}/addPassword",
+                format!("/applications/{sync_object}/addPassword"),
+            ),
+            (
+                "/applications(appId={key}/addPassword",
+                format!("{by_app_id}/addPassword"),
+            ),
+        ] {
+            add(
+                Method::POST,
+                template,
+                path,
+                Some(json!({"passwordCredential": {"displayName": "probe"}})),
+                Op(APPS_WRITE),
+                Some(&sync_object),
+            );
+        }
+        for (template, path) in [
+            (
+                "/applications/{key}/removePassword",
+                format!("/applications/{sync_object}/removePassword"),
+            ),
+            (
+                "/applications(appId={key}/removePassword",
+                format!("{by_app_id}/removePassword"),
+            ),
+        ] {
+            add(
+                Method::POST,
+                template,
+                path,
+                Some(json!({"keyId": sync_key_id})),
+                Op(APPS_WRITE),
+                Some(&sync_object),
+            );
+        }
+        add(
+            Method::POST,
+            "/servicePrincipals",
+            "/servicePrincipals".into(),
+            Some(json!({"appId": UNPUBLISHED_APP})),
+            Op(SP_WRITE),
+            None,
+        );
+        add(
+            Method::PATCH,
+            "/servicePrincipals/{sp}",
+            format!("/servicePrincipals/{SYNC_SP_ID}"),
+            Some(json!({"tags": ["probe"]})),
+            Op(SP_WRITE),
+            Some(SYNC_SP_ID),
+        );
+        add(
+            Method::DELETE,
+            "/servicePrincipals/{sp}",
+            format!("/servicePrincipals/{SYNC_SP_ID}"),
+            None,
+            Op(SP_WRITE),
+            Some(SYNC_SP_ID),
+        );
+        add(
+            Method::PATCH,
+            "/servicePrincipals(appId={key}",
+            format!("/servicePrincipals(appId='{SYNC_APP}')"),
+            Some(json!({"tags": ["probe"]})),
+            Op(SP_WRITE),
+            Some(SYNC_SP_ID),
+        );
+        add(
+            Method::DELETE,
+            "/servicePrincipals(appId={key}",
+            format!("/servicePrincipals(appId='{SYNC_APP}')"),
+            None,
+            Op(SP_WRITE),
+            Some(SYNC_SP_ID),
+        );
         // Delegated permission grants.
         add(
             get(),
@@ -1771,7 +1911,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 406, "routes");
+    assert_eq!(list.len(), 448, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 
@@ -1881,6 +2021,7 @@ async fn markers_of(app: &TestApp, tenant: &str) -> Vec<String> {
         "/v1.0/groups?$top=999",
         "/v1.0/servicePrincipals?$top=999",
         "/v1.0/oauth2PermissionGrants?$top=999",
+        "/v1.0/applications?$top=999",
     ] {
         out.extend(app.get(path).token(&token).send().await.ids());
     }

@@ -51,10 +51,10 @@ fn mapped_back(copy: &Value, template: &Value, domains: &[(&str, &str)]) -> Valu
                     panic!("the copy's {list} {} is not in the template", object[key])
                 });
             for id in id_keys {
-                ids.push((
-                    object[*id].as_str().expect("id").to_owned(),
-                    original[*id].as_str().expect("id").to_owned(),
-                ));
+                // An application without a service principal has no `id`.
+                if let (Some(copied), Some(was)) = (object[*id].as_str(), original[*id].as_str()) {
+                    ids.push((copied.to_owned(), was.to_owned()));
+                }
             }
         }
     }

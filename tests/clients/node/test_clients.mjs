@@ -290,6 +290,51 @@ test("graph-client: a missing user is 404 Request_ResourceNotFound", async () =>
   assert.ok(error.requestId, "GraphError.requestId comes from innerError.request-id");
 });
 
+test("graph-client: register an app, add a password, create its service principal, sign in as it", async () => {
+  const admin = graphClient(secretCredential(ADMIN_APP, ADMIN_SECRET));
+  try {
+    const app = await admin.api("/applications").post({
+      displayName: "Client suite app (node)",
+      spa: { redirectUris: ["https://node.contoso.com/spa"] },
+    });
+    assert.ok(app.id && app.appId && app.id !== app.appId);
+    assert.deepEqual(app.spa.redirectUris, ["https://node.contoso.com/spa"]);
+    const password = await admin
+      .api(`/applications/${app.id}/addPassword`)
+      .post({ passwordCredential: { displayName: "ci" } });
+    assert.ok(password.secretText && password.secretText.length >= 16);
+    assert.equal(password.hint, password.secretText.slice(0, 3));
+    const sp = await admin.api("/servicePrincipals").post({ appId: app.appId });
+    assert.equal(sp.appId, app.appId);
+    // Reads show the password's metadata, never its text.
+    const read = await admin.api(`/applications(appId='${app.appId}')`).get();
+    assert.deepEqual(read.passwordCredentials.map((p) => p.keyId), [password.keyId]);
+    assert.equal(read.passwordCredentials[0].secretText, null);
+    // A second service principal for the same app is Graph's 409.
+    const duplicate = await graphError(admin.api("/servicePrincipals").post({ appId: app.appId }));
+    assert.equal(duplicate.statusCode, 409);
+    assert.equal(duplicate.code, "Request_MultipleObjectsWithSameKeyValue");
+
+    const credential = secretCredential(app.appId, password.secretText);
+    const token = (await credential.getToken(GRAPH_DEFAULT)).token;
+    const claims = jwtClaims(token);
+    assert.equal(claims.appid, app.appId);
+    assert.equal(claims.oid, sp.id);
+    // tenantsim's Graph accepts the token: authenticated, though the app is granted nothing.
+    const denied = await graphError(graphClient(credential).api("/users").get());
+    assert.equal(denied.statusCode, 403);
+    assert.equal(denied.code, "Authorization_RequestDenied");
+
+    await admin.api(`/applications/${app.id}/removePassword`).post({ keyId: password.keyId });
+    const refused = await graphError(
+      secretCredential(app.appId, password.secretText).getToken(GRAPH_DEFAULT),
+    );
+    assert.match(String(refused), /AADSTS7000215/);
+  } finally {
+    await resetTenant();
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Relationships: memberOf casts and $count, manager / directReports / $expand=manager, owners
 // ---------------------------------------------------------------------------------------------

@@ -541,6 +541,78 @@ def test_graph_sdk_bad_secret_surfaces_invalid_client(base_url, tenant):
     assert "AADSTS7000215" in str(error)
 
 
+def test_graph_sdk_registers_an_app_adds_a_password_and_the_app_gets_a_token(base_url, tenant):
+    """What a provisioning script does: register an application, create its service principal,
+    add a secret, then sign in as the new app with azure-identity."""
+    from azure.identity import ClientSecretCredential as SyncSecretCredential
+    from msgraph.generated.applications.item.add_password.add_password_post_request_body import (
+        AddPasswordPostRequestBody,
+    )
+    from msgraph.generated.applications.item.remove_password.remove_password_post_request_body import (
+        RemovePasswordPostRequestBody,
+    )
+    from msgraph.generated.models.application import Application
+    from msgraph.generated.models.password_credential import PasswordCredential
+    from msgraph.generated.models.service_principal import ServicePrincipal
+    from msgraph.generated.models.web_application import WebApplication
+
+    async def register(client):
+        app = await client.applications.post(
+            Application(
+                display_name="Client suite app (python)",
+                web=WebApplication(redirect_uris=["https://python.contoso.com/signin"]),
+            )
+        )
+        password = await client.applications.by_application_id(app.id).add_password.post(
+            AddPasswordPostRequestBody(password_credential=PasswordCredential(display_name="ci"))
+        )
+        sp = await client.service_principals.post(ServicePrincipal(app_id=app.app_id))
+        by_app_id = await client.applications_with_app_id(app.app_id).get()
+        return app, password, sp, by_app_id
+
+    try:
+        app, password, sp, by_app_id = with_graph(base_url, tenant, ADMIN_APP, ADMIN_SECRET, register)
+        assert app.id and app.app_id and app.id != app.app_id
+        assert app.web.redirect_uris == ["https://python.contoso.com/signin"]
+        assert password.secret_text and len(password.secret_text) >= 16
+        assert password.hint == password.secret_text[:3]
+        assert password.display_name == "ci"
+        assert sp.app_id == app.app_id and sp.display_name == "Client suite app (python)"
+        # Reads show the password's metadata, never its text.
+        assert by_app_id.id == app.id
+        assert [p.key_id for p in by_app_id.password_credentials] == [password.key_id]
+        assert by_app_id.password_credentials[0].secret_text is None
+
+        cred = SyncSecretCredential(
+            tenant, app.app_id, password.secret_text, authority=base_url,
+            disable_instance_discovery=True,
+        )
+        token = cred.get_token(GRAPH_DEFAULT).token
+        claims = jwt_claims(token)
+        assert claims["appid"] == app.app_id
+        assert claims["oid"] == sp.id
+        assert claims["tid"] == tenant
+        # tenantsim's Graph accepts the token: the app is authenticated, though granted nothing.
+        response = graph_get(base_url, token, "/users")
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "Authorization_RequestDenied"
+
+        async def remove(client):
+            await client.applications.by_application_id(app.id).remove_password.post(
+                RemovePasswordPostRequestBody(key_id=password.key_id)
+            )
+
+        with_graph(base_url, tenant, ADMIN_APP, ADMIN_SECRET, remove)
+        with pytest.raises(ClientAuthenticationError) as excinfo:
+            SyncSecretCredential(
+                tenant, app.app_id, password.secret_text, authority=base_url,
+                disable_instance_discovery=True,
+            ).get_token(GRAPH_DEFAULT)
+        assert "AADSTS7000215" in str(excinfo.value)
+    finally:
+        reset_tenant(base_url, tenant)
+
+
 # ---------------------------------------------------------------------------------------------
 # LinkedIn account connections: the portal API, the consent page, Graph, the profile card
 # ---------------------------------------------------------------------------------------------
