@@ -10,7 +10,7 @@
 
 use axum::Router;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Map, Value};
@@ -158,31 +158,15 @@ async fn count_applications(
     query: GraphQuery,
 ) -> Result<Response> {
     caller.require(&permissions::APPLICATIONS_READ)?;
-    if !query.eventual {
-        return Err(GraphError::request_bad_request(
-            "$count is not currently supported.",
-        ));
-    }
-    let options = query.options(&model::APPLICATION)?;
-    let list_query = store::objects::ListQuery {
-        scope: Scope::All(Kind::Application),
-        kind: None,
-        filter: options.filter.as_ref(),
-        search: options.search.as_ref(),
-        order: store::objects::Order::Seq,
-        after: None,
-        limit: 1,
-    };
-    let mut conn = state.db.pool.acquire().await?;
-    let count = store::objects::count_objects(&mut conn, &caller.tenant, &list_query)
-        .await
-        .map_err(list::list_error)?;
-    let mut response = (StatusCode::OK, count.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/plain;charset=utf-8"),
-    );
-    Ok(response)
+    super::resource::count_response(
+        &state,
+        &caller.tenant,
+        &query,
+        Scope::All(Kind::Application),
+        None,
+        &model::APPLICATION,
+    )
+    .await
 }
 
 async fn read(
