@@ -6,15 +6,14 @@ use std::sync::atomic::Ordering;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
 use axum::http::StatusCode;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::GraphError;
+use crate::graph;
 use crate::state::AppState;
-use crate::{graph, request_context};
 
 /// GET /health: the process is up.
 async fn health() -> &'static str {
@@ -58,29 +57,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
     GraphError::internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
-/// Refuses a path whose percent-encoding decodes to invalid UTF-8 before routing: axum's
-/// `Path` extractor would answer a plain-text 400. Graph's envelope, or Entra's error on the
-/// identity routes.
-async fn reject_undecodable_path(request: axum::extract::Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if percent_encoding::percent_decode_str(path)
-        .decode_utf8()
-        .is_ok()
-    {
-        return next.run(request).await;
-    }
-    let message = "The request URL's path is not valid percent-encoded UTF-8.";
-    match crate::control::Surface::of(path) {
-        crate::control::Surface::Oauth2 | crate::control::Surface::Identity => {
-            crate::sts::error::AadError::invalid_request(900144, message).into_response()
-        }
-        _ => GraphError::bad_request(message).into_response(),
-    }
-}
-
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
-    let body_limit = state.settings.body_limit;
     let routes = Router::new()
         .merge(graph::router())
         .merge(crate::sts::router())
@@ -91,41 +69,62 @@ pub fn build_router(state: AppState) -> Router {
         .route("/ready", get(ready))
         .fallback(unknown_path)
         .with_state(state.clone());
-    let app = routes
-        .clone()
-        .layer(axum::middleware::from_fn(reject_undecodable_path))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::control::throttle::middleware::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::control::faults::middleware::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::control::journal::middleware::layer,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            request_context::middleware::layer,
-        ))
-        .layer(CatchPanicLayer::custom(panic_response))
+    // `$batch` sends each item through this same stack (auth, permissions, errors, every
+    // layer). Every request carries a clone of it as an extension; keeping it in `AppState`
+    // instead would make a Router → state → Router cycle that never frees a test's database.
+    // No wrapper before routing (a second router on the hot path cost measurable throughput):
+    // other spellings of a served path reach the fallback, which reroutes them (`graph::Reroute`).
+    let app = layered(&state, routes.clone(), None);
+    let routers = (graph::batch::Dispatch(app), graph::Reroute(routes.clone()));
+    layered(&state, routes, Some(routers))
+}
+
+/// The front middleware's state: the application state, and the routers `$batch` and the
+/// fallback reach through the request's extensions.
+#[derive(Clone)]
+struct Front {
+    state: AppState,
+    routers: Option<(graph::batch::Dispatch, graph::Reroute)>,
+}
+
+async fn front(
+    State(front): State<Front>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some((dispatch, reroute)) = &front.routers {
+        request.extensions_mut().insert(dispatch.clone());
+        request.extensions_mut().insert(reroute.clone());
+    }
+    crate::control::front::run(&front.state, request, next).await
+}
+
+/// `routes` behind the layers every request passes: tracing, panics as Graph's 500, the front
+/// middleware (request context, journal, fault rules, throttling, the undecodable-path check:
+/// `control::front`), the body limit. Applied as one service stack rather than with
+/// `Router::layer`, which wraps each of the ~900 routes in every layer and so made each
+/// request pass one boxed service (a clone, a boxed future, a move) per layer.
+fn layered(
+    state: &AppState,
+    routes: Router,
+    routers: Option<(graph::batch::Dispatch, graph::Reroute)>,
+) -> Router {
+    let front_state = Front {
+        state: state.clone(),
+        routers,
+    };
+    let stack = tower::ServiceBuilder::new()
         // The span names the path only: a query string can carry a secret (`?code=…`).
         .layer(TraceLayer::new_for_http().make_span_with(
             |request: &axum::http::Request<axum::body::Body>| {
                 tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
             },
-        ));
-    // `$batch` sends each item through this same router (auth, permissions, errors, every
-    // layer). Every request carries a clone of it as an extension; keeping it in `AppState`
-    // instead would make a Router → state → Router cycle that never frees a test's database.
-    // No wrapper before routing (a second router on the hot path cost measurable throughput):
-    // other spellings of a served path reach the fallback, which reroutes them (`graph::Reroute`).
-    app.clone()
-        .layer(axum::Extension(graph::batch::Dispatch(app)))
-        .layer(axum::Extension(graph::Reroute(routes)))
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(axum::middleware::from_fn_with_state(front_state, front))
+        .layer(DefaultBodyLimit::max(state.settings.body_limit))
+        .service(routes);
+    Router::new().fallback_service(stack)
 }
 
 /// Completes on SIGINT or SIGTERM.

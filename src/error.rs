@@ -203,9 +203,9 @@ impl IntoResponse for GraphError {
             "code": self.code.as_str(),
             "message": self.message,
             "innerError": {
-                "date": ctx.date,
-                "request-id": ctx.request_id,
-                "client-request-id": ctx.client_request_id,
+                "date": ctx.date(),
+                "request-id": &*ctx.request_id,
+                "client-request-id": &*ctx.client_request_id,
             }
         });
         if let (Some(details), Some(map)) = (self.details.clone(), error.as_object_mut()) {

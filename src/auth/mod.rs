@@ -191,7 +191,8 @@ pub async fn authenticate(
         Some(claims) => claims,
         None => {
             let claims = Arc::new(verify_signature(state, token, &[])?);
-            check_tenant(state, &claims).await?;
+            // Boxed: a store read once per token, kept out of every request's future.
+            Box::pin(check_tenant(state, &claims)).await?;
             state.verified_tokens.insert(token, claims.clone());
             claims
         }

@@ -370,9 +370,9 @@ fn graph_error(status: u16, code: Option<&str>, message: Option<&str>) -> Respon
             "code": code,
             "message": message,
             "innerError": {
-                "date": ctx.date,
-                "request-id": ctx.request_id,
-                "client-request-id": ctx.client_request_id,
+                "date": ctx.date(),
+                "request-id": &*ctx.request_id,
+                "client-request-id": &*ctx.client_request_id,
             }
         }
     });

@@ -6,7 +6,7 @@
 //! values the same way. Headers (and so `Authorization` and cookies) are never kept.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -23,10 +23,10 @@ pub const BODY_CAP: usize = 4 * 1024;
 pub struct Entry {
     /// Position since start (or the last clear), for ordering.
     pub seq: u64,
-    pub request_id: String,
-    /// When the request arrived, on the simulated clock (RFC 3339).
-    pub time: String,
-    #[serde(skip)]
+    pub request_id: Arc<str>,
+    /// When the request arrived, on the simulated clock (`time`, RFC 3339: formatted when
+    /// read, not on the request's path).
+    #[serde(rename = "time", serialize_with = "serialize_time")]
     pub at: OffsetDateTime,
     pub method: String,
     pub path: String,
@@ -183,6 +183,13 @@ pub fn format_time(at: OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
+fn serialize_time<S: serde::Serializer>(
+    at: &OffsetDateTime,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_time(*at))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,8 +197,7 @@ mod tests {
     fn entry(path: &str, status: u16) -> Entry {
         Entry {
             seq: 0,
-            request_id: format!("id-{path}"),
-            time: String::new(),
+            request_id: format!("id-{path}").into(),
             at: OffsetDateTime::UNIX_EPOCH,
             method: "GET".into(),
             path: path.into(),

@@ -4,6 +4,7 @@
 //! surface a path belongs to and who (tenant, client app) a request claims to be.
 
 pub mod faults;
+pub mod front;
 pub mod journal;
 pub mod redact;
 #[cfg(test)]
@@ -113,14 +114,16 @@ impl Identity {
     }
 }
 
-/// The claims of a bearer JWT, decoded without verification (cheap: no signature check).
-fn bearer_claims(headers: &HeaderMap) -> Option<TokenClaims> {
+/// The bearer token of a request's `Authorization` header.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    let payload = token.trim().split('.').nth(1)?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The claims of a bearer JWT, decoded without verification (cheap: no signature check).
+fn bearer_claims(headers: &HeaderMap) -> Option<TokenClaims> {
+    let payload = bearer(headers)?.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     serde_json::from_slice(&bytes).ok()
 }

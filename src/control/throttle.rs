@@ -41,9 +41,9 @@ pub fn too_many_requests(retry_after_seconds: u64) -> Response {
             "message": "Please retry again later.",
             "innerError": {
                 "code": "429",
-                "date": ctx.date,
+                "date": ctx.date(),
                 "message": "Please retry after",
-                "request-id": ctx.request_id,
+                "request-id": &*ctx.request_id,
                 "status": "429",
             }
         }

@@ -298,17 +298,37 @@ pub async fn read<R: DirectoryResource>(
     query: &GraphQuery,
     key: &str,
 ) -> Result<Response> {
-    let cache_key = format!(
-        "{}|{}|{}|{}|{}",
-        R::SET,
-        version.segment(),
-        origin.0,
-        key.to_ascii_lowercase(),
-        query.raw.as_deref().unwrap_or("")
+    let cache_key = crate::store::RenderKey::new(
+        tenant,
+        format_args!(
+            "{}|{}|{}|{}|{}",
+            R::SET,
+            version.segment(),
+            origin.0,
+            Lowercase(key),
+            query.raw.as_deref().unwrap_or("")
+        ),
     );
-    if let Some(body) = state.db.rendered(tenant, &cache_key) {
+    if let Some(body) = state.db.rendered(&cache_key) {
         return Ok(wire::GraphJsonText(StatusCode::OK, body).into_response());
     }
+    // Boxed: the store reads of a miss would otherwise size every hit's future for them.
+    Box::pin(render_entity::<R>(
+        state, tenant, version, origin, query, key, cache_key,
+    ))
+    .await
+}
+
+/// A cache miss of [`read`]: renders the object and keeps the body.
+async fn render_entity<R: DirectoryResource>(
+    state: &AppState,
+    tenant: &str,
+    version: ApiVersion,
+    origin: &Origin,
+    query: &GraphQuery,
+    key: &str,
+    cache_key: crate::store::RenderKey,
+) -> Result<Response> {
     let generation = state.db.quiet_generation();
     let options = query.entity_options(R::MODEL)?;
     let row = load::<R>(state, tenant, key).await?;
@@ -320,10 +340,20 @@ pub async fn read<R: DirectoryResource>(
     }
     let context = wire::context_url(origin, version, R::SET, select, true);
     let body: std::sync::Arc<str> = wire::entity(context, fields).to_string().into();
-    state
-        .db
-        .keep_rendered(tenant, &cache_key, generation, body.clone());
+    state.db.keep_rendered(cache_key, generation, body.clone());
     Ok(wire::GraphJsonText(StatusCode::OK, body).into_response())
+}
+
+/// Writes a path key in lower case without allocating (keys are case-insensitive).
+struct Lowercase<'a>(&'a str);
+
+impl std::fmt::Display for Lowercase<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        self.0
+            .chars()
+            .try_for_each(|c| f.write_char(c.to_ascii_lowercase()))
+    }
 }
 
 /// POST /{set} — 201 with the new object. Permission: `CREATE`.

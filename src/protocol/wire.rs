@@ -34,6 +34,36 @@ impl ApiVersion {
     }
 }
 
+impl ApiVersion {
+    /// The version a request names: an `ApiVersion` extension if a caller set one, else the
+    /// first segment of the path the client sent (`/v1.0/…`, `/beta/…`, in any case).
+    pub fn of(parts: &Parts) -> Self {
+        if let Some(version) = parts.extensions.get::<Self>() {
+            return *version;
+        }
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| parts.uri.path(), |o| o.0.path());
+        let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+        if first.eq_ignore_ascii_case("beta") {
+            Self::Beta
+        } else {
+            Self::V1
+        }
+    }
+}
+
+/// Read from the path rather than put in each request by a layer on every Graph route (a
+/// per-route layer is one more boxed service on every request).
+impl<S: Send + Sync> FromRequestParts<S> for ApiVersion {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::of(parts))
+    }
+}
+
 /// The scheme, host and port the client used (or `--public-url`), for absolute links.
 #[derive(Debug, Clone)]
 pub struct Origin(pub String);
@@ -96,15 +126,25 @@ pub struct GraphJsonText(pub StatusCode, pub std::sync::Arc<str>);
 
 impl IntoResponse for GraphJsonText {
     fn into_response(self) -> Response {
+        // The body is shared with the rendered-body cache, not copied.
         let mut response = (
             self.0,
-            axum::body::Body::from(axum::body::Bytes::from(self.1.as_bytes().to_vec())),
+            axum::body::Body::from(axum::body::Bytes::from_owner(SharedText(self.1))),
         )
             .into_response();
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
         response
+    }
+}
+
+/// A shared text as the bytes of a response body.
+struct SharedText(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 

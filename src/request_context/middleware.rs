@@ -1,36 +1,50 @@
-//! Outermost middleware: assigns the request ids and runs the request in its context. Kept apart so error rendering (which reads the context) does not import the application state.
+//! Request ids and Graph's response headers, for the front middleware (`control::front`).
+//! Kept apart so error rendering (which reads the context) does not import the application
+//! state.
 
-use crate::clock::inner_error_date;
-use crate::state::AppState;
-use axum::extract::{Request, State};
-use axum::http::HeaderValue;
-use axum::middleware::Next;
+use std::sync::Arc;
+
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
-use uuid::Uuid;
+use time::OffsetDateTime;
 
 use super::*;
 
-/// Outermost Graph middleware: assigns ids, runs the request inside its context and stamps
-/// the id headers Graph sends on every response.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let client_id = client_request_id(request.headers());
+/// The context of a request that just arrived at `at`.
+pub fn begin(headers: &HeaderMap, at: OffsetDateTime) -> RequestContext {
     // Graph echoes the client's id as the request id when one is sent (pnp/pnpframework#139).
-    let request_id = client_id
-        .clone()
-        .unwrap_or_else(|| Uuid::new_v4().to_string());
-    let context = RequestContext {
-        client_request_id: client_id.unwrap_or_else(|| request_id.clone()),
-        request_id,
-        date: inner_error_date(state.clock.now()),
+    let (request_id, client_request_id): (Arc<str>, Arc<str>) = match client_request_id(headers) {
+        Some(client) => {
+            let id: Arc<str> = client.into();
+            (id.clone(), id)
+        }
+        None => {
+            let id: Arc<str> = new_request_id().into();
+            (id.clone(), id)
+        }
     };
-    let headers_context = context.clone();
-    let mut response = CONTEXT.scope(context, next.run(request)).await;
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&headers_context.request_id) {
-        headers.insert("request-id", value);
+    RequestContext {
+        request_id,
+        client_request_id,
+        at,
     }
-    if let Ok(value) = HeaderValue::from_str(&headers_context.client_request_id) {
-        headers.insert("client-request-id", value);
+}
+
+/// Runs `future` as the request `context` describes (errors read it).
+pub async fn run<F: std::future::Future>(context: RequestContext, future: F) -> F::Output {
+    CONTEXT.scope(context, future).await
+}
+
+/// Stamps the id headers Graph sends on every response.
+pub fn stamp(response: &mut Response, context: &RequestContext) {
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&context.request_id) {
+        headers.insert("request-id", value.clone());
+        if Arc::ptr_eq(&context.request_id, &context.client_request_id) {
+            headers.insert("client-request-id", value);
+        } else if let Ok(value) = HeaderValue::from_str(&context.client_request_id) {
+            headers.insert("client-request-id", value);
+        }
     }
     headers.insert(
         "x-ms-ags-diagnostic",
@@ -39,5 +53,4 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         ),
     );
     headers.insert("odata-version", HeaderValue::from_static("4.0"));
-    response
 }

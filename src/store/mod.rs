@@ -43,7 +43,23 @@ pub struct Db {
 /// valid only under the write generation it was rendered in.
 #[derive(Debug, Default)]
 pub struct RenderedCache {
-    entries: RwLock<HashMap<CacheKey, (u64, Arc<str>)>>,
+    entries: RwLock<HashMap<String, (u64, Arc<str>)>>,
+}
+
+/// A [`RenderedCache`] key: the tenant, then what the caller renders from. Built in one
+/// allocation (the hot GET builds one per request).
+#[derive(Debug)]
+pub struct RenderKey(String);
+
+impl RenderKey {
+    pub fn new(tenant: &str, rest: std::fmt::Arguments<'_>) -> Self {
+        use std::fmt::Write;
+        let mut key = String::with_capacity(tenant.len() + 160);
+        key.push_str(tenant);
+        key.push('|');
+        let _ = key.write_fmt(rest);
+        Self(key)
+    }
 }
 
 /// Counts writes so readers can tell whether what they read may have changed. Every write goes
@@ -323,7 +339,7 @@ impl Db {
     }
 
     /// A rendered body cached under the current write generation.
-    pub fn rendered(&self, tenant: &str, key: &str) -> Option<Arc<str>> {
+    pub fn rendered(&self, key: &RenderKey) -> Option<Arc<str>> {
         let generation = self.quiet_generation()?;
         let entries = self
             .rendered
@@ -331,14 +347,14 @@ impl Db {
             .read()
             .unwrap_or_else(|p| p.into_inner());
         entries
-            .get(&(tenant.to_owned(), key.to_owned()))
+            .get(key.0.as_str())
             .filter(|(at, _)| *at == generation)
             .map(|(_, body)| body.clone())
     }
 
     /// Keeps a body rendered from data read under `generation`, if no write started or ended
     /// since.
-    pub fn keep_rendered(&self, tenant: &str, key: &str, generation: Option<u64>, body: Arc<str>) {
+    pub fn keep_rendered(&self, key: RenderKey, generation: Option<u64>, body: Arc<str>) {
         let Some(generation) = generation else { return };
         if self.quiet_generation() != Some(generation) {
             return;
@@ -351,7 +367,7 @@ impl Db {
         if entries.len() >= OBJECT_CACHE_CAP {
             entries.clear();
         }
-        entries.insert((tenant.to_owned(), key.to_owned()), (generation, body));
+        entries.insert(key.0, (generation, body));
     }
 
     /// The write generation, if no write is in progress.

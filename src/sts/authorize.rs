@@ -87,7 +87,7 @@ impl Reply {
     /// An OAuth error to the client, described the way Entra describes it.
     pub fn error(&self, error: &str, code: u32, message: &str) -> Response {
         let ctx = request_context::current();
-        let timestamp = format!("{}Z", ctx.date.replacen('T', " ", 1));
+        let timestamp = format!("{}Z", ctx.date().replacen('T', " ", 1));
         let description = format!(
             "AADSTS{code}: {message}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {timestamp}",
             ctx.request_id, ctx.client_request_id

@@ -61,7 +61,7 @@ fn entry_html(entry: &Entry) -> String {
         status = entry.status,
         method = esc(&entry.method),
         path = esc(&entry.path),
-        time = esc(&entry.time),
+        time = esc(&crate::control::journal::format_time(entry.at)),
         rid = esc(&entry.request_id),
         query = esc(&query),
         tenant = esc(entry.tenant.as_deref().unwrap_or("—")),

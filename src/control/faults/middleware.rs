@@ -2,43 +2,31 @@
 
 use crate::control::{Identity, Surface};
 use crate::state::AppState;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use super::*;
 
-/// Middleware: applies the armed rules.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let path = request.uri().path();
+/// Applies the armed rules to a request from `identity`: `Some(answer)` when a rule answers in
+/// the handler's place (after its delay), `None` to go on.
+pub async fn intercept(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    identity: &Identity,
+) -> Option<Response> {
     let surface = Surface::of(path);
     if surface == Surface::Control || !state.faults.armed.load(Ordering::Acquire) {
-        return next.run(request).await;
+        return None;
     }
-    let identity = request
-        .extensions()
-        .get::<Identity>()
-        .cloned()
-        .unwrap_or_else(|| {
-            Identity::of(
-                surface,
-                path,
-                request.headers(),
-                request.uri().query(),
-                None,
-            )
-        });
-    let decision = state
-        .faults
-        .decide(request.method().as_str(), path, surface, &identity);
+    let decision = state.faults.decide(method, path, surface, identity);
     if decision.delay_ms > 0 {
-        tokio::time::sleep(Duration::from_millis(decision.delay_ms)).await;
+        Box::pin(tokio::time::sleep(Duration::from_millis(decision.delay_ms))).await;
     }
-    match decision.answer {
-        None | Some(Action::Latency { .. }) => next.run(request).await,
+    Some(match decision.answer {
+        None | Some(Action::Latency { .. }) => return None,
         Some(Action::Throttle { retry_after }) => {
             crate::control::throttle::too_many_requests(retry_after)
         }
@@ -62,5 +50,5 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             message,
             status,
         }) => token_error(&error, code, &message, status),
-    }
+    })
 }

@@ -5,25 +5,31 @@ use crate::error::{ErrorCode, GraphError};
 use crate::request_context;
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::*;
 
-/// Middleware (inside the request context): identifies the caller for the fault and throttle
-/// layers, runs the request and records it.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Records a request arrived at `time` (inside its request context) around `inner`, which
+/// gets the request and who it claims to be (for the fault and throttle rules) and answers it.
+pub async fn around<F, Fut>(
+    state: &AppState,
+    request: Request,
+    time: OffsetDateTime,
+    inner: F,
+) -> Response
+where
+    F: FnOnce(Request, Identity) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     let started = Instant::now();
-    let path = request.uri().path().to_owned();
-    let surface = Surface::of(&path);
+    let surface = Surface::of(request.uri().path());
     if surface == Surface::Control {
-        return next.run(request).await;
+        return inner(request, Identity::default()).await;
     }
-    let time = state.clock.now();
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     // Recorded with its secret parameters' values replaced; the handler sees it unchanged.
     let query = parts
         .uri
@@ -33,7 +39,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     // when the journal keeps them.
     let form_post = surface == Surface::Oauth2 && crate::control::is_form(&parts.headers);
     let (body, bytes) = if form_post || state.journal.records_bodies() {
-        match axum::body::to_bytes(body, state.settings.body_limit).await {
+        match Box::pin(axum::body::to_bytes(body, state.settings.body_limit)).await {
             Ok(bytes) => (Body::from(bytes.clone()), bytes),
             Err(_) => {
                 // The identity routes answer in Entra's shape, everything else in Graph's.
@@ -58,24 +64,15 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     } else {
         (body, Bytes::new())
     };
-    let form = form_post
-        .then(|| crate::protocol::request::parse_pairs(std::str::from_utf8(&bytes).ok()))
-        .and_then(|pairs| pairs.ok());
-    let identity = Identity::of(
-        surface,
-        &path,
-        &parts.headers,
-        query.as_deref(),
-        form.as_deref(),
-    );
+    let identity = identity_of(state, surface, &parts, query.as_deref(), form_post, &bytes);
     let recorded = state
         .journal
         .records_bodies()
         .then(|| crate::control::redact::body(&bytes, BODY_CAP))
         .flatten();
-    parts.extensions.insert(identity.clone());
     let method = parts.method.clone();
-    let response = next.run(Request::from_parts(parts, body)).await;
+    let path = parts.uri.path().to_owned();
+    let response = inner(Request::from_parts(parts, body), identity.clone()).await;
     let entry_identity = Identity {
         // A token's tenant counts once the token was accepted (anything but a 401).
         tenant: identity
@@ -95,6 +92,37 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         started,
     );
     response
+}
+
+/// Who a request claims to be: a bearer token already verified is read from the verified-token
+/// cache (no decoding on the hot path); anything else as `Identity::of` reads it.
+fn identity_of(
+    state: &AppState,
+    surface: Surface,
+    parts: &axum::http::request::Parts,
+    query: Option<&str>,
+    form_post: bool,
+    bytes: &Bytes,
+) -> Identity {
+    if let Some(claims) =
+        crate::control::bearer(&parts.headers).and_then(|token| state.verified_tokens.get(token))
+    {
+        return Identity {
+            tenant: Some(claims.tid.clone()),
+            app_id: Some(claims.appid.clone()),
+            from_token: true,
+        };
+    }
+    let form = form_post
+        .then(|| crate::protocol::request::parse_pairs(std::str::from_utf8(bytes).ok()))
+        .and_then(|pairs| pairs.ok());
+    Identity::of(
+        surface,
+        parts.uri.path(),
+        &parts.headers,
+        query,
+        form.as_deref(),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -137,7 +165,6 @@ fn push(
     state.journal.push(Entry {
         seq: 0,
         request_id: request_context::current().request_id,
-        time: format_time(time),
         at: time,
         method: method.to_owned(),
         path,

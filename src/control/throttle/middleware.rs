@@ -3,8 +3,6 @@
 use crate::control::{Identity, Surface};
 use crate::state::AppState;
 use crate::store;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use super::*;
@@ -28,33 +26,39 @@ async fn tenant_users(state: &AppState, tenant: &str) -> i64 {
         .unwrap_or(0)
 }
 
-/// Middleware: charges Graph calls to their (app, tenant) buckets when the mode is on.
-pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if !state.throttle.enabled() || Surface::of(request.uri().path()) != Surface::Graph {
-        return next.run(request).await;
+/// Charges a Graph call from `identity` to its (app, tenant) bucket when the mode is on:
+/// `Some(429)` when the bucket is empty, `None` to go on.
+pub async fn intercept(
+    state: &AppState,
+    method: &str,
+    path: &str,
+    identity: &Identity,
+) -> Option<Response> {
+    if !state.throttle.enabled() || Surface::of(path) != Surface::Graph {
+        return None;
     }
-    let identity = request.extensions().get::<Identity>().cloned();
-    let Some(Identity {
+    let Identity {
         tenant: Some(tenant),
         app_id: Some(app),
         from_token: true,
-    }) = identity
+    } = identity
     else {
-        return next.run(request).await;
+        return None;
     };
     let key = (app.to_ascii_lowercase(), tenant.to_ascii_lowercase());
-    let method = request.method().as_str();
-    let batch = request.uri().path().ends_with("/$batch");
+    let batch = path.ends_with("/$batch");
     let write = !batch && !matches!(method, "GET" | "HEAD" | "OPTIONS");
     let cost = if write { WRITE_COST } else { READ_COST };
     let mut charge = state.throttle.charge(&key, cost, write);
     if matches!(charge, Charge::NoBucket) {
-        let users = tenant_users(&state, &key.1).await;
+        // Boxed: the first call of a bucket reads the store, which would otherwise size every
+        // request's future for it.
+        let users = Box::pin(tenant_users(state, &key.1)).await;
         state.throttle.add_bucket(key.clone(), users);
         charge = state.throttle.charge(&key, cost, write);
     }
     match charge {
-        Charge::Throttled { retry_after } => too_many_requests(retry_after),
-        Charge::Allowed | Charge::NoBucket => next.run(request).await,
+        Charge::Throttled { retry_after } => Some(too_many_requests(retry_after)),
+        Charge::Allowed | Charge::NoBucket => None,
     }
 }
