@@ -30,9 +30,12 @@ impl Kind {
     }
 
     /// Whether the change log records this kind's creations, updates and deletions (the
-    /// kinds with a delta function: groups, users, service principals).
+    /// kinds with a delta function: groups, users, service principals, applications).
     pub const fn tracked(self) -> bool {
-        matches!(self, Self::User | Self::Group | Self::ServicePrincipal)
+        matches!(
+            self,
+            Self::User | Self::Group | Self::ServicePrincipal | Self::Application
+        )
     }
 
     pub fn parse(text: &str) -> Option<Self> {
