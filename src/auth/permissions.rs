@@ -620,6 +620,26 @@ pub const APPLICATIONS_READ: Permission = Permission {
     delegated_roles: &[],
 };
 
+/// application-delta: the read set of applications (Application.ReadWrite.OwnedBy is its least
+/// privileged application permission).
+pub const APPLICATIONS_DELTA: Permission = Permission {
+    operation: "applications delta",
+    application: &[
+        "Application.ReadWrite.OwnedBy",
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        DIR_READ[0],
+        "Application.Read.All",
+        "Application.ReadWrite.All",
+        DIR_READ[1],
+    ],
+    delegated_roles: &[],
+};
+
 pub const APPLICATIONS_CREATE: Permission = Permission {
     operation: "Create applications",
     application: &["AppRegistration.Create", "Application.ReadWrite.All"],
@@ -693,6 +713,7 @@ pub const ALL: &[&Permission] = &[
     &MANAGER_READ,
     &MANAGER_WRITE,
     &APPLICATIONS_READ,
+    &APPLICATIONS_DELTA,
     &APPLICATIONS_CREATE,
     &APPLICATIONS_WRITE,
     &SERVICE_PRINCIPALS_WRITE,

@@ -19,7 +19,7 @@ pub fn invalid(property: &str) -> GraphError {
 }
 
 /// Properties Graph sets itself: accepted in a body and ignored, as for users.
-const READ_ONLY: &[&str] = &[
+pub const READ_ONLY: &[&str] = &[
     "id",
     "appId",
     "createdDateTime",

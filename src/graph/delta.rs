@@ -1,10 +1,12 @@
-//! Delta query for groups, users and service principals: `GET /groups/delta` (with `$select`
-//! and `$expand=members`), `GET /users/delta`, `GET /servicePrincipals/delta` (with `$select`),
-//! each also spelled `delta()` and `microsoft.graph.delta()`. The first
+//! Delta query for groups, users, service principals and applications: `GET /groups/delta`
+//! (with `$select` and `$expand=members`), `GET /users/delta`, `GET /servicePrincipals/delta`,
+//! `GET /applications/delta` (with `$select`), each also spelled `delta()` and
+//! `microsoft.graph.delta()`. The first
 //! round lists every object over pages linked by `@odata.nextLink`; its last page carries an
 //! `@odata.deltaLink` whose `$deltatoken` is a position in the directory change log
 //! (`store::changes`). Following it returns only what changed since.
 //! See <https://learn.microsoft.com/graph/api/group-delta>, user-delta, serviceprincipal-delta,
+//! application-delta,
 //! <https://learn.microsoft.com/graph/delta-query-groups> and delta-query-users;
 //! graph-contract.md §5.9.
 
@@ -44,6 +46,9 @@ pub fn router() -> Router<AppState> {
         .route("/servicePrincipals/delta", get(delta))
         .route("/servicePrincipals/delta()", get(delta))
         .route("/servicePrincipals/microsoft.graph.delta()", get(delta))
+        .route("/applications/delta", get(delta))
+        .route("/applications/delta()", get(delta))
+        .route("/applications/microsoft.graph.delta()", get(delta))
 }
 
 /// What one entity set's delta function reads.
@@ -68,6 +73,12 @@ fn delta_set(path: &str) -> DeltaSet {
             model: &model::SERVICE_PRINCIPAL,
             permission: &permissions::SERVICE_PRINCIPALS_DELTA,
             set: "servicePrincipals",
+        },
+        "applications" => DeltaSet {
+            kind: Kind::Application,
+            model: &model::APPLICATION,
+            permission: &permissions::APPLICATIONS_DELTA,
+            set: "applications",
         },
         _ => DeltaSet {
             kind: Kind::Group,
@@ -231,7 +242,8 @@ fn fold(rows: &[ChangeRow], kind: Kind, expand: bool) -> Vec<GroupDelta> {
 
 /// GET /groups/delta — group-delta (`permissions::GROUPS_READ`); GET /users/delta —
 /// user-delta (`permissions::USERS_DELTA`); GET /servicePrincipals/delta —
-/// serviceprincipal-delta (`permissions::SERVICE_PRINCIPALS_DELTA`).
+/// serviceprincipal-delta (`permissions::SERVICE_PRINCIPALS_DELTA`); GET /applications/delta —
+/// application-delta (`permissions::APPLICATIONS_DELTA`).
 async fn delta(
     caller: Caller,
     State(state): State<AppState>,

@@ -10,7 +10,6 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
-use super::directory_roles::text_count;
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
@@ -103,5 +102,5 @@ async fn get_role_template(
 /// Permissions: `permissions::DIRECTORY_ROLE_TEMPLATES_READ`.
 async fn count_role_templates(caller: Caller, query: GraphQuery) -> Result<Response> {
     caller.require(&permissions::DIRECTORY_ROLE_TEMPLATES_READ)?;
-    text_count(&query, crate::roles::BUILT_IN.len())
+    super::resource::count_of_fixed(&query, crate::roles::BUILT_IN.len())
 }

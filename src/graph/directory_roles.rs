@@ -7,17 +7,19 @@
 //! See <https://learn.microsoft.com/graph/api/resources/directoryrole>, directoryrole-list,
 //! directoryrole-get, directoryrole-post-directoryroles, directoryrole-list-members,
 //! directoryrole-post-members and directoryrole-delete-member. The templates are in
-//! `directory_role_templates`.
+//! `directory_role_templates`. List, get and `$count` are the generic handlers of the
+//! [`DirectoryRoles`] declaration (`graph::resource`).
 
 use axum::Router;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{delete, get, post};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::list::{self, ListSpec};
+use super::list;
 use super::members::object_id_of_url;
+use super::resource::{self, DirectoryResource};
 use crate::auth::{Caller, permissions};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
@@ -30,14 +32,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route(
             "/directoryRoles",
-            get(list_directory_roles).post(activate_directory_role),
+            get(resource::list::<DirectoryRoles>).post(activate_directory_role),
         )
-        .route("/directoryRoles/{role}", get(get_directory_role))
+        .route(
+            "/directoryRoles/{role}",
+            get(resource::get::<DirectoryRoles>),
+        )
         .route(
             "/directoryRoles(roleTemplateId={key}",
             get(get_directory_role_by_template),
         )
-        .route("/directoryRoles/$count", get(count_directory_roles))
+        .route(
+            "/directoryRoles/$count",
+            get(resource::count::<DirectoryRoles>),
+        )
         .route("/directoryRoles/{role}/members", get(list_role_members))
         .route(
             "/directoryRoles/{role}/members/$count",
@@ -58,82 +66,55 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// GET /directoryRoles — directoryrole-list: the activated roles.
-/// Permissions: `permissions::DIRECTORY_ROLES_READ`.
-async fn list_directory_roles(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-) -> Result<GraphJson> {
-    caller.require(&permissions::DIRECTORY_ROLES_READ)?;
-    let spec = ListSpec {
-        scope: Scope::All(Kind::DirectoryRole),
-        kind: None,
-        model: &model::DIRECTORY_ROLE,
-        context_path: "directoryRoles",
-        polymorphic: false,
-    };
-    list::list(&state, &caller.tenant, version, &origin, &query, &spec).await
+/// The `directoryRoles` entity set: the roles activated in the tenant, `directoryRole` objects
+/// whose id derives from (tenant, template). See directoryrole-list and directoryrole-get.
+pub struct DirectoryRoles;
+
+impl DirectoryResource for DirectoryRoles {
+    const SET: &'static str = "directoryRoles";
+    const KIND: Kind = Kind::DirectoryRole;
+    const MODEL: &'static model::ResourceModel = &model::DIRECTORY_ROLE;
+    const READ: &'static permissions::Permission = &permissions::DIRECTORY_ROLES_READ;
+    const READ_ONLY: &'static [&'static str] = &[];
+
+    /// Every stored property (its whole default set), or exactly `$select`.
+    fn render(
+        id: &str,
+        data: &Map<String, Value>,
+        select: Option<&[&str]>,
+        _version: ApiVersion,
+    ) -> Map<String, Value> {
+        wire::project(id, data, select, &[], true)
+    }
+
+    /// By object id, or `roleTemplateId={template}` (quotes optional).
+    async fn lookup(
+        conn: &mut sqlx::SqliteConnection,
+        tenant: &str,
+        key: &str,
+    ) -> sqlx::Result<Option<ObjectRow>> {
+        let id = match key.strip_prefix("roleTemplateId=") {
+            Some(template) => store::roles::role_object_id(tenant, template.trim_matches('\'')),
+            None => key.to_owned(),
+        };
+        store::objects::get_by_kind(conn, tenant, Kind::DirectoryRole, &id).await
+    }
 }
 
-/// The activated role `key` names: its object id, or `roleTemplateId={template}`.
+/// The activated role `key` names (see [`DirectoryRoles`]' lookup) and its template id.
 async fn load_role(
     conn: &mut sqlx::SqliteConnection,
     tenant: &str,
     key: &str,
 ) -> Result<(ObjectRow, String)> {
-    let id = match key.strip_prefix("roleTemplateId=") {
-        Some(template) => store::roles::role_object_id(tenant, template.trim_matches('\'')),
-        None => key.to_owned(),
-    };
-    let row = store::objects::get_by_kind(conn, tenant, Kind::DirectoryRole, &id)
-        .await?
-        .ok_or_else(|| GraphError::not_found(key))?;
-    let data: Value = serde_json::from_str(&row.data).unwrap_or(Value::Null);
-    let template = data["roleTemplateId"]
-        .as_str()
+    let row = resource::find_in::<DirectoryRoles>(conn, tenant, key).await?;
+    let data = resource::data_of(&row);
+    let template = data
+        .get("roleTemplateId")
+        .and_then(Value::as_str)
         .unwrap_or_default()
         .to_owned();
     Ok((row, template))
-}
-
-fn role_entity(
-    origin: &Origin,
-    version: ApiVersion,
-    row: &ObjectRow,
-    select: Option<&[&str]>,
-    status: StatusCode,
-) -> GraphJson {
-    let context = wire::context_url(origin, version, "directoryRoles", select, true);
-    GraphJson(
-        status,
-        wire::entity(context, list::render_row(row, select, version, false)),
-    )
-}
-
-/// GET /directoryRoles/{id} — directoryrole-get (also `roleTemplateId={id}`).
-/// Permissions: `permissions::DIRECTORY_ROLES_READ`.
-async fn get_directory_role(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    query: GraphQuery,
-    Path(role): Path<String>,
-) -> Result<GraphJson> {
-    caller.require(&permissions::DIRECTORY_ROLES_READ)?;
-    let options = query.entity_options(&model::DIRECTORY_ROLE)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let (row, _) = load_role(&mut conn, &caller.tenant, &role).await?;
-    Ok(role_entity(
-        &origin,
-        version,
-        &row,
-        options.select.as_deref(),
-        StatusCode::OK,
-    ))
 }
 
 /// GET /directoryRoles(roleTemplateId='{id}') — directoryrole-get by template id. The route
@@ -141,14 +122,12 @@ async fn get_directory_role(
 /// Permissions: `permissions::DIRECTORY_ROLES_READ`.
 async fn get_directory_role_by_template(
     caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    state: State<AppState>,
+    version: Extension<ApiVersion>,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
-) -> Result<GraphJson> {
-    caller.require(&permissions::DIRECTORY_ROLES_READ)?;
-    let options = query.entity_options(&model::DIRECTORY_ROLE)?;
+) -> Result<Response> {
     let template = key
         .strip_suffix(')')
         .and_then(|k| k.strip_prefix('\''))
@@ -156,20 +135,8 @@ async fn get_directory_role_by_template(
         .ok_or_else(|| {
             GraphError::unknown_segment(&format!("directoryRoles(roleTemplateId={key}"))
         })?;
-    let mut conn = state.db.pool.acquire().await?;
-    let (row, _) = load_role(
-        &mut conn,
-        &caller.tenant,
-        &format!("roleTemplateId={template}"),
-    )
-    .await?;
-    Ok(role_entity(
-        &origin,
-        version,
-        &row,
-        options.select.as_deref(),
-        StatusCode::OK,
-    ))
+    let key = format!("roleTemplateId={template}");
+    resource::get::<DirectoryRoles>(caller, state, version, origin, query, Path(key)).await
 }
 
 /// POST /directoryRoles — directoryrole-post-directoryroles: activates a built-in role from its
@@ -213,16 +180,13 @@ async fn activate_directory_role(
             "A conflicting object with one or more of the specified property values is present in the directory.",
         ));
     }
-    let row = store::objects::get_by_kind(&mut tx, &caller.tenant, Kind::DirectoryRole, &id)
-        .await?
-        .ok_or_else(|| GraphError::not_found(&id))?;
+    let row = resource::find_in::<DirectoryRoles>(&mut tx, &caller.tenant, &id).await?;
     tx.commit().await?;
-    Ok(role_entity(
-        &origin,
-        version,
-        &row,
-        None,
+    let context = wire::context_url(&origin, version, DirectoryRoles::SET, None, true);
+    let fields = DirectoryRoles::render(&row.id, &resource::data_of(&row), None, version);
+    Ok(GraphJson(
         StatusCode::CREATED,
+        wire::entity(context, fields),
     ))
 }
 
@@ -329,34 +293,6 @@ fn cast_kind(segment: &str) -> Option<Option<Kind>> {
     }
 }
 
-/// `/$count`: `text/plain`, and only with `ConsistencyLevel: eventual` (as tenantsim's other
-/// `$count` segments).
-pub(super) fn text_count(query: &GraphQuery, count: usize) -> Result<Response> {
-    if !query.eventual {
-        return Err(GraphError::request_bad_request(
-            "$count is not currently supported.",
-        ));
-    }
-    let mut response = (StatusCode::OK, count.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain;charset=utf-8"),
-    );
-    Ok(response)
-}
-
-/// GET /directoryRoles/$count. Permissions: `permissions::DIRECTORY_ROLES_READ`.
-async fn count_directory_roles(
-    caller: Caller,
-    State(state): State<AppState>,
-    query: GraphQuery,
-) -> Result<Response> {
-    caller.require(&permissions::DIRECTORY_ROLES_READ)?;
-    let mut conn = state.db.pool.acquire().await?;
-    let templates = store::roles::activated_templates(&mut conn, &caller.tenant).await?;
-    text_count(&query, templates.len())
-}
-
 /// The holders of `role`, of one kind when `kind` is given.
 async fn holders_of(
     state: &AppState,
@@ -380,8 +316,7 @@ async fn count_role_members(
     Path(role): Path<String>,
 ) -> Result<Response> {
     caller.require(&permissions::DIRECTORY_ROLE_MEMBERS_READ)?;
-    let holders = holders_of(&state, &caller.tenant, &role, None).await?;
-    text_count(&query, holders.len())
+    count_holders(&state, &caller.tenant, &query, &role, None).await
 }
 
 /// GET /directoryRoles/{id}/members/microsoft.graph.user (a cast: the holders of that kind) or
@@ -442,6 +377,39 @@ async fn count_role_members_cast(
 ) -> Result<Response> {
     caller.require(&permissions::DIRECTORY_ROLE_MEMBERS_READ)?;
     let kind = cast_kind(&segment).ok_or_else(|| GraphError::unknown_segment(&segment))?;
-    let holders = holders_of(&state, &caller.tenant, &role, Some(kind)).await?;
-    text_count(&query, holders.len())
+    count_holders(&state, &caller.tenant, &query, &role, Some(kind)).await
+}
+
+/// The `$count` of a role's holders: all (`cast` `None`), those of one stored kind, or none (a
+/// cast to a type tenantsim stores none of, `Some(None)`), as [`cast_kind`] reads a segment.
+async fn count_holders(
+    state: &AppState,
+    tenant: &str,
+    query: &GraphQuery,
+    role: &str,
+    cast: Option<Option<Kind>>,
+) -> Result<Response> {
+    let template = {
+        let mut conn = state.db.pool.acquire().await?;
+        load_role(&mut conn, tenant, role).await?.1
+    };
+    let holders = Scope::HoldersOf {
+        template: &template,
+    };
+    let (scope, kind, model) = match cast {
+        None => (holders, None, &model::DIRECTORY_OBJECT),
+        Some(Some(kind)) => (holders, Some(kind), kind_model(kind)),
+        Some(None) => (Scope::Nothing, None, &model::DIRECTORY_OBJECT),
+    };
+    resource::count_response(state, tenant, query, scope, kind, model).await
+}
+
+/// The model a cast's `$filter` is read against.
+fn kind_model(kind: Kind) -> &'static model::ResourceModel {
+    match kind {
+        Kind::User => &model::USER,
+        Kind::Group => &model::GROUP,
+        Kind::ServicePrincipal => &model::SERVICE_PRINCIPAL,
+        Kind::Application | Kind::DirectoryRole => &model::DIRECTORY_OBJECT,
+    }
 }

@@ -16,7 +16,7 @@ use crate::entities::group::{Group, default_domain, security_identifier, validat
 use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::typed;
-use crate::protocol::wire::{self, ApiVersion};
+use crate::protocol::wire::ApiVersion;
 use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectRow};
 
@@ -97,13 +97,7 @@ impl DirectoryResource for Groups {
         select: Option<&[&str]>,
         version: ApiVersion,
     ) -> Map<String, Value> {
-        wire::project(
-            id,
-            data,
-            select,
-            DEFAULT_PROPERTIES,
-            version == ApiVersion::Beta,
-        )
+        resource::render_default_set(id, data, select, version, DEFAULT_PROPERTIES)
     }
 }
 

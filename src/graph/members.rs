@@ -1,20 +1,12 @@
 //! Group membership rules shared by the relationship engine (`relations`), `POST`/`PATCH
 //! /groups` and the admin pages: what may be added (group-post-members), Graph's texts, the
-//! `@odata.bind` URLs, and the `/$count` of whole entity sets. The membership routes themselves
-//! are declarations in `relations`.
+//! `@odata.bind` URLs. The membership routes themselves are declarations in `relations`.
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::list;
-use crate::auth::Caller;
 use crate::entities::group::Group;
 use crate::error::{GraphError, Result};
-use crate::odata::model;
-use crate::protocol::request::GraphQuery;
-use crate::state::AppState;
-use crate::store::{self, objects::Kind, objects::ListQuery, objects::Order, objects::Scope};
+use crate::store::{self, objects::Kind};
 
 /// Graph's text when a member is added twice.
 pub fn already_member() -> GraphError {
@@ -90,54 +82,4 @@ pub async fn check_can_add(
         }
     }
     Ok(())
-}
-
-/// The `/$count` segment: `text/plain`, and only with `ConsistencyLevel: eventual`.
-async fn count_view(
-    caller: &Caller,
-    state: &AppState,
-    query: &GraphQuery,
-    scope: Scope<'_>,
-    model: &'static crate::odata::ResourceModel,
-) -> Result<Response> {
-    if !query.eventual {
-        return Err(GraphError::request_bad_request(
-            "$count is not currently supported.",
-        ));
-    }
-    let options = query.options(model)?;
-    let list_query = ListQuery {
-        scope,
-        kind: None,
-        filter: options.filter.as_ref(),
-        search: options.search.as_ref(),
-        order: Order::Seq,
-        after: None,
-        limit: 1,
-    };
-    let mut conn = state.db.pool.acquire().await?;
-    let count = store::objects::count_objects(&mut conn, &caller.tenant, &list_query)
-        .await
-        .map_err(list::list_error)?;
-    let mut response = (StatusCode::OK, count.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain;charset=utf-8"),
-    );
-    Ok(response)
-}
-
-/// GET /users/$count and /groups/$count.
-pub async fn count_kind(
-    caller: &Caller,
-    state: &AppState,
-    query: &GraphQuery,
-    kind: Kind,
-) -> Result<Response> {
-    let model = if kind == Kind::User {
-        &model::USER
-    } else {
-        &model::GROUP
-    };
-    count_view(caller, state, query, Scope::All(kind), model).await
 }

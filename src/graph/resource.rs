@@ -53,7 +53,8 @@ pub trait DirectoryResource: Send + Sync + 'static {
     ) -> Map<String, Value>;
 
     /// The object a path key names, on `conn` (an object id; users also take a
-    /// userPrincipalName).
+    /// userPrincipalName, applications and service principals an alternate key such as
+    /// `(appId='…')`).
     fn lookup(
         conn: &mut sqlx::SqliteConnection,
         tenant: &str,
@@ -72,6 +73,11 @@ pub trait DirectoryResource: Send + Sync + 'static {
             let mut conn = state.db.pool.acquire().await?;
             Ok(Self::lookup(&mut conn, tenant, key).await?)
         }
+    }
+
+    /// Graph's 404 for a key that names no object (an alternate key names its value).
+    fn missing(key: &str) -> GraphError {
+        GraphError::not_found(key)
     }
 }
 
@@ -97,6 +103,22 @@ pub trait WritableResource: DirectoryResource {
         row: &ObjectRow,
         patch: Map<String, Value>,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Checks a PATCH body before the object is looked up (read-only properties already
+    /// removed), so a malformed body is a 400 whether or not the object exists.
+    fn checked_patch(patch: Map<String, Value>) -> Result<Map<String, Value>> {
+        Ok(patch)
+    }
+
+    /// The special rules of a delete, run on the object `row` before it is removed in the same
+    /// transaction: a refusal, or what goes with the object.
+    fn before_delete(
+        write: &mut Write<'_>,
+        row: &ObjectRow,
+    ) -> impl Future<Output = Result<()>> + Send {
+        let _ = (write, row);
+        async { Ok(()) }
+    }
 
     /// The permission check of a PATCH (read-only properties already removed): the update
     /// permission, unless the resource's rules say otherwise (group member binds).
@@ -134,6 +156,18 @@ fn write_of<'a>(
         app_id: text("appId"),
         data: json,
     }
+}
+
+/// The rendering of users and groups: `$select`, else the resource's default property set in
+/// v1.0 and every stored property in beta.
+pub fn render_default_set(
+    id: &str,
+    data: &Map<String, Value>,
+    select: Option<&[&str]>,
+    version: ApiVersion,
+    defaults: &[&str],
+) -> Map<String, Value> {
+    wire::project(id, data, select, defaults, version == ApiVersion::Beta)
 }
 
 /// Stores a new object of `kind` (its indexed columns come from its JSON).
@@ -187,7 +221,12 @@ pub fn render_row(
         Kind::ServicePrincipal => {
             super::service_principals::ServicePrincipals::render(&row.id, &data, select, version)
         }
-        Kind::Application | Kind::DirectoryRole => wire::project(&row.id, &data, select, &[], true),
+        Kind::Application => {
+            super::applications::Applications::render(&row.id, &data, select, version)
+        }
+        Kind::DirectoryRole => {
+            super::directory_roles::DirectoryRoles::render(&row.id, &data, select, version)
+        }
     }
 }
 
@@ -199,7 +238,7 @@ pub async fn load<R: DirectoryResource>(
 ) -> Result<ObjectRow> {
     R::find(state, tenant, key)
         .await?
-        .ok_or_else(|| GraphError::not_found(key))
+        .ok_or_else(|| R::missing(key))
 }
 
 /// GET /{set} — the resource's list page. Permission: `READ`.
@@ -239,7 +278,8 @@ pub async fn count<R: DirectoryResource>(
     .await
 }
 
-/// A `$count` segment's answer: the number of objects the view holds, as text/plain.
+/// A `$count` segment's answer: the number of objects the view (`scope`, of `kind` when an
+/// OData cast names one) holds after `$filter` and `$search`, as text/plain.
 pub async fn count_response(
     state: &AppState,
     tenant: &str,
@@ -248,11 +288,7 @@ pub async fn count_response(
     kind: Option<Kind>,
     model: &'static ResourceModel,
 ) -> Result<Response> {
-    if !query.eventual {
-        return Err(GraphError::request_bad_request(
-            "$count is not currently supported.",
-        ));
-    }
+    require_eventual(query)?;
     let options = query.options(model)?;
     let list_query = ListQuery {
         scope,
@@ -267,12 +303,34 @@ pub async fn count_response(
     let count = objects::count_objects(&mut conn, tenant, &list_query)
         .await
         .map_err(super::list::list_error)?;
+    Ok(text_count(count))
+}
+
+/// The `$count` of a set tenantsim does not store as objects (directory role templates):
+/// `count` as text/plain, with the same `ConsistencyLevel` rule as [`count_response`].
+pub fn count_of_fixed(query: &GraphQuery, count: usize) -> Result<Response> {
+    require_eventual(query)?;
+    Ok(text_count(i64::try_from(count).unwrap_or(i64::MAX)))
+}
+
+/// Graph answers `$count` only with `ConsistencyLevel: eventual`.
+fn require_eventual(query: &GraphQuery) -> Result<()> {
+    if query.eventual {
+        Ok(())
+    } else {
+        Err(GraphError::request_bad_request(
+            "$count is not currently supported.",
+        ))
+    }
+}
+
+fn text_count(count: i64) -> Response {
     let mut response = (StatusCode::OK, count.to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain;charset=utf-8"),
     );
-    Ok(response)
+    response
 }
 
 /// GET /{set}/{key}. Permission: `READ`.
@@ -401,6 +459,7 @@ pub async fn patch<R: WritableResource>(
     mut body: Map<String, Value>,
 ) -> Result<Response> {
     strip_read_only::<R>(&mut body);
+    let body = R::checked_patch(body)?;
     let mut tx = state.db.begin_write().await?;
     let row = find_in::<R>(&mut tx, tenant, key).await?;
     let mut write = Write {
@@ -424,6 +483,12 @@ pub async fn delete<R: WritableResource>(
     caller.require(R::DELETE)?;
     let mut tx = state.db.begin_write().await?;
     let row = find_in::<R>(&mut tx, &caller.tenant, &key).await?;
+    let mut write = Write {
+        state: &state,
+        tenant: &caller.tenant,
+        tx: &mut tx,
+    };
+    R::before_delete(&mut write, &row).await?;
     objects::delete_object(&mut tx, &caller.tenant, &row.id, R::KIND).await?;
     tx.commit().await?;
     Ok(wire::no_content())
@@ -437,5 +502,5 @@ pub async fn find_in<R: DirectoryResource>(
 ) -> Result<ObjectRow> {
     R::lookup(tx, tenant, key)
         .await?
-        .ok_or_else(|| GraphError::not_found(key))
+        .ok_or_else(|| R::missing(key))
 }

@@ -1,5 +1,6 @@
-//! Service principal writes: create for an application of the tenant, upsert by `appId`
-//! (`Prefer: create-if-missing`), update, delete. See serviceprincipal-post-serviceprincipals,
+//! Service principal writes: the write rules of the `servicePrincipals` declaration (create for
+//! an application of the tenant, update, delete through `graph::resource`) and the upsert by
+//! `appId` (`Prefer: create-if-missing`). See serviceprincipal-post-serviceprincipals,
 //! serviceprincipal-upsert, serviceprincipal-update and serviceprincipal-delete. Reads stay in
 //! `service_principals`. A new service principal registers its application at the token
 //! endpoint (the `applications` table), so the app's secrets start working.
@@ -13,7 +14,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::applications::{AppKey, create_if_missing};
+use super::applications::create_if_missing;
+use super::resource::{self, DirectoryResource, WritableResource, Write};
+use super::service_principals::{READ_ONLY, ServicePrincipals, alternate_key, app_id_of};
 use crate::app_objects;
 use crate::auth::{Caller, permissions};
 use crate::error::{ErrorCode, GraphError, Result};
@@ -24,15 +27,64 @@ use crate::store::{self, objects::Kind, objects::ObjectRow, objects::ObjectWrite
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/servicePrincipals", post(create_service_principal))
+        .route(
+            "/servicePrincipals",
+            post(resource::create::<ServicePrincipals>),
+        )
         .route(
             "/servicePrincipals/{sp}",
-            patch(update_service_principal).delete(delete_service_principal),
+            patch(resource::update::<ServicePrincipals>)
+                .delete(resource::delete::<ServicePrincipals>),
         )
         .route(
             "/servicePrincipals(appId={key}",
             patch(upsert_by_app_id).delete(delete_by_app_id),
         )
+}
+
+/// serviceprincipal-post-serviceprincipals, serviceprincipal-update and serviceprincipal-delete.
+impl WritableResource for ServicePrincipals {
+    const CREATE: &'static permissions::Permission = &permissions::SERVICE_PRINCIPALS_WRITE;
+    const UPDATE: &'static permissions::Permission = &permissions::SERVICE_PRINCIPALS_WRITE;
+    const DELETE: &'static permissions::Permission = &permissions::SERVICE_PRINCIPALS_WRITE;
+
+    /// `appId` names an application of the tenant: 400 `NoBackingApplicationObject` for
+    /// another appId; 409 when the application has one already.
+    async fn create(
+        write: &mut Write<'_>,
+        body: Map<String, Value>,
+    ) -> Result<(String, Map<String, Value>)> {
+        let body = checked_body(body)?;
+        let app_id = match body.get("appId") {
+            Some(Value::String(app_id)) if !app_id.trim().is_empty() => app_id.clone(),
+            _ => {
+                return Err(GraphError::request_bad_request(
+                    "Invalid value specified for property 'appId' of resource 'ServicePrincipal'.",
+                ));
+            }
+        };
+        create(write, &app_id, body).await
+    }
+
+    fn checked_patch(patch: Map<String, Value>) -> Result<Map<String, Value>> {
+        checked_body(patch)
+    }
+
+    /// The appId stays; the display name stays non-empty.
+    async fn update(
+        write: &mut Write<'_>,
+        row: &ObjectRow,
+        patch: Map<String, Value>,
+    ) -> Result<()> {
+        patch_row(write.tx, write.tenant, row, patch).await
+    }
+
+    /// The registration (`applications`) and app-role assignments go with it (foreign keys);
+    /// the application and its secrets stay, as in Entra.
+    // Divergence: Graph moves the service principal to deleted items; tenantsim deletes it.
+    async fn before_delete(write: &mut Write<'_>, row: &ObjectRow) -> Result<()> {
+        writable(write.tx, write.tenant, row).await
+    }
 }
 
 /// The writable servicePrincipal properties (serviceprincipal resource page); the shape check
@@ -69,20 +121,6 @@ struct ServicePrincipalBody {
     tags: Option<Vec<String>>,
     token_encryption_key_id: Option<Uuid>,
 }
-
-/// Properties Graph sets itself: accepted and ignored.
-const READ_ONLY: &[&str] = &[
-    "id",
-    "deletedDateTime",
-    "appDisplayName",
-    "appOwnerOrganizationId",
-    "applicationTemplateId",
-    "disabledByMicrosoftStatus",
-    "publisherName",
-    "signInAudience",
-    "verifiedPublisher",
-    "@odata.type",
-];
 
 fn checked_body(mut body: Map<String, Value>) -> Result<Map<String, Value>> {
     for key in READ_ONLY {
@@ -125,21 +163,20 @@ fn already_exists(app_id: &str) -> GraphError {
     )
 }
 
-/// Creates the service principal of the application `app_id` in `tenant` from a checked body.
+/// Creates the service principal of the application `app_id` from a checked body.
 async fn create(
-    state: &AppState,
-    tenant: &str,
+    write: &mut Write<'_>,
     app_id: &str,
     body: Map<String, Value>,
-) -> Result<ObjectRow> {
-    let mut tx = state.db.begin_write().await?;
-    if store::apps::service_principal_by_app_id(&mut tx, tenant, app_id)
+) -> Result<(String, Map<String, Value>)> {
+    let (tx, tenant) = (&mut *write.tx, write.tenant);
+    if store::apps::service_principal_by_app_id(tx, tenant, app_id)
         .await?
         .is_some()
     {
         return Err(already_exists(app_id));
     }
-    let app = store::app_registrations::application_by_app_id(&mut tx, tenant, app_id)
+    let app = store::app_registrations::application_by_app_id(tx, tenant, app_id)
         .await?
         .ok_or_else(|| not_backed(app_id))?;
     let app_id = app.app_id.clone().unwrap_or_default();
@@ -155,8 +192,8 @@ async fn create(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let id = Uuid::new_v4().to_string();
-    let data = Value::Object(sp).to_string();
-    let write = ObjectWrite {
+    let data = Value::Object(sp.clone()).to_string();
+    let object = ObjectWrite {
         id: &id,
         kind: Kind::ServicePrincipal,
         display_name: display_name.as_deref(),
@@ -164,10 +201,10 @@ async fn create(
         app_id: Some(&app_id),
         data: &data,
     };
-    store::objects::insert_object(&mut tx, tenant, &write, None).await?;
+    store::objects::insert_object(tx, tenant, &object, None).await?;
     let redirects = Value::from(app_objects::redirect_uris(&doc)).to_string();
     store::apps::insert_application(
-        &mut tx,
+        tx,
         tenant,
         &app_id,
         &id,
@@ -175,13 +212,7 @@ async fn create(
         &redirects,
     )
     .await?;
-    let row = store::objects::get_by_kind(&mut tx, tenant, Kind::ServicePrincipal, &id)
-        .await?
-        .ok_or_else(|| {
-            GraphError::internal(anyhow::anyhow!("service principal {id} not stored"))
-        })?;
-    tx.commit().await?;
-    Ok(row)
+    Ok((id, sp))
 }
 
 /// A new service principal's document, taken from its application as Entra does.
@@ -234,38 +265,6 @@ fn document_for(tenant: &str, app_id: &str, app: &Map<String, Value>) -> Map<Str
         Value::Object(map) => map,
         _ => Map::new(),
     }
-}
-
-fn entity(origin: &Origin, version: ApiVersion, row: &ObjectRow) -> GraphJson {
-    let context = wire::context_url(origin, version, "servicePrincipals", None, true);
-    GraphJson(
-        StatusCode::CREATED,
-        wire::entity(context, super::resource::render_row(row, None, version)),
-    )
-}
-
-/// POST /servicePrincipals — serviceprincipal-post-serviceprincipals: `appId` names an
-/// application of the tenant. 201; 400 `NoBackingApplicationObject` for another appId; 409 when
-/// the application has one already. Permissions: `permissions::SERVICE_PRINCIPALS_WRITE`.
-async fn create_service_principal(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    JsonObject(body): JsonObject,
-) -> Result<GraphJson> {
-    caller.require(&permissions::SERVICE_PRINCIPALS_WRITE)?;
-    let body = checked_body(body)?;
-    let app_id = match body.get("appId") {
-        Some(Value::String(app_id)) if !app_id.trim().is_empty() => app_id.clone(),
-        _ => {
-            return Err(GraphError::request_bad_request(
-                "Invalid value specified for property 'appId' of resource 'ServicePrincipal'.",
-            ));
-        }
-    };
-    let row = create(&state, &caller.tenant, &app_id, body).await?;
-    Ok(entity(&origin, version, &row))
 }
 
 /// A service principal tenantsim lets clients change: one of an application registered in the
@@ -328,25 +327,6 @@ async fn patch_row(
     Ok(())
 }
 
-/// PATCH /servicePrincipals/{id} — serviceprincipal-update. 204.
-/// Permissions: `permissions::SERVICE_PRINCIPALS_WRITE`.
-async fn update_service_principal(
-    caller: Caller,
-    State(state): State<AppState>,
-    Path(sp): Path<String>,
-    JsonObject(body): JsonObject,
-) -> Result<Response> {
-    caller.require(&permissions::SERVICE_PRINCIPALS_WRITE)?;
-    let body = checked_body(body)?;
-    let mut tx = state.db.begin_write().await?;
-    let row = store::objects::get_by_kind(&mut tx, &caller.tenant, Kind::ServicePrincipal, &sp)
-        .await?
-        .ok_or_else(|| GraphError::not_found(&sp))?;
-    patch_row(&mut tx, &caller.tenant, &row, body).await?;
-    tx.commit().await?;
-    Ok(wire::no_content())
-}
-
 /// PATCH /servicePrincipals(appId='{appId}') — serviceprincipal-upsert: 204 when it exists;
 /// with `Prefer: create-if-missing` 201 and the new service principal, else 404.
 /// Permissions: `permissions::SERVICE_PRINCIPALS_WRITE`.
@@ -360,71 +340,41 @@ async fn upsert_by_app_id(
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
     caller.require(&permissions::SERVICE_PRINCIPALS_WRITE)?;
-    let app_id = AppKey::alternate("appId", &key)
-        .map_err(|_| GraphError::unknown_segment(&format!("servicePrincipals(appId={key}")))?;
+    let key = alternate_key(&key)?;
     let body = checked_body(body)?;
-    let mut tx = state.db.begin_write().await?;
-    if let Some(row) =
-        store::apps::service_principal_by_app_id(&mut tx, &caller.tenant, &app_id).await?
-    {
-        patch_row(&mut tx, &caller.tenant, &row, body).await?;
-        tx.commit().await?;
-        return Ok(wire::no_content());
-    }
-    drop(tx);
-    if !create_if_missing(&headers) {
-        return Err(GraphError::not_found(&app_id));
-    }
-    let row = create(&state, &caller.tenant, &app_id, body).await?;
-    Ok(entity(&origin, version, &row).into_response())
-}
-
-async fn remove(
-    state: &AppState,
-    tenant: &str,
-    row: Option<ObjectRow>,
-    key: &str,
-) -> Result<Response> {
-    let row = row.ok_or_else(|| GraphError::not_found(key))?;
-    let mut tx = state.db.begin_write().await?;
-    writable(&mut tx, tenant, &row).await?;
-    // The registration (`applications`) and app-role assignments go with it (foreign keys);
-    // the application and its secrets stay, as in Entra.
-    if !store::objects::delete_object(&mut tx, tenant, &row.id, Kind::ServicePrincipal).await? {
-        return Err(GraphError::not_found(key));
-    }
-    tx.commit().await?;
-    Ok(wire::no_content())
-}
-
-/// DELETE /servicePrincipals/{id} — serviceprincipal-delete. 204.
-/// Permissions: `permissions::SERVICE_PRINCIPALS_WRITE`.
-// Divergence: Graph moves the service principal to deleted items; tenantsim deletes it.
-async fn delete_service_principal(
-    caller: Caller,
-    State(state): State<AppState>,
-    Path(sp): Path<String>,
-) -> Result<Response> {
-    caller.require(&permissions::SERVICE_PRINCIPALS_WRITE)?;
-    let row = {
+    let exists = {
         let mut conn = state.db.pool.acquire().await?;
-        store::objects::get_by_kind(&mut conn, &caller.tenant, Kind::ServicePrincipal, &sp).await?
+        ServicePrincipals::lookup(&mut conn, &caller.tenant, &key)
+            .await?
+            .is_some()
     };
-    remove(&state, &caller.tenant, row, &sp).await
+    if exists {
+        return resource::patch::<ServicePrincipals>(&state, &caller.tenant, &key, body).await;
+    }
+    if !create_if_missing(&headers) {
+        return Err(ServicePrincipals::missing(&key));
+    }
+    let app_id = app_id_of(&key).unwrap_or_default().to_owned();
+    let mut tx = state.db.begin_write().await?;
+    let mut write = Write {
+        state: &state,
+        tenant: &caller.tenant,
+        tx: &mut tx,
+    };
+    let (id, data) = create(&mut write, &app_id, body).await?;
+    tx.commit().await?;
+    let context = wire::context_url(&origin, version, ServicePrincipals::SET, None, true);
+    let fields = ServicePrincipals::render(&id, &data, None, version);
+    Ok(GraphJson(StatusCode::CREATED, wire::entity(context, fields)).into_response())
 }
 
 /// DELETE /servicePrincipals(appId='{appId}'). 204. Permissions: `permissions::SERVICE_PRINCIPALS_WRITE`.
 async fn delete_by_app_id(
     caller: Caller,
-    State(state): State<AppState>,
+    state: State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response> {
     caller.require(&permissions::SERVICE_PRINCIPALS_WRITE)?;
-    let app_id = AppKey::alternate("appId", &key)
-        .map_err(|_| GraphError::unknown_segment(&format!("servicePrincipals(appId={key}")))?;
-    let row = {
-        let mut conn = state.db.pool.acquire().await?;
-        store::apps::service_principal_by_app_id(&mut conn, &caller.tenant, &app_id).await?
-    };
-    remove(&state, &caller.tenant, row, &app_id).await
+    let key = alternate_key(&key)?;
+    resource::delete::<ServicePrincipals>(caller, state, Path(key)).await
 }

@@ -11,6 +11,7 @@
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
 
@@ -65,6 +66,20 @@ const DEFAULT_PROPERTIES: &[(&str, bool)] = &[
     ("verifiedPublisher", false),
 ];
 
+/// Properties Graph sets itself: accepted in a write body and ignored.
+pub const READ_ONLY: &[&str] = &[
+    "id",
+    "deletedDateTime",
+    "appDisplayName",
+    "appOwnerOrganizationId",
+    "applicationTemplateId",
+    "disabledByMicrosoftStatus",
+    "publisherName",
+    "signInAudience",
+    "verifiedPublisher",
+    "@odata.type",
+];
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -105,7 +120,7 @@ impl DirectoryResource for ServicePrincipals {
     const KIND: Kind = Kind::ServicePrincipal;
     const MODEL: &'static model::ResourceModel = &model::SERVICE_PRINCIPAL;
     const READ: &'static permissions::Permission = &permissions::SERVICE_PRINCIPALS_READ;
-    const READ_ONLY: &'static [&'static str] = &["id", "deletedDateTime"];
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
 
     /// Graph's default set (missing values as `null` or `[]`) plus whatever else is stored, or
     /// exactly `$select`; the same in beta.
@@ -135,48 +150,52 @@ impl DirectoryResource for ServicePrincipals {
         }
         out
     }
+
+    /// By object id, or `(appId='…')` from the alternate-key routes.
+    async fn lookup(
+        conn: &mut sqlx::SqliteConnection,
+        tenant: &str,
+        key: &str,
+    ) -> sqlx::Result<Option<ObjectRow>> {
+        match app_id_of(key) {
+            Some(app_id) => store::apps::service_principal_by_app_id(conn, tenant, app_id).await,
+            None => store::objects::get_by_kind(conn, tenant, Kind::ServicePrincipal, key).await,
+        }
+    }
+
+    fn missing(key: &str) -> GraphError {
+        GraphError::not_found(app_id_of(key).unwrap_or(key))
+    }
+}
+
+/// The appId of a `(appId='…')` key.
+pub fn app_id_of(key: &str) -> Option<&str> {
+    key.strip_prefix("(appId='")?.strip_suffix("')")
+}
+
+/// The generic handlers' key for `servicePrincipals(appId={raw}` (`raw` is `'{appId}')`),
+/// or Graph's unknown-segment error.
+pub fn alternate_key(raw: &str) -> Result<String> {
+    let app_id = raw
+        .strip_suffix(')')
+        .and_then(|k| k.strip_prefix('\''))
+        .and_then(|k| k.strip_suffix('\''))
+        .ok_or_else(|| GraphError::unknown_segment(&format!("servicePrincipals(appId={raw}")))?;
+    Ok(format!("(appId='{app_id}')"))
 }
 
 /// GET /servicePrincipals(appId='{appId}') — serviceprincipal-get by application id.
 /// Permissions: `permissions::SERVICE_PRINCIPALS_READ`.
 async fn get_service_principal_by_app_id(
     caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    state: State<AppState>,
+    version: Extension<ApiVersion>,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
-) -> Result<GraphJson> {
-    caller.require(&permissions::SERVICE_PRINCIPALS_READ)?;
-    let options = query.entity_options(&model::SERVICE_PRINCIPAL)?;
-    // `key` is `'{appId}')`: quotes and the closing parenthesis are part of the segment.
-    let app_id = key
-        .strip_suffix(')')
-        .and_then(|k| k.strip_prefix('\''))
-        .and_then(|k| k.strip_suffix('\''))
-        .ok_or_else(|| GraphError::unknown_segment(&format!("servicePrincipals(appId={key}")))?;
-    let mut conn = state.db.pool.acquire().await?;
-    let row = store::apps::service_principal_by_app_id(&mut conn, &caller.tenant, app_id)
-        .await?
-        .ok_or_else(|| GraphError::not_found(app_id))?;
-    entity(&origin, version, &row, options.select.as_deref())
-}
-
-fn entity(
-    origin: &Origin,
-    version: ApiVersion,
-    row: &ObjectRow,
-    select: Option<&[&str]>,
-) -> Result<GraphJson> {
-    let context = wire::context_url(origin, version, "servicePrincipals", select, true);
-    let data = resource::data_of(row);
-    Ok(GraphJson(
-        StatusCode::OK,
-        wire::entity(
-            context,
-            ServicePrincipals::render(&row.id, &data, select, version),
-        ),
-    ))
+) -> Result<Response> {
+    let key = alternate_key(&key)?;
+    resource::get::<ServicePrincipals>(caller, state, version, origin, query, Path(key)).await
 }
 
 /// A service principal of the caller's tenant, or Graph's 404.

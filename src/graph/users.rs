@@ -17,7 +17,7 @@ use crate::entities::user::{PasswordProfile, User};
 use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::{GraphQuery, JsonObject, typed, typed_property};
-use crate::protocol::wire::{self, ApiVersion, Origin};
+use crate::protocol::wire::{ApiVersion, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectRow};
 
@@ -78,13 +78,7 @@ impl DirectoryResource for Users {
         select: Option<&[&str]>,
         version: ApiVersion,
     ) -> Map<String, Value> {
-        wire::project(
-            id,
-            data,
-            select,
-            DEFAULT_PROPERTIES,
-            version == ApiVersion::Beta,
-        )
+        resource::render_default_set(id, data, select, version, DEFAULT_PROPERTIES)
     }
 
     /// By object id or userPrincipalName.
@@ -196,17 +190,6 @@ fn password_of(body: &mut Map<String, Value>) -> Result<Option<PasswordProfile>>
         Some(Value::Null) | None => Ok(None),
         Some(value) => Ok(Some(typed_property(value, "User", "passwordProfile")?)),
     }
-}
-
-/// Renders a stored user row with `$select` or the default set (beta: every property).
-pub fn render(
-    id: &str,
-    data: &str,
-    select: Option<&[&str]>,
-    version: ApiVersion,
-) -> Map<String, Value> {
-    let data: Map<String, Value> = serde_json::from_str(data).unwrap_or_default();
-    Users::render(id, &data, select, version)
 }
 
 /// GET /me — the signed-in user of a delegated token. Permissions: `permissions::ME_READ`.

@@ -30,9 +30,12 @@ impl Kind {
     }
 
     /// Whether the change log records this kind's creations, updates and deletions (the
-    /// kinds with a delta function: groups, users, service principals).
+    /// kinds with a delta function: groups, users, service principals, applications).
     pub const fn tracked(self) -> bool {
-        matches!(self, Self::User | Self::Group | Self::ServicePrincipal)
+        matches!(
+            self,
+            Self::User | Self::Group | Self::ServicePrincipal | Self::Application
+        )
     }
 
     pub fn parse(text: &str) -> Option<Self> {
@@ -306,6 +309,12 @@ pub enum Scope<'a> {
         object: &'a str,
         reverse: bool,
     },
+    /// The holders of a built-in role (`directory_role_members`, by template id).
+    HoldersOf {
+        template: &'a str,
+    },
+    /// No object: a cast to a directory type tenantsim stores none of (`device`).
+    Nothing,
 }
 
 /// List order. `Seq` is creation order, the default.
@@ -414,6 +423,20 @@ fn push_from(builder: &mut QueryBuilder<Sqlite>, tenant: &str, scope: Scope<'_>)
             builder.push(format!(" and {from} = "));
             builder.push_bind(object.to_owned());
             builder.push(") r cross join directory_objects o on o.id = r.id where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
+        }
+        Scope::HoldersOf { template } => {
+            builder.push(
+                " from (select member_id as id from directory_role_members where tenant_id = ",
+            );
+            builder.push_bind(tenant.to_owned());
+            builder.push(" and role_template_id = ");
+            builder.push_bind(template.to_owned());
+            builder.push(") r cross join directory_objects o on o.id = r.id where o.tenant_id = ");
+            builder.push_bind(tenant.to_owned());
+        }
+        Scope::Nothing => {
+            builder.push(" from directory_objects o where 0 and o.tenant_id = ");
             builder.push_bind(tenant.to_owned());
         }
     }

@@ -914,6 +914,7 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         // ignore every query option (answer 200) — not a 5xx, but not Graph's 400 either.
         "/v1.0/users/delta()".to_owned(),
         "/v1.0/servicePrincipals/delta()".to_owned(),
+        "/v1.0/applications/delta()".to_owned(),
         "/v1.0/organization".to_owned(),
         "/v1.0/directoryRoles".to_owned(),
         "/v1.0/directoryRoleTemplates".to_owned(),

@@ -179,3 +179,113 @@ async fn service_principals_delta_lists_every_service_principal_and_refuses_bad_
         .await;
     users_denied.assert_error(403, "Authorization_RequestDenied");
 }
+
+#[tokio::test]
+async fn applications_delta_lists_every_application_then_reports_its_changes_only() {
+    let app = TestApp::new().await;
+    let reader = app.app_token(CONTOSO, &["Application.Read.All"]);
+    let writer = app.app_token(CONTOSO, &["Application.ReadWrite.All"]);
+    let (items, delta_link) = sync(
+        &app,
+        &reader,
+        "/v1.0/applications/delta?$select=displayName,appId&$top=2",
+    )
+    .await;
+    let listed = app
+        .get("/v1.0/applications?$select=id&$top=999")
+        .token(&reader)
+        .send()
+        .await;
+    assert!(listed.ids().len() > 2, "{}", listed.text);
+    assert_eq!(sorted(&ids(&items)), sorted(&listed.ids()));
+    assert_eq!(
+        items[0]
+            .as_object()
+            .expect("object")
+            .keys()
+            .collect::<Vec<_>>(),
+        ["id", "displayName", "appId"]
+    );
+    assert!(
+        delta_link.starts_with("/v1.0/applications/delta?"),
+        "{delta_link}"
+    );
+    let quiet = app.get(&delta_link).token(&reader).send().await;
+    assert_eq!(quiet.json["value"], json!([]), "{}", quiet.text);
+
+    let created = app
+        .post("/v1.0/applications")
+        .token(&writer)
+        .json(json!({"displayName": "Delta App"}))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let probe = created.json["id"].as_str().expect("id").to_owned();
+    let ids_listed = listed.ids();
+    let (renamed_id, deleted_id) = (&ids_listed[0], &ids_listed[1]);
+    let renamed = app
+        .patch(&format!("/v1.0/applications/{renamed_id}"))
+        .token(&writer)
+        .json(json!({"displayName": "Renamed For Delta"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 204, "{}", renamed.text);
+    // Deleting an application also deletes its service principal: not an application change.
+    let deleted = app
+        .delete(&format!("/v1.0/applications/{deleted_id}"))
+        .token(&writer)
+        .send()
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let user = app
+        .patch(&format!("/v1.0/users/{ADELE}"))
+        .token(&app.admin())
+        .json(json!({"jobTitle": "Not an application"}))
+        .send()
+        .await;
+    assert_eq!(user.status, 204);
+    let (changes, _) = sync(&app, &reader, &delta_link).await;
+    assert_eq!(
+        sorted(&ids(&changes)),
+        sorted(&[probe.as_str(), renamed_id.as_str(), deleted_id.as_str()])
+    );
+    let new = changes
+        .iter()
+        .find(|c| c["id"] == probe.as_str())
+        .expect("new");
+    assert_eq!(new["displayName"], "Delta App");
+    assert_eq!(new["appId"], created.json["appId"]);
+    let changed = changes
+        .iter()
+        .find(|c| &c["id"] == renamed_id)
+        .expect("renamed");
+    assert_eq!(changed["displayName"], "Renamed For Delta");
+    let gone = changes
+        .iter()
+        .find(|c| &c["id"] == deleted_id)
+        .expect("deleted");
+    assert_eq!(gone["@removed"], json!({"reason": "deleted"}));
+
+    for spelling in ["delta", "delta()", "microsoft.graph.delta()"] {
+        let path = format!("/v1.0/applications/{spelling}?$select=displayName");
+        let response = app.get(&path).token(&reader).send().await;
+        assert_eq!(response.status, 200, "{path}: {}", response.text);
+        assert_eq!(
+            response.json["@odata.context"],
+            format!("{ORIGIN}/v1.0/$metadata#applications(displayName)")
+        );
+    }
+    let bad = app
+        .get("/v1.0/applications/delta()?$deltatoken=nope")
+        .token(&reader)
+        .send()
+        .await;
+    let message = bad.assert_error(400, "Request_BadRequest");
+    assert!(message.contains("/applications/delta"), "{message}");
+    let denied = app
+        .get("/v1.0/applications/delta()")
+        .token(&app.app_token(CONTOSO, &["User.Read.All"]))
+        .send()
+        .await;
+    denied.assert_error(403, "Authorization_RequestDenied");
+}

@@ -1091,7 +1091,8 @@ fn routes(ids: &Ids) -> Vec<Route> {
             Op("List/get directoryRoleTemplates"),
             None,
         );
-        // Delta of users and service principals (groups above), in the three spellings.
+        // Delta of users, service principals and applications (groups above), in the three
+        // spellings.
         for spelling in [
             "/users/delta",
             "/users/delta()",
@@ -1117,6 +1118,20 @@ fn routes(ids: &Ids) -> Vec<Route> {
                 spelling.into(),
                 None,
                 Op("servicePrincipals delta"),
+                None,
+            );
+        }
+        for spelling in [
+            "/applications/delta",
+            "/applications/delta()",
+            "/applications/microsoft.graph.delta()",
+        ] {
+            add(
+                get(),
+                spelling,
+                spelling.into(),
+                None,
+                Op("applications delta"),
                 None,
             );
         }
@@ -1911,7 +1926,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 448, "routes");
+    assert_eq!(list.len(), 454, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 

@@ -2,8 +2,8 @@
 //! `$ref` lists, single-valued navigations and `$expand`.
 
 use axum::extract::{FromRequestParts, Path};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
@@ -11,6 +11,7 @@ use super::{ALL, Op, Relationship, Source, Storage};
 use crate::auth::Caller;
 use crate::error::{GraphError, Result};
 use crate::graph::list::{self, ListSpec, render_row};
+use crate::graph::resource;
 use crate::odata::{Expand, ResourceModel, model};
 use crate::protocol::request::GraphQuery;
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
@@ -288,44 +289,21 @@ async fn count_of(
     id: &str,
     cast: Option<Cast>,
 ) -> Result<Response> {
-    if !ctx.query.eventual {
-        return Err(GraphError::request_bad_request(
-            "$count is not currently supported.",
-        ));
-    }
     let model = cast.map_or(&model::DIRECTORY_OBJECT, |c| c.model().0);
-    let options = ctx.query.options(model)?;
-    let count = match cast {
-        Some(Cast::Never(_)) => 0,
-        _ => {
-            let list_query = ListQuery {
-                scope: scope(rel, id),
-                kind: match cast {
-                    Some(Cast::Stored(kind)) => Some(kind),
-                    _ => None,
-                },
-                filter: options.filter.as_ref(),
-                search: options.search.as_ref(),
-                order: Order::Seq,
-                after: None,
-                limit: 1,
-            };
-            let mut conn = ctx.state.db.pool.acquire().await?;
-            store::objects::count_objects(&mut conn, &ctx.caller.tenant, &list_query)
-                .await
-                .map_err(list::list_error)?
-        }
+    let (scope, kind) = match cast {
+        Some(Cast::Never(_)) => (Scope::Nothing, None),
+        Some(Cast::Stored(kind)) => (scope(rel, id), Some(kind)),
+        None => (scope(rel, id), None),
     };
-    Ok(text_plain(count))
-}
-
-pub fn text_plain(count: i64) -> Response {
-    let mut response = (StatusCode::OK, count.to_string()).into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain;charset=utf-8"),
-    );
-    response
+    resource::count_response(
+        &ctx.state,
+        &ctx.caller.tenant,
+        &ctx.query,
+        scope,
+        kind,
+        model,
+    )
+    .await
 }
 
 /// `/{nav}/{id}` and `/{nav}/{id}/{cast}`: one object of the relationship, or 404.
