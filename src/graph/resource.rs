@@ -298,12 +298,14 @@ pub async fn read<R: DirectoryResource>(
     query: &GraphQuery,
     key: &str,
 ) -> Result<Response> {
+    // `ConsistencyLevel: eventual` decides whether `$count=true` (and `$levels`) is allowed.
     let cache_key = format!(
-        "{}|{}|{}|{}|{}",
+        "{}|{}|{}|{}|{}|{}",
         R::SET,
         version.segment(),
         origin.0,
         key.to_ascii_lowercase(),
+        query.eventual,
         query.raw.as_deref().unwrap_or("")
     );
     if let Some(body) = state.db.rendered(tenant, &cache_key) {
