@@ -4,7 +4,9 @@
 
 use super::error::ODataError;
 use super::model::ResourceModel;
-use super::search::MAX_LEN;
+
+/// Longest accepted `$expand` value, in characters (as `$search`).
+const MAX_LEN: usize = 4096;
 
 /// The deepest `$levels` number Graph accepts (user-list-manager: "a number between 1 and
 /// 1000").

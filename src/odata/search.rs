@@ -1,12 +1,12 @@
 //! `$search` for directory objects (`"displayName:foo" OR "mail:bar"`,
 //! <https://learn.microsoft.com/graph/search-query-parameter#using-search-on-directory-object-collections>)
-//! (`$expand` is [`super::expand`]).
+//! (`$expand` is parsed in `odata::expand`).
 
 use super::error::ODataError;
 use super::model::ResourceModel;
 
-/// Longest accepted `$search` / `$expand` value, in characters.
-pub(crate) const MAX_LEN: usize = 4096;
+/// Longest accepted `$search` value, in characters.
+const MAX_LEN: usize = 4096;
 
 /// A parsed `$search`: quoted `property:term` clauses joined by `AND` (binds tighter) and `OR`.
 #[derive(Debug, Clone, PartialEq, Eq)]
