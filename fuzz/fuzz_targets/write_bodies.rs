@@ -251,6 +251,18 @@ fn routes(grant: &str) -> Vec<Route> {
             ),
             App,
         ),
+        // The beta profile's webAccounts (delegated only; the fixture's account on the admin).
+        route(Method::POST, "/beta/me/profile/webAccounts", Me),
+        route(
+            Method::POST,
+            format!("/beta/users/{ADMIN}/profile/webAccounts"),
+            Me,
+        ),
+        route(
+            Method::PATCH,
+            "/beta/me/profile/webAccounts/c0a70550-0000-4000-8000-000000000901",
+            Me,
+        ),
     ]);
     out
 }

@@ -670,6 +670,67 @@ pub const SERVICE_PRINCIPALS_WRITE: Permission = Permission {
     ],
 };
 
+/// The beta profile's webAccounts, read (profile-list-webaccounts, webaccount-get): delegated
+/// only; `User.Read` and `User.ReadWrite` reach the signed-in user's own profile.
+pub const WEB_ACCOUNTS_READ: Permission = Permission {
+    operation: "List/get profile webAccounts (beta)",
+    application: &[],
+    delegated: &[
+        "User.Read",
+        "User.ReadWrite",
+        "User.ReadBasic.All",
+        "User.Read.All",
+        "User.ReadWrite.All",
+    ],
+    delegated_roles: &[],
+};
+
+/// [`WEB_ACCOUNTS_READ`] on another user's profile.
+pub const WEB_ACCOUNTS_READ_OTHERS: Permission = Permission {
+    operation: "List/get another user's profile webAccounts (beta)",
+    application: &[],
+    delegated: &["User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+/// The beta profile's webAccounts, written (profile-post-webaccounts, webaccount-update,
+/// webaccount-delete): delegated only; `User.ReadWrite` writes the signed-in user's own.
+pub const WEB_ACCOUNTS_WRITE: Permission = Permission {
+    operation: "Create/update/delete profile webAccounts (beta)",
+    application: &[],
+    delegated: &["User.ReadWrite", "User.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+/// [`WEB_ACCOUNTS_WRITE`] on another user's profile.
+pub const WEB_ACCOUNTS_WRITE_OTHERS: Permission = Permission {
+    operation: "Create/update/delete another user's profile webAccounts (beta)",
+    application: &[],
+    delegated: &["User.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+/// DELETE /directoryObjects/{id} (directoryobject-delete): any of the kinds' permissions lets
+/// the request look the object up; the object's own kind then decides (`USERS_DELETE`,
+/// `GROUPS_WRITE`, `APPLICATIONS_WRITE`, `SERVICE_PRINCIPALS_WRITE`).
+pub const DIRECTORY_OBJECT_DELETE: Permission = Permission {
+    operation: "Delete directoryObject",
+    application: &[
+        "User.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ],
+    delegated: &[
+        "User.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "Directory.ReadWrite.All",
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
 /// Every enforced permission set (the security suite's "every permission" token draws on it).
 pub const ALL: &[&Permission] = &[
     &USERS_READ,
@@ -717,4 +778,9 @@ pub const ALL: &[&Permission] = &[
     &APPLICATIONS_CREATE,
     &APPLICATIONS_WRITE,
     &SERVICE_PRINCIPALS_WRITE,
+    &WEB_ACCOUNTS_READ,
+    &WEB_ACCOUNTS_READ_OTHERS,
+    &WEB_ACCOUNTS_WRITE,
+    &WEB_ACCOUNTS_WRITE_OTHERS,
+    &DIRECTORY_OBJECT_DELETE,
 ];

@@ -28,7 +28,11 @@ pub const MAX_IDS: usize = 1000;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/directoryObjects/{id}", get(get_directory_object))
+        .route(
+            "/directoryObjects/{id}",
+            get(get_directory_object)
+                .delete(super::directory_object_delete::delete_directory_object),
+        )
         .route("/directoryObjects/getByIds", post(get_by_ids))
         .route("/users/getByIds", post(get_by_ids))
         .route("/groups/getByIds", post(get_by_ids))

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::error::{GraphError, Result};
-use crate::odata::{Expand, QueryOptions, ResourceModel};
+use crate::odata::{Expand, Levels, QueryOptions, ResourceModel};
 use crate::protocol::request::GraphQuery;
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
@@ -125,7 +125,7 @@ pub async fn list(
 }
 
 /// `$expand` of a declared navigation (`members`, `owners`, `manager`, …): see
-/// [`super::relations::expand_navigation`].
+/// [`super::relations::expand_navigation`]; `manager($levels=…)` is [`expand_manager_chain`].
 pub async fn expand_members(
     conn: &mut sqlx::SqliteConnection,
     tenant: &str,
@@ -134,7 +134,48 @@ pub async fn expand_members(
     expand: &Expand,
     item: &mut Map<String, Value>,
 ) -> Result<()> {
+    if let Some(levels) = expand.levels {
+        return expand_manager_chain(conn, tenant, version, row, expand, levels, item).await;
+    }
     super::relations::expand_navigation(conn, tenant, version, row, expand, item).await
+}
+
+/// `$expand=manager($levels=n|max)` on a user (user-list-manager): the chain nested as
+/// `manager.manager…`, nearest first, each with `$select` inside the parentheses applied;
+/// left out when the user has no manager.
+// Divergence: `max` follows the chain up to 64 managers, the stored chain's limit (D41).
+async fn expand_manager_chain(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    version: ApiVersion,
+    row: &ObjectRow,
+    expand: &Expand,
+    levels: Levels,
+    item: &mut Map<String, Value>,
+) -> Result<()> {
+    if row.kind() != Kind::User {
+        return Ok(());
+    }
+    let mut chain = super::relations::manager_chain(conn, tenant, &row.id).await?;
+    if let Levels::Count(n) = levels {
+        chain.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    let select: Option<Vec<&str>> = expand
+        .select
+        .as_ref()
+        .map(|s| s.iter().map(String::as_str).collect());
+    let mut nested: Option<Map<String, Value>> = None;
+    for manager in chain.iter().rev() {
+        let mut object = render_row(manager, select.as_deref(), version, true);
+        if let Some(above) = nested.take() {
+            object.insert(expand.navigation.clone(), Value::Object(above));
+        }
+        nested = Some(object);
+    }
+    if let Some(manager) = nested {
+        item.insert(expand.navigation.clone(), Value::Object(manager));
+    }
+    Ok(())
 }
 
 pub fn list_error(err: ListError) -> GraphError {

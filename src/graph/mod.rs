@@ -9,6 +9,7 @@ pub mod authorization_policy;
 pub mod batch;
 pub mod checks;
 pub mod delta;
+pub mod directory_object_delete;
 pub mod directory_objects;
 pub mod directory_role_templates;
 pub mod directory_roles;
@@ -21,11 +22,14 @@ pub mod organization;
 pub mod password;
 pub mod people;
 pub mod permission_grant_policies;
+pub mod profile;
 pub mod relations;
 pub mod resource;
 pub mod service_principal_writes;
 pub mod service_principals;
 pub mod users;
+pub mod web_account_data;
+pub mod web_accounts;
 
 use axum::Router;
 use axum::extract::{Extension, OriginalUri};
@@ -60,6 +64,8 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(relations::router())
         .merge(checks::router())
         .merge(people::router())
+        .merge(profile::router())
+        .merge(web_accounts::router())
         .merge(service_principals::router())
         .merge(service_principal_writes::router())
         .merge(applications::router())

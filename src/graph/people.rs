@@ -1,7 +1,6 @@
 //! Profile cards in Graph: the people admin settings with their `profileCardProperties`
-//! (v1.0 and beta: `/admin/people`), and the beta user `profile` with its `webAccounts`, where a
-//! person's LinkedIn profile appears. See peopleadminsettings, profilecardproperty and the beta
-//! profile-get pages.
+//! (v1.0 and beta: `/admin/people`). See peopleadminsettings and profilecardproperty. The beta
+//! user `profile` is [`super::profile`].
 
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -31,8 +30,6 @@ pub fn router() -> Router<AppState> {
                 .patch(update_property)
                 .delete(delete_property),
         )
-        .route("/users/{user}/profile", get(get_profile))
-        .route("/me/profile", get(get_my_profile))
 }
 
 /// `directoryPropertyName` values Graph allows, in their documented casing.
@@ -97,7 +94,10 @@ fn with_properties(tenant: &TenantRow, properties: &[ProfileCardProperty]) -> Re
     Ok(settings.to_string())
 }
 
-async fn tenant(conn: &mut sqlx::SqliteConnection, caller: &Caller) -> Result<TenantRow> {
+pub(super) async fn tenant(
+    conn: &mut sqlx::SqliteConnection,
+    caller: &Caller,
+) -> Result<TenantRow> {
     store::tenants::resolve_tenant(conn, &caller.tenant)
         .await?
         .ok_or_else(|| GraphError::not_found(&caller.tenant))
@@ -290,140 +290,6 @@ async fn delete_property(
         .await?;
     tx.commit().await?;
     Ok(wire::no_content())
-}
-
-/// The beta `profile` of a user, built from the directory and the LinkedIn profile.
-async fn profile(state: &AppState, tenant: &str, key: &str, origin: &Origin) -> Result<GraphJson> {
-    let mut conn = state.db.pool.acquire().await?;
-    let row = store::objects::get_user(&mut conn, tenant, key)
-        .await?
-        .ok_or_else(|| GraphError::not_found(key))?;
-    let data: Map<String, Value> = serde_json::from_str(&row.data).unwrap_or_default();
-    let text = |name: &str| data.get(name).cloned().unwrap_or(Value::Null);
-    let created_by = json!({"application": null, "device": null, "user": {"displayName": text("displayName"), "id": row.id}});
-    let created = text("createdDateTime");
-    let facet = |id: String, mut fields: Value| {
-        let base = json!({"id": id, "allowedAudiences": "organization", "inference": null, "createdDateTime": created, "createdBy": created_by, "lastModifiedDateTime": created, "lastModifiedBy": created_by, "source": {"type": ["User"]}});
-        if let (Some(map), Some(base)) = (fields.as_object_mut(), base.as_object()) {
-            for (k, v) in base {
-                map.entry(k.clone()).or_insert(v.clone());
-            }
-        }
-        fields
-    };
-    let derived = |name: &str| crate::builtin::derived_id(&row.id, name);
-    let mut web_accounts = Vec::new();
-    if let Some(linked_in) = store::linkedin::profile(&mut conn, tenant, &row.id).await?
-        && linked_in.public_visibility
-    {
-        web_accounts.push(facet(
-            derived("linkedin"),
-            json!({
-                "allowedAudiences": "everyone",
-                "description": linked_in.headline,
-                "userId": linked_in.vanity_name,
-                "service": {"name": "LinkedIn", "webUrl": "https://www.linkedin.com"},
-                "statusMessage": null,
-                "webUrl": format!("https://www.linkedin.com/in/{}", linked_in.vanity_name),
-            }),
-        ));
-    }
-    let emails: Vec<Value> = text("mail")
-        .as_str()
-        .map(|m| {
-            facet(
-                derived("mail"),
-                json!({"address": m, "displayName": m, "type": "work"}),
-            )
-        })
-        .into_iter()
-        .collect();
-    let names = vec![facet(
-        derived("name"),
-        json!({"displayName": text("displayName"), "first": text("givenName"), "last": text("surname"), "initials": null, "languageTag": null, "maiden": null, "middle": null, "nickname": null, "pronunciation": null, "suffix": null, "title": null}),
-    )];
-    let positions = vec![facet(
-        derived("position"),
-        json!({"detail": {"jobTitle": text("jobTitle"), "company": {"displayName": text("companyName"), "department": text("department"), "officeLocation": text("officeLocation")}}, "isCurrent": true}),
-    )];
-    let phones: Vec<Value> = data
-        .get("businessPhones")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|n| {
-            facet(
-                derived("phone"),
-                json!({"number": n, "type": "business", "displayName": n}),
-            )
-        })
-        .collect();
-    let mut body = Map::new();
-    body.insert(
-        "@odata.context".into(),
-        json!(format!(
-            "{}/beta/$metadata#users('{}')/profile/$entity",
-            origin.0, row.id
-        )),
-    );
-    body.insert("id".into(), json!(row.id));
-    for empty in [
-        "accounts",
-        "addresses",
-        "anniversaries",
-        "awards",
-        "certifications",
-        "educationalActivities",
-        "interests",
-        "languages",
-        "notes",
-        "patents",
-        "projects",
-        "publications",
-        "responsibilities",
-        "skills",
-        "websites",
-    ] {
-        body.insert(empty.into(), json!([]));
-    }
-    body.insert("emails".into(), json!(emails));
-    body.insert("names".into(), json!(names));
-    body.insert("phones".into(), json!(phones));
-    body.insert("positions".into(), json!(positions));
-    body.insert("webAccounts".into(), json!(web_accounts));
-    Ok(GraphJson(StatusCode::OK, Value::Object(body)))
-}
-
-/// GET /beta/users/{id | upn}/profile (beta only). Permissions: `permissions::PROFILE_READ`.
-// Divergence: a hidden LinkedIn profile (the person's own visibility setting) is left out of
-// webAccounts, as Microsoft apps do not show it.
-async fn get_profile(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-    Path(key): Path<String>,
-) -> Result<GraphJson> {
-    if version == ApiVersion::V1 {
-        return Err(GraphError::unknown_segment("profile"));
-    }
-    caller.require(&permissions::PROFILE_READ)?;
-    profile(&state, &caller.tenant, &key, &origin).await
-}
-
-/// GET /beta/me/profile. Permissions: `permissions::ME_READ`.
-async fn get_my_profile(
-    caller: Caller,
-    State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
-    origin: Origin,
-) -> Result<GraphJson> {
-    if version == ApiVersion::V1 {
-        return Err(GraphError::unknown_segment("profile"));
-    }
-    let me = super::users::me(&caller)?.to_owned();
-    caller.require(&permissions::ME_READ)?;
-    profile(&state, &caller.tenant, &me, &origin).await
 }
 
 #[cfg(test)]

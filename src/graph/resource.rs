@@ -356,14 +356,16 @@ pub async fn read<R: DirectoryResource>(
     query: &GraphQuery,
     key: &str,
 ) -> Result<Response> {
+    // `ConsistencyLevel: eventual` decides whether `$count=true` (and `$levels`) is allowed.
     let cache_key = crate::store::RenderKey::new(
         tenant,
         format_args!(
-            "{}|{}|{}|{}|{}",
+            "{}|{}|{}|{}|{}|{}",
             R::SET,
             version.segment(),
             origin.0,
             Lowercase(key),
+            query.eventual,
             query.raw.as_deref().unwrap_or("")
         ),
     );

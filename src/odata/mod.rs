@@ -11,6 +11,7 @@
 mod ast;
 pub mod catalog;
 mod error;
+mod expand;
 mod filter;
 mod lexer;
 pub mod model;
@@ -24,10 +25,11 @@ mod query_tests;
 
 pub use ast::{AdvancedUse, AnyPredicate, CompareOp, Filter, Literal, ParsedFilter};
 pub use error::{ODataError, ODataErrorKind};
+pub use expand::{Expand, Levels, MAX_LEVELS};
 pub use filter::{MAX_FILTER_DEPTH, MAX_FILTER_LEN, parse_filter};
 pub use model::{
     DIRECTORY_OBJECT, GROUP, OAUTH2_PERMISSION_GRANT, Ops, PropKind, Property, ResourceModel,
     SERVICE_PRINCIPAL, USER,
 };
 pub use query::{OrderBy, QueryOptions, parse_query, parse_query_in};
-pub use search::{Expand, Search};
+pub use search::Search;

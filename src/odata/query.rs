@@ -4,9 +4,10 @@
 
 use super::ast::{AdvancedUse, Filter};
 use super::error::ODataError;
+use super::expand::{Expand, parse_expand};
 use super::filter::parse_filter;
 use super::model::ResourceModel;
-use super::search::{Expand, Search, parse_expand, parse_search};
+use super::search::{Search, parse_search};
 
 /// One `$orderby` key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,7 +158,16 @@ pub fn parse_query_in(
         ));
     }
     q.advanced = advanced_use.is_some() || filter_and_sort || q.search.is_some() || q.count;
-    if q.expand.is_some() && q.advanced {
+    let levels = q.expand.as_ref().is_some_and(|e| e.levels.is_some());
+    if levels && !q.count {
+        // user-list-manager: `$levels` needs `$count=true` and `ConsistencyLevel: eventual`.
+        // Divergence: Graph's text is not captured; its advanced-query hint is used (D41).
+        return Err(ODataError::unsupported(format!(
+            "$levels inside $expand {ADVANCED_HINT}"
+        )));
+    }
+    let beyond_count = advanced_use.is_some() || filter_and_sort || q.search.is_some();
+    if q.expand.is_some() && (beyond_count || (q.advanced && !levels)) {
         // Divergence: Graph documents the restriction (aad-advanced-queries); its text is not captured.
         return Err(ODataError::unsupported(
             "$expand is not supported with advanced queries ($count=true with ConsistencyLevel: eventual, $search, ne, not, endsWith, or $filter with $orderby).",

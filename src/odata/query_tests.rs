@@ -263,7 +263,8 @@ mod tests {
             q.expand,
             Some(Expand {
                 navigation: "members".into(),
-                select: Some(vec!["id".into()])
+                select: Some(vec!["id".into()]),
+                levels: None,
             })
         );
         let msg = "$expand is not supported with advanced queries ($count=true with ConsistencyLevel: eventual, $search, ne, not, endsWith, or $filter with $orderby).";
@@ -367,5 +368,66 @@ mod fuzz {
                 );
             }
         }
+    }
+
+    #[test]
+    fn levels_need_count_and_consistency_level() {
+        fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        }
+        let with = |eventual: bool, count: Option<&str>| {
+            let mut p = vec![("$expand", "manager($levels=max;$select=id)")];
+            if let Some(c) = count {
+                p.push(("$count", c));
+            }
+            parse_query(&pairs(&p), eventual, &USER)
+        };
+        let ok = with(true, Some("true")).expect("advanced");
+        assert_eq!(
+            ok.expand.and_then(|e| e.levels),
+            Some(crate::odata::Levels::Max)
+        );
+        assert!(ok.count);
+        for (eventual, count) in [
+            (false, Some("true")),
+            (true, None),
+            (true, Some("false")),
+            (false, None),
+        ] {
+            let err = with(eventual, count).expect_err("needs both");
+            assert_eq!(err.kind, ODataErrorKind::UnsupportedQuery);
+            assert!(
+                err.message.starts_with("$levels inside $expand"),
+                "{}",
+                err.message
+            );
+        }
+        // $levels does not open $expand to the other advanced capabilities.
+        let err = parse_query(
+            &pairs(&[
+                ("$expand", "manager($levels=2)"),
+                ("$count", "true"),
+                ("$search", "\"displayName:a\""),
+            ]),
+            true,
+            &USER,
+        )
+        .expect_err("search");
+        assert!(
+            err.message.starts_with("$expand is not supported"),
+            "{}",
+            err.message
+        );
+        // Without $levels, $expand stays outside advanced queries.
+        assert!(
+            parse_query(
+                &pairs(&[("$expand", "manager"), ("$count", "true")]),
+                true,
+                &USER
+            )
+            .is_err()
+        );
     }
 }

@@ -1,11 +1,11 @@
 //! `$search` for directory objects (`"displayName:foo" OR "mail:bar"`,
 //! <https://learn.microsoft.com/graph/search-query-parameter#using-search-on-directory-object-collections>)
-//! and `$expand` (`members($select=id,displayName)`, <https://learn.microsoft.com/graph/query-parameters#expand>).
+//! (`$expand` is parsed in `odata::expand`).
 
 use super::error::ODataError;
 use super::model::ResourceModel;
 
-/// Longest accepted `$search` / `$expand` value, in characters.
+/// Longest accepted `$search` value, in characters.
 const MAX_LEN: usize = 4096;
 
 /// A parsed `$search`: quoted `property:term` clauses joined by `AND` (binds tighter) and `OR`.
@@ -18,16 +18,6 @@ pub enum Search {
     },
     And(Box<Search>, Box<Search>),
     Or(Box<Search>, Box<Search>),
-}
-
-/// A parsed `$expand` of one navigation property.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expand {
-    /// Canonical navigation name from [`ResourceModel::expandable`], e.g. `members`.
-    pub navigation: String,
-    /// Nested `$select`: trimmed, de-duplicated, order kept. Validated by the caller against
-    /// the target type (members can be users, groups, …).
-    pub select: Option<Vec<String>>,
 }
 
 /// Parses a `$search` value (already percent-decoded).
@@ -179,84 +169,6 @@ impl SearchParser<'_> {
     }
 }
 
-/// Parses `$expand=nav` or `$expand=nav($select=a,b)`.
-pub(crate) fn parse_expand(input: &str, model: &ResourceModel) -> Result<Expand, ODataError> {
-    if input.chars().count() > MAX_LEN {
-        return Err(ODataError::unsupported(format!(
-            "The $expand value is too long (the limit is {MAX_LEN} characters)."
-        )));
-    }
-    let input = input.trim();
-    let (name, options) = match input.find('(') {
-        Some(open) => {
-            let Some(inner) = input[open + 1..].strip_suffix(')') else {
-                return Err(ODataError::bad_request(format!(
-                    "Syntax error in $expand '{input}': expected ')' at the end."
-                )));
-            };
-            (input[..open].trim(), Some(inner))
-        }
-        None => (input, None),
-    };
-    if name.contains(',') || name == "*" {
-        // Divergence: tenantsim expands one navigation property per request.
-        return Err(ODataError::unsupported(format!(
-            "$expand '{input}' is not supported: expand one navigation property."
-        )));
-    }
-    let Some(navigation) = model
-        .expandable
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(name))
-    else {
-        if let Some(p) = model.property(name) {
-            // [I] OData library wording.
-            return Err(ODataError::request_bad_request(format!(
-                "Property '{}' on type '{}' is not a navigation property or complex property. Only navigation properties can be expanded.",
-                p.name, model.type_name
-            )));
-        }
-        return Err(ODataError::unknown_property(name, model.type_name));
-    };
-    let mut select = None;
-    for option in options
-        .into_iter()
-        .flat_map(|o| o.split(';'))
-        .map(str::trim)
-        .filter(|o| !o.is_empty())
-    {
-        let (key, value) = option.split_once('=').unwrap_or((option, ""));
-        let key = key.trim();
-        if !key.trim_start_matches('$').eq_ignore_ascii_case("select") {
-            // Divergence: only a nested $select is emulated.
-            return Err(ODataError::unsupported(format!(
-                "'{key}' inside $expand is not supported."
-            )));
-        }
-        if select.is_some() {
-            return Err(ODataError::request_bad_request(format!(
-                "'{key}' is specified more than once inside $expand."
-            )));
-        }
-        let mut names: Vec<String> = Vec::new();
-        for item in value.split(',').map(str::trim) {
-            if item.is_empty() || !item.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(ODataError::bad_request(format!(
-                    "Syntax error in $expand '{input}': invalid property '{item}' in $select."
-                )));
-            }
-            if !names.iter().any(|n| n.eq_ignore_ascii_case(item)) {
-                names.push(item.to_string());
-            }
-        }
-        select = Some(names);
-    }
-    Ok(Expand {
-        navigation: (*navigation).to_string(),
-        select,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,77 +255,5 @@ mod tests {
             );
         }
         assert!(parse_search(r#""description:x""#, &GROUP).is_ok());
-    }
-
-    #[test]
-    fn parses_expand_with_nested_select() {
-        let cases = [
-            ("members", None),
-            ("Members", None),
-            (
-                "members($select=id,displayName)",
-                Some(vec!["id", "displayName"]),
-            ),
-            ("members(select= id , ID ,mail)", Some(vec!["id", "mail"])),
-        ];
-        for (input, want) in cases {
-            let e = parse_expand(input, &GROUP).expect(input);
-            assert_eq!(e.navigation, "members");
-            assert_eq!(
-                e.select,
-                want.map(|v| v.into_iter().map(String::from).collect()),
-                "{input}"
-            );
-        }
-    }
-
-    #[test]
-    fn rejects_bad_expands() {
-        use ODataErrorKind::*;
-        let cases = [
-            (
-                "widgets",
-                RequestBadRequest,
-                "Could not find a property named 'widgets' on type 'microsoft.graph.group'.",
-            ),
-            (
-                "displayName",
-                RequestBadRequest,
-                "Property 'displayName' on type 'microsoft.graph.group' is not a navigation property or complex property. Only navigation properties can be expanded.",
-            ),
-            (
-                "members,owners",
-                UnsupportedQuery,
-                "$expand 'members,owners' is not supported: expand one navigation property.",
-            ),
-            (
-                "*",
-                UnsupportedQuery,
-                "$expand '*' is not supported: expand one navigation property.",
-            ),
-            (
-                "members($top=5)",
-                UnsupportedQuery,
-                "'$top' inside $expand is not supported.",
-            ),
-            (
-                "members($select=id",
-                BadRequest,
-                "Syntax error in $expand 'members($select=id': expected ')' at the end.",
-            ),
-            (
-                "members($select=id,,mail)",
-                BadRequest,
-                "Syntax error in $expand 'members($select=id,,mail)': invalid property '' in $select.",
-            ),
-        ];
-        for (input, kind, msg) in cases {
-            let err = parse_expand(input, &GROUP).expect_err(input);
-            assert_eq!((err.kind, err.message.as_str()), (kind, msg), "{input}");
-        }
-        assert!(parse_expand("members", &USER).is_err());
-        // Declared navigations expand (graph::relations): owners of a group, a user's manager.
-        assert!(parse_expand("owners", &GROUP).is_ok());
-        assert!(parse_expand("manager($select=id)", &USER).is_ok());
     }
 }

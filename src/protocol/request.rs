@@ -87,7 +87,8 @@ impl GraphQuery {
             || options.top.is_some()
             || options.skiptoken.is_some()
             || options.search.is_some()
-            || options.count;
+            // `$expand=manager($levels=…)` comes with `$count=true` (user-list-manager).
+            || (options.count && options.expand.as_ref().is_none_or(|e| e.levels.is_none()));
         if listy {
             // Divergence: the exact text Graph uses for list options on a single entity is not captured.
             return Err(GraphError::bad_request(

@@ -403,6 +403,20 @@ fn bad_tenants() -> Vec<String> {
     ]
 }
 
+/// Mistyped webAccount bodies (profile-post-webaccounts).
+fn web_account_wrong() -> Vec<Value> {
+    vec![
+        json!({"userId": 5, "service": {"name": "GitHub"}}),
+        json!({"userId": "x", "service": "GitHub"}),
+        json!({"userId": "x", "service": {"name": 5}}),
+        json!({"userId": "x", "service": {"name": "GitHub", "colour": "teal"}}),
+        json!({"userId": "x", "service": {"name": "GitHub"}, "allowedAudiences": "world"}),
+        json!({"userId": "x", "service": {"name": "GitHub"}, "inference": "x"}),
+        json!({"userId": "x", "service": {"name": "GitHub"}, "favouriteColour": "teal"}),
+        json!({"description": ["a"]}),
+    ]
+}
+
 /// Every write route of tenantsim, with its surface's shape.
 pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
     use Reads::{Form as F, Json as J, Nothing as N};
@@ -649,6 +663,41 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             a,
         )
         .id(&property, &objects),
+        // The beta profile's webAccounts (delegated only: the signed-in admin's token).
+        route(Method::POST, "/beta/users/{id}/profile/webAccounts", Graph, J, m)
+            .id(ADMIN, &users)
+            .wrong(web_account_wrong())
+            .valid(
+                "application/json",
+                r#"{"userId":"x","service":{"name":"GitHub"}}"#,
+            ),
+        route(Method::POST, "/beta/me/profile/webAccounts", Graph, J, m)
+            .wrong(web_account_wrong()),
+        route(Method::PATCH, "/beta/me/profile/webAccounts/{id}", Graph, J, m)
+            .id(UNKNOWN_ID, &objects)
+            .wrong(web_account_wrong())
+            .valid("application/json", r#"{"statusMessage":"s"}"#),
+        route(
+            Method::PATCH,
+            &format!("/beta/users/{{id}}/profile/webAccounts/{UNKNOWN_ID}"),
+            Graph,
+            J,
+            m,
+        )
+        .id(ADMIN, &users)
+        .wrong(web_account_wrong())
+        .valid("application/json", r#"{"statusMessage":"s"}"#),
+        route(Method::DELETE, "/beta/me/profile/webAccounts/{id}", Graph, N, m)
+            .id(UNKNOWN_ID, &objects),
+        route(
+            Method::DELETE,
+            &format!("/beta/users/{{id}}/profile/webAccounts/{UNKNOWN_ID}"),
+            Graph,
+            N,
+            m,
+        )
+        .id(ADMIN, &users),
+        route(Method::DELETE, "/v1.0/directoryObjects/{id}", Graph, N, a).id(ADELE, &objects),
         route(Method::PATCH, "/v1.0/policies/authorizationPolicy", Graph, J, a)
             .wrong(policy_wrong()),
         route(

@@ -184,3 +184,90 @@ async fn validate_properties_answers_204_or_422_for_a_taken_mail_nickname() {
         .await;
     unknown_user.assert_error(404, "Request_ResourceNotFound");
 }
+
+/// The fixture application with a service principal (tests/api/security.rs).
+const SYNC_APP_ID: &str = "c0a70550-a990-4000-8000-000000000301";
+const SYNC_SP: &str = "c0a70550-0000-4000-8000-000000000301";
+
+#[tokio::test]
+async fn delete_directory_object_deletes_each_kind_with_its_own_permission() {
+    let app = TestApp::new().await;
+    let users = app.app_token(CONTOSO, &["User.ReadWrite.All"]);
+    let groups = app.app_token(CONTOSO, &["Group.ReadWrite.All"]);
+    let apps = app.app_token(CONTOSO, &["Application.ReadWrite.All"]);
+    let reader = app.app_token(CONTOSO, &["Directory.Read.All"]);
+    let exists = |id: &str| {
+        let path = format!("/v1.0/directoryObjects/{id}");
+        let token = app.app_token(CONTOSO, READ);
+        let app = &app;
+        async move { app.get(&path).token(&token).send().await.status }
+    };
+    // Without any delete permission: 403, for a real and an unknown id alike.
+    for id in [ALEX, "00000000-0000-4000-8000-00000000dead"] {
+        app.delete(&format!("/v1.0/directoryObjects/{id}"))
+            .token(&reader)
+            .send()
+            .await
+            .assert_error(403, "Authorization_RequestDenied");
+    }
+    // Another kind's permission does not delete a user or a group.
+    app.delete(&format!("/v1.0/directoryObjects/{ALEX}"))
+        .token(&groups)
+        .send()
+        .await
+        .assert_error(403, "Authorization_RequestDenied");
+    app.delete(&format!("/v1.0/directoryObjects/{FINANCE}"))
+        .token(&users)
+        .send()
+        .await
+        .assert_error(403, "Authorization_RequestDenied");
+    assert_eq!(exists(ALEX).await, 200);
+    assert_eq!(exists(FINANCE).await, 200);
+
+    // A user, a group.
+    for (id, token) in [(ALEX, &users), (FINANCE, &groups)] {
+        let response = app
+            .delete(&format!("/v1.0/directoryObjects/{id}"))
+            .token(token)
+            .send()
+            .await;
+        assert_eq!(response.status, 204, "{}", response.text);
+        assert_eq!(exists(id).await, 404);
+        app.delete(&format!("/v1.0/directoryObjects/{id}"))
+            .token(token)
+            .send()
+            .await
+            .assert_error(404, "Request_ResourceNotFound");
+    }
+    let gone = app
+        .get(&format!("/v1.0/users/{ALEX}"))
+        .token(&users)
+        .send()
+        .await;
+    assert_eq!(gone.status, 404, "{}", gone.text);
+
+    // A service principal (its application stays), then an application (its service
+    // principal goes with it, as application-delete).
+    let application = app
+        .get(&format!("/v1.0/applications(appId='{SYNC_APP_ID}')"))
+        .token(&apps)
+        .send()
+        .await;
+    assert_eq!(application.status, 200, "{}", application.text);
+    let application_id = application.json["id"].as_str().expect("id").to_owned();
+    let response = app
+        .delete(&format!("/beta/directoryObjects/{SYNC_SP}"))
+        .token(&apps)
+        .send()
+        .await;
+    assert_eq!(response.status, 204, "{}", response.text);
+    assert_eq!(exists(SYNC_SP).await, 404);
+    assert_eq!(exists(&application_id).await, 200);
+    let response = app
+        .delete(&format!("/v1.0/directoryObjects/{application_id}"))
+        .token(&apps)
+        .send()
+        .await;
+    assert_eq!(response.status, 204, "{}", response.text);
+    assert_eq!(exists(&application_id).await, 404);
+}

@@ -28,6 +28,7 @@ mod linkedin;
 mod members;
 mod odata;
 mod organization;
+mod profile;
 mod properties;
 mod readme;
 mod relations;

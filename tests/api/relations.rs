@@ -486,3 +486,134 @@ async fn filter_on_member_of_is_an_advanced_query() {
         .await;
     assert_eq!(allowed.status, 200, "{}", allowed.text);
 }
+
+/// The manager chain of `user` walked through `/manager`, nearest first.
+async fn chain_of(app: &TestApp, token: &str, user: &str) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut current = user.to_owned();
+    loop {
+        let manager = app
+            .get(&format!("/v1.0/users/{current}/manager"))
+            .token(token)
+            .send()
+            .await;
+        if manager.status == 404 {
+            return chain;
+        }
+        current = manager.json["id"].as_str().expect("id").to_owned();
+        chain.push(current.clone());
+    }
+}
+
+/// The ids of `object.manager.manager…`, nearest first.
+fn nested_managers(object: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = object;
+    while let Some(manager) = current.get("manager") {
+        out.push(manager["id"].as_str().expect("id").to_owned());
+        current = manager;
+    }
+    out
+}
+
+#[tokio::test]
+async fn expand_manager_levels_nests_the_chain_with_count_and_consistency_level() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let chain = chain_of(&app, &token, ADELE).await;
+    assert!(chain.len() >= 3, "{chain:?}");
+    assert_eq!(chain.last().map(String::as_str), Some(PATTI_CEO));
+    let path = format!(
+        "/v1.0/users/{ADELE}?$expand=manager($levels=max;$select=id,displayName)&$select=id,displayName&$count=true"
+    );
+    let response = app.get(&path).token(&token).eventual().send().await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(nested_managers(&response.json), chain);
+    assert_eq!(response.json["manager"]["displayName"], "Johanna Lorenz");
+    assert!(
+        response.json["manager"].get("jobTitle").is_none(),
+        "$select inside the parentheses: {}",
+        response.text
+    );
+    // $levels=n stops after n managers.
+    let two = app
+        .get(&format!(
+            "/v1.0/users/{ADELE}?$expand=manager($levels=2)&$count=true"
+        ))
+        .token(&token)
+        .eventual()
+        .send()
+        .await;
+    assert_eq!(two.status, 200, "{}", two.text);
+    assert_eq!(nested_managers(&two.json), chain[..2].to_vec());
+    assert_eq!(two.json["manager"]["jobTitle"], "Regional Retail Manager");
+    // The same request without the header, or without $count=true: 400.
+    for path in [
+        path.clone(),
+        format!("/v1.0/users/{ADELE}?$expand=manager($levels=max)"),
+    ] {
+        let refused = app.get(&path).token(&token).send().await;
+        assert!(
+            refused
+                .assert_error(400, "Request_UnsupportedQuery")
+                .starts_with("$levels inside $expand"),
+            "{path}"
+        );
+    }
+    let refused = app
+        .get(&format!("/v1.0/users/{ADELE}?$expand=manager($levels=max)"))
+        .token(&token)
+        .eventual()
+        .send()
+        .await;
+    refused.assert_error(400, "Request_UnsupportedQuery");
+    app.get(&format!(
+        "/v1.0/users/{ADELE}?$expand=manager($levels=0)&$count=true"
+    ))
+    .token(&token)
+    .eventual()
+    .send()
+    .await
+    .assert_error(400, "BadRequest");
+    // The CEO has no manager: left out.
+    let ceo = app
+        .get(&format!(
+            "/v1.0/users/{PATTI_CEO}?$expand=manager($levels=max)&$count=true"
+        ))
+        .token(&token)
+        .eventual()
+        .send()
+        .await;
+    assert_eq!(ceo.status, 200, "{}", ceo.text);
+    assert!(ceo.json.get("manager").is_none(), "{}", ceo.text);
+}
+
+#[tokio::test]
+async fn expand_manager_levels_on_the_user_list_and_me() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let list = app
+        .get("/v1.0/users?$expand=manager($levels=max;$select=id)&$select=id&$count=true&$top=999")
+        .token(&token)
+        .eventual()
+        .send()
+        .await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    assert!(list.json["@odata.count"].as_u64().is_some_and(|n| n > 3));
+    let adele = list.json["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .find(|u| u["id"] == ADELE)
+        .expect("Adele");
+    assert_eq!(nested_managers(adele), chain_of(&app, &token, ADELE).await);
+    let me = app.user_token(CONTOSO, ADELE, &["User.Read.All"]).await;
+    let mine = app
+        .get("/v1.0/me?$expand=manager($levels=1)&$count=true")
+        .token(&me)
+        .eventual()
+        .send()
+        .await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(nested_managers(&mine.json), vec![JOHANNA.to_owned()]);
+}

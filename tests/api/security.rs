@@ -47,6 +47,8 @@ const SYNC_SP_ID: &str = "c0a70550-0000-4000-8000-000000000301";
 const UNPUBLISHED_APP: &str = "c0a70550-a990-4000-8000-000000000307";
 const DIEGO_USER_ADMIN: &str = "DiegoS@contoso.onmicrosoft.com";
 const PROPERTY: &str = "CustomAttribute1";
+/// The fixture's web account on the admin's beta profile (`settings.webAccounts`).
+const WEB_ACCOUNT: &str = "c0a70550-0000-4000-8000-000000000901";
 const GROUPS_READ: &str = "List/get groups, members, transitiveMembers";
 const MEMBERSHIP: &str =
     "memberOf, transitiveMemberOf, checkMemberGroups, checkMemberObjects, getMemberGroups";
@@ -909,6 +911,95 @@ fn routes(ids: &Ids) -> Vec<Route> {
             if beta { Me("Get /me") } else { Absent },
             None,
         );
+        // The beta profile's webAccounts: delegated only; the signed-in admin's own profile
+        // (User.Read / User.ReadWrite reach only that), the fixture's GitHub account. No
+        // `object`: applications are refused before any lookup (403, not another tenant's
+        // 404); a delegated caller of another tenant gets 404 (profile.rs).
+        const WA_READ: &str = "List/get profile webAccounts (beta)";
+        const WA_WRITE: &str = "Create/update/delete profile webAccounts (beta)";
+        let account = format!("/profile/webAccounts/{WEB_ACCOUNT}");
+        let new_account = || Some(json!({"userId": "probe", "service": {"name": "GitHub"}}));
+        let beta_or = |kind: Kind| if beta { kind } else { Absent };
+        add(
+            get(),
+            "/users/{user}/profile/webAccounts",
+            format!("/users/{ADMIN}/profile/webAccounts"),
+            None,
+            beta_or(Op(WA_READ)),
+            None,
+        );
+        add(
+            Method::POST,
+            "/users/{user}/profile/webAccounts",
+            format!("/users/{ADMIN}/profile/webAccounts"),
+            new_account(),
+            beta_or(Op(WA_WRITE)),
+            None,
+        );
+        add(
+            get(),
+            "/users/{user}/profile/webAccounts/{account}",
+            format!("/users/{ADMIN}{account}"),
+            None,
+            beta_or(Op(WA_READ)),
+            None,
+        );
+        add(
+            Method::PATCH,
+            "/users/{user}/profile/webAccounts/{account}",
+            format!("/users/{ADMIN}{account}"),
+            Some(json!({"statusMessage": "Probe"})),
+            beta_or(Op(WA_WRITE)),
+            None,
+        );
+        add(
+            Method::DELETE,
+            "/users/{user}/profile/webAccounts/{account}",
+            format!("/users/{ADMIN}{account}"),
+            None,
+            beta_or(Op(WA_WRITE)),
+            None,
+        );
+        add(
+            get(),
+            "/me/profile/webAccounts",
+            "/me/profile/webAccounts".into(),
+            None,
+            beta_or(Me(WA_READ)),
+            None,
+        );
+        add(
+            Method::POST,
+            "/me/profile/webAccounts",
+            "/me/profile/webAccounts".into(),
+            new_account(),
+            beta_or(Me(WA_WRITE)),
+            None,
+        );
+        add(
+            get(),
+            "/me/profile/webAccounts/{account}",
+            format!("/me{account}"),
+            None,
+            beta_or(Me(WA_READ)),
+            None,
+        );
+        add(
+            Method::PATCH,
+            "/me/profile/webAccounts/{account}",
+            format!("/me{account}"),
+            Some(json!({"statusMessage": "Probe"})),
+            beta_or(Me(WA_WRITE)),
+            None,
+        );
+        add(
+            Method::DELETE,
+            "/me/profile/webAccounts/{account}",
+            format!("/me{account}"),
+            None,
+            beta_or(Me(WA_WRITE)),
+            None,
+        );
         // Organization, directory objects, directory roles and their templates.
         add(
             get(),
@@ -941,6 +1032,15 @@ fn routes(ids: &Ids) -> Vec<Route> {
             None,
             Op("Get directoryObject"),
             Some(ADELE),
+        );
+        // Deleting a group through directoryObjects takes the group row of the page.
+        add(
+            Method::DELETE,
+            "/directoryObjects/{id}",
+            format!("/directoryObjects/{FINANCE}"),
+            None,
+            Op("Delete directoryObject"),
+            Some(FINANCE),
         );
         for template in [
             "/directoryObjects/getByIds",
@@ -1926,7 +2026,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 454, "routes");
+    assert_eq!(list.len(), 476, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 
