@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
                 .delete(delete_by_unique_name),
         )
         .merge(super::application_passwords::router())
+        .merge(super::extension_properties::router())
 }
 
 /// How a request names an application.

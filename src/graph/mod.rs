@@ -12,6 +12,7 @@ pub mod delta;
 pub mod directory_objects;
 pub mod directory_role_templates;
 pub mod directory_roles;
+pub mod extension_properties;
 pub mod groups;
 pub mod known_paths;
 pub mod list;
