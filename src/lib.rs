@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod consent;
 pub mod control;
+pub mod directory_extensions;
 pub mod entities;
 pub mod error;
 pub mod fixtures;

@@ -107,6 +107,16 @@ fn routes(grant: &str) -> Vec<Route> {
             "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/owners/$ref",
             App,
         ),
+        route(
+            Method::POST,
+            format!("/v1.0/applications/{SYNC_OBJECT}/owners/$ref"),
+            App,
+        ),
+        route(
+            Method::POST,
+            format!("/v1.0/applications/{SYNC_OBJECT}/extensionProperties"),
+            App,
+        ),
         route(Method::PUT, format!("/v1.0/users/{ADELE}/manager/$ref"), App),
         route(Method::PUT, "/v1.0/me/manager/$ref", Me),
         route(Method::POST, "/v1.0/$batch", App),

@@ -552,6 +552,69 @@ pub const SP_OWNERS_WRITE: Permission = Permission {
     delegated_roles: &[],
 };
 
+// application-post-owners documents `Application.ReadWrite.All and Directory.Read.All`;
+// application-delete-owners `Application.ReadWrite.All` or `Directory.ReadWrite.All` (delegated).
+// Divergence: tenantsim checks one permission per operation (Application.ReadWrite.All alone
+// adds an owner) and refuses Application.ReadWrite.OwnedBy, as for every application write.
+pub const APP_OWNERS_WRITE: Permission = Permission {
+    operation: "Add/remove application owners",
+    application: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated_roles: &[],
+};
+
+// user-list-createdobjects also lists User.Read and User.ReadWrite (delegated), which read
+// only the signed-in user's own objects: accepted on `/me/createdObjects` only.
+pub const CREATED_OBJECTS_READ: Permission = Permission {
+    operation: "createdObjects of a user",
+    application: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const ME_CREATED_OBJECTS_READ: Permission = Permission {
+    operation: "createdObjects of /me",
+    application: &[],
+    delegated: &[
+        "User.Read",
+        "User.ReadWrite",
+        "User.Read.All",
+        "User.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
+pub const DEVICE_RELATIONS_READ: Permission = Permission {
+    operation: "registeredOwners, registeredUsers of a device",
+    application: &[
+        "Device.Read.All",
+        "Device.ReadWrite.All",
+        DIR_READ[0],
+        DIR_READ[1],
+    ],
+    delegated: &[
+        "Device.Read.All",
+        DIR_READ[0],
+        DIR_READ[1],
+        "Directory.AccessAsUser.All",
+    ],
+    delegated_roles: &[],
+};
+
 pub const OWNED_OBJECTS_READ: Permission = Permission {
     operation: "ownedObjects of a user, /me",
     application: &[
@@ -600,8 +663,9 @@ pub const MANAGER_WRITE: Permission = Permission {
 };
 
 // Divergence: Graph also allows `Application.ReadWrite.OwnedBy` for applications and service
-// principals the calling app owns; tenantsim keeps no owners for them yet, so it is refused for
-// every write (and read through it only as Graph lists it for reads).
+// principals the calling app owns; tenantsim stores their owners but does not check ownership
+// on writes, so it is refused for every write (and read through it only as Graph lists it for
+// reads).
 pub const APPLICATIONS_READ: Permission = Permission {
     operation: "List/get applications",
     application: &[
@@ -657,6 +721,15 @@ pub const APPLICATIONS_WRITE: Permission = Permission {
         crate::roles::APPLICATION_ADMINISTRATOR,
         crate::roles::CLOUD_APPLICATION_ADMINISTRATOR,
     ],
+};
+
+// application-post-extensionproperty, extensionproperty-delete.
+// Divergence: Application.ReadWrite.OwnedBy refused, as for every application write.
+pub const EXTENSIONS_WRITE: Permission = Permission {
+    operation: "Create/delete directory extensions (extensionProperties)",
+    application: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated: &["Application.ReadWrite.All", "Directory.ReadWrite.All"],
+    delegated_roles: &[],
 };
 
 pub const SERVICE_PRINCIPALS_WRITE: Permission = Permission {
@@ -770,6 +843,10 @@ pub const ALL: &[&Permission] = &[
     &SERVICE_PRINCIPALS_DELTA,
     &GROUP_OWNERS_WRITE,
     &SP_OWNERS_WRITE,
+    &APP_OWNERS_WRITE,
+    &CREATED_OBJECTS_READ,
+    &ME_CREATED_OBJECTS_READ,
+    &DEVICE_RELATIONS_READ,
     &OWNED_OBJECTS_READ,
     &MANAGER_READ,
     &MANAGER_WRITE,
@@ -783,4 +860,5 @@ pub const ALL: &[&Permission] = &[
     &WEB_ACCOUNTS_WRITE,
     &WEB_ACCOUNTS_WRITE_OTHERS,
     &DIRECTORY_OBJECT_DELETE,
+    &EXTENSIONS_WRITE,
 ];

@@ -56,6 +56,7 @@ pub fn router() -> Router<AppState> {
                 .delete(delete_by_unique_name),
         )
         .merge(super::application_passwords::router())
+        .merge(super::extension_properties::router())
 }
 
 /// The `applications` entity set. See application-list, application-get,

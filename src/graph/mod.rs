@@ -13,6 +13,7 @@ pub mod directory_object_delete;
 pub mod directory_objects;
 pub mod directory_role_templates;
 pub mod directory_roles;
+pub mod extension_properties;
 pub mod groups;
 pub mod known_paths;
 pub mod list;

@@ -30,6 +30,10 @@ pub enum Source {
     Users,
     Groups,
     ServicePrincipals,
+    Applications,
+    /// Devices: tenantsim stores none, so every device answers Graph's 404 (after the
+    /// permission check), as in a directory without devices.
+    Devices,
     /// The signed-in user (`/me/…`, delegated tokens only).
     Me,
 }
@@ -42,15 +46,20 @@ impl Source {
             Self::Users => "/users/{user}",
             Self::Groups => "/groups/{group}",
             Self::ServicePrincipals => "/servicePrincipals/{sp}",
+            Self::Applications => "/applications/{key}",
+            Self::Devices => "/devices/{device}",
             Self::Me => "/me",
         }
     }
 
-    pub const fn kind(self) -> Kind {
+    /// The kind of object the source is; `None` for devices, which tenantsim never stores.
+    pub const fn kind(self) -> Option<Kind> {
         match self {
-            Self::Users | Self::Me => Kind::User,
-            Self::Groups => Kind::Group,
-            Self::ServicePrincipals => Kind::ServicePrincipal,
+            Self::Users | Self::Me => Some(Kind::User),
+            Self::Groups => Some(Kind::Group),
+            Self::ServicePrincipals => Some(Kind::ServicePrincipal),
+            Self::Applications => Some(Kind::Application),
+            Self::Devices => None,
         }
     }
 }
@@ -65,6 +74,8 @@ pub enum Storage {
     /// `directory_links` of `kind`, forwards (owners, manager) or `reverse` (ownedObjects,
     /// directReports).
     Link { kind: LinkKind, reverse: bool },
+    /// Nothing tenantsim records: always an empty collection (count 0, every `/{id}` 404).
+    Empty,
 }
 
 /// The `$ref` operations Graph has on a relationship.

@@ -5,6 +5,7 @@
 pub mod app_registrations;
 pub mod apps;
 pub mod changes;
+pub mod extensions;
 pub mod filter_sql;
 pub mod linkedin;
 pub mod links;

@@ -601,6 +601,45 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             .id("c0a70550-0000-4000-8000-000000000301", &objects)
             .wrong(ref_wrong())
             .valid("application/json", &reference(ADELE).to_string()),
+        route(Method::POST, "/v1.0/applications/{id}/owners/$ref", Graph, J, a)
+            .id(&sync_object, &objects)
+            .wrong(ref_wrong())
+            .valid("application/json", &reference(ADELE).to_string()),
+        route(
+            Method::DELETE,
+            &format!("/v1.0/applications/{sync_object}/owners/{{id}}/$ref"),
+            Graph,
+            N,
+            a,
+        )
+        .id(ADELE, &objects),
+        route(
+            Method::POST,
+            "/v1.0/applications/{id}/extensionProperties",
+            Graph,
+            J,
+            a,
+        )
+        .id(&sync_object, &objects)
+        .wrong(vec![
+            json!({"name": 5, "dataType": "String", "targetObjects": ["User"]}),
+            json!({"name": "a", "dataType": ["String"], "targetObjects": ["User"]}),
+            json!({"name": "a", "dataType": "String", "targetObjects": "User"}),
+            json!({"name": "a", "dataType": "String", "targetObjects": [5]}),
+            json!({"name": "a\u{0}b", "dataType": "String", "targetObjects": ["User"]}),
+        ])
+        .valid(
+            "application/json",
+            r#"{"name":"probe","dataType":"String","targetObjects":["User"]}"#,
+        ),
+        route(
+            Method::DELETE,
+            &format!("/v1.0/applications/{sync_object}/extensionProperties/{{id}}"),
+            Graph,
+            N,
+            a,
+        )
+        .id("c0a70550-e470-4000-8000-000000000301", &objects),
         route(Method::PUT, "/v1.0/users/{id}/manager/$ref", Graph, J, a)
             .id(ADELE, &users)
             .wrong(ref_wrong())
@@ -996,6 +1035,12 @@ fn list_routes(admin: &str, me: &str) -> Vec<(String, String)> {
         format!("/v1.0/users/{ADELE}/memberOf/microsoft.graph.group"),
         "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/owners".to_owned(),
         "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/memberOf".to_owned(),
+        format!(
+            "/v1.0/applications/{}/owners",
+            tenantsim::app_objects::derived_object_id(CONTOSO, crate::identity::SYNC_APP)
+        ),
+        format!("/v1.0/users/{ADELE}/createdObjects"),
+        "/v1.0/servicePrincipals/c0a70550-0000-4000-8000-000000000301/createdObjects".to_owned(),
     ]
     .into_iter()
     .map(|p| (p, admin.to_owned()))

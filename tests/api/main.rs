@@ -1,5 +1,6 @@
 //! tenantsim's integration tests: one binary, in-process requests, a fresh database per test.
 
+mod application_relations;
 mod applications;
 mod auth;
 mod authorization_policy;
@@ -18,6 +19,7 @@ mod delta_directory;
 mod directory_objects;
 mod directory_roles;
 mod errors;
+mod extension_properties;
 mod golden;
 mod grants;
 mod groups;

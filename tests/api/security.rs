@@ -741,6 +741,42 @@ fn routes(ids: &Ids) -> Vec<Route> {
                 Some(&sync_object),
             );
         }
+        // Directory extensions (tests/api/extension_properties.rs).
+        const EXTENSIONS_WRITE: &str = "Create/delete directory extensions (extensionProperties)";
+        let extensions = format!("/applications/{sync_object}/extensionProperties");
+        let badge = format!("{extensions}/c0a70550-e470-4000-8000-000000000301");
+        add(
+            get(),
+            "/applications/{key}/extensionProperties",
+            extensions.clone(),
+            None,
+            Op(APPS_READ),
+            Some(&sync_object),
+        );
+        add(
+            Method::POST,
+            "/applications/{key}/extensionProperties",
+            extensions,
+            Some(json!({"name": "probe", "dataType": "String", "targetObjects": ["User"]})),
+            Op(EXTENSIONS_WRITE),
+            Some(&sync_object),
+        );
+        add(
+            get(),
+            "/applications/{key}/extensionProperties/{extension}",
+            badge.clone(),
+            None,
+            Op(APPS_READ),
+            Some(&sync_object),
+        );
+        add(
+            Method::DELETE,
+            "/applications/{key}/extensionProperties/{extension}",
+            badge,
+            None,
+            Op(EXTENSIONS_WRITE),
+            Some(&sync_object),
+        );
         add(
             Method::POST,
             "/servicePrincipals",
@@ -2026,7 +2062,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401_on_every_route_and_chang
     for (b, a) in before.iter().zip(&after) {
         assert!(b == a, "a refused request changed something:\n{b}\n→\n{a}");
     }
-    assert_eq!(list.len(), 476, "routes");
+    assert_eq!(list.len(), 554, "routes");
     assert_eq!(graph_attacks.len(), 30, "attacks");
     assert_eq!(total, list.len() * graph_attacks.len());
 

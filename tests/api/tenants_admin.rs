@@ -54,6 +54,8 @@ fn mapped_back(copy: &Value, template: &Value, domains: &[(&str, &str)]) -> Valu
                 // An application without a service principal has no `id`.
                 if let (Some(copied), Some(was)) = (object[*id].as_str(), original[*id].as_str()) {
                     ids.push((copied.to_owned(), was.to_owned()));
+                    // Directory extension names carry the appId without dashes.
+                    ids.push((copied.replace('-', ""), was.replace('-', "")));
                 }
             }
         }

@@ -104,6 +104,69 @@ pub static SP_OWNERS: Relationship = Relationship {
     ..GROUP_OWNERS
 };
 
+/// application-list-owners, application-post-owners, application-delete-owners. An
+/// application may lose its last owner.
+pub static APP_OWNERS: Relationship = Relationship {
+    sources: &[Source::Applications],
+    read: &permissions::APPLICATIONS_READ,
+    write: Some(&permissions::APP_OWNERS_WRITE),
+    keeps_last: false,
+    ..GROUP_OWNERS
+};
+
+/// user-list-createdobjects.
+// Divergence: tenantsim records no object's creator, so createdObjects is always empty (Graph
+// lists what a user without an admin role created; an admin's list is empty there too).
+pub static CREATED_OBJECTS: Relationship = Relationship {
+    navigation: "createdObjects",
+    sources: &[Source::Users],
+    storage: Storage::Empty,
+    single: false,
+    targets: &[],
+    refs: NO_REFS,
+    read: &permissions::CREATED_OBJECTS_READ,
+    write: None,
+    keeps_last: false,
+};
+
+/// `/me/createdObjects` (user-list-createdobjects): also with User.Read and User.ReadWrite.
+pub static ME_CREATED_OBJECTS: Relationship = Relationship {
+    sources: &[Source::Me],
+    read: &permissions::ME_CREATED_OBJECTS_READ,
+    ..CREATED_OBJECTS
+};
+
+/// serviceprincipal-list-createdobjects.
+// Divergence: always empty, as for users (no creator is recorded).
+pub static SP_CREATED_OBJECTS: Relationship = Relationship {
+    sources: &[Source::ServicePrincipals],
+    read: &permissions::SERVICE_PRINCIPALS_READ,
+    ..CREATED_OBJECTS
+};
+
+/// device-list-registeredowners: tenantsim has no devices, so every device is Graph's 404.
+pub static DEVICE_REGISTERED_OWNERS: Relationship = Relationship {
+    navigation: "registeredOwners",
+    sources: &[Source::Devices],
+    storage: Storage::Empty,
+    single: false,
+    targets: &[],
+    refs: Refs {
+        read: true,
+        add: false,
+        remove: false,
+    },
+    read: &permissions::DEVICE_RELATIONS_READ,
+    write: None,
+    keeps_last: false,
+};
+
+/// device-list-registeredusers: as registeredOwners.
+pub static DEVICE_REGISTERED_USERS: Relationship = Relationship {
+    navigation: "registeredUsers",
+    ..DEVICE_REGISTERED_OWNERS
+};
+
 /// user-list-ownedobjects (and `/me`).
 pub static OWNED_OBJECTS: Relationship = Relationship {
     navigation: "ownedObjects",
@@ -173,6 +236,12 @@ pub static ALL: &[&Relationship] = &[
     &SP_TRANSITIVE_MEMBER_OF,
     &GROUP_OWNERS,
     &SP_OWNERS,
+    &APP_OWNERS,
+    &CREATED_OBJECTS,
+    &ME_CREATED_OBJECTS,
+    &SP_CREATED_OBJECTS,
+    &DEVICE_REGISTERED_OWNERS,
+    &DEVICE_REGISTERED_USERS,
     &OWNED_OBJECTS,
     &SP_OWNED_OBJECTS,
     &MANAGER,

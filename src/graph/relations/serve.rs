@@ -139,16 +139,19 @@ pub async fn source_id(
     let key = ctx.params.first().map(String::as_str).unwrap_or_default();
     let tenant = &ctx.caller.tenant;
     let mut conn = ctx.state.db.pool.acquire().await?;
-    let row = match source {
-        Source::Users => store::objects::get_user(&mut conn, tenant, key).await?,
-        kind => store::objects::get_by_kind(&mut conn, tenant, kind.kind(), key).await?,
+    let row = match (source, source.kind()) {
+        (Source::Users, _) => store::objects::get_user(&mut conn, tenant, key).await?,
+        (_, Some(kind)) => store::objects::get_by_kind(&mut conn, tenant, kind, key).await?,
+        // A directory without devices: Graph's 404 for the device.
+        (_, None) => None,
     };
     row.map(|r| r.id).ok_or_else(|| GraphError::not_found(key))
 }
 
-/// The store scope of `rel` from `object`.
-pub fn scope<'a>(rel: &Relationship, object: &'a str) -> Scope<'a> {
-    match rel.storage {
+/// The store scope of `rel` from `object`; `None` for a relationship tenantsim records
+/// nothing of (always empty).
+pub fn scope<'a>(rel: &Relationship, object: &'a str) -> Option<Scope<'a>> {
+    Some(match rel.storage {
         Storage::Members { transitive } => Scope::MembersOf {
             group: object,
             transitive,
@@ -162,7 +165,29 @@ pub fn scope<'a>(rel: &Relationship, object: &'a str) -> Scope<'a> {
             object,
             reverse,
         },
-    }
+        Storage::Empty => return None,
+    })
+}
+
+/// An empty page of `context_path` (a cast to a type never stored, or an empty relationship).
+fn empty_page(
+    ctx: &Context,
+    model: &'static ResourceModel,
+    context_path: &str,
+) -> Result<GraphJson> {
+    let options = ctx.query.options(model)?;
+    let count = (options.count && ctx.query.eventual).then_some(0);
+    let context = wire::context_url(
+        &ctx.origin,
+        ctx.version,
+        context_path,
+        options.select.as_deref(),
+        false,
+    );
+    Ok(GraphJson(
+        StatusCode::OK,
+        wire::collection(context, count, None, Vec::new()),
+    ))
 }
 
 /// Graph's advanced-query rules for a relationship list (aad-advanced-queries): a cast on a
@@ -247,25 +272,14 @@ async fn list_of(
     check_advanced(rel, &ctx.query, cast, model)?;
     let kind = match cast {
         Some(Cast::Stored(kind)) => Some(kind),
-        Some(Cast::Never(_)) => {
-            let options = ctx.query.options(model)?;
-            let count = (options.count && ctx.query.eventual).then_some(0);
-            let context = wire::context_url(
-                &ctx.origin,
-                ctx.version,
-                context_path,
-                options.select.as_deref(),
-                false,
-            );
-            return Ok(GraphJson(
-                StatusCode::OK,
-                wire::collection(context, count, None, Vec::new()),
-            ));
-        }
+        Some(Cast::Never(_)) => return empty_page(ctx, model, context_path),
         None => None,
     };
+    let Some(scope) = scope(rel, id) else {
+        return empty_page(ctx, model, context_path);
+    };
     let spec = ListSpec {
-        scope: scope(rel, id),
+        scope,
         kind,
         model,
         context_path,
@@ -290,10 +304,10 @@ async fn count_of(
     cast: Option<Cast>,
 ) -> Result<Response> {
     let model = cast.map_or(&model::DIRECTORY_OBJECT, |c| c.model().0);
-    let (scope, kind) = match cast {
-        Some(Cast::Never(_)) => (Scope::Nothing, None),
-        Some(Cast::Stored(kind)) => (scope(rel, id), Some(kind)),
-        None => (scope(rel, id), None),
+    let (scope, kind) = match (cast, scope(rel, id)) {
+        (Some(Cast::Never(_)), _) | (_, None) => (Scope::Nothing, None),
+        (Some(Cast::Stored(kind)), Some(scope)) => (scope, Some(kind)),
+        (None, Some(scope)) => (scope, None),
     };
     resource::count_response(
         &ctx.state,
@@ -320,8 +334,13 @@ async fn one_of(
     };
     let options = ctx.query.entity_options(model)?;
     let mut conn = ctx.state.db.pool.acquire().await?;
-    let row = store::objects::find_in_scope(&mut conn, &ctx.caller.tenant, scope(rel, id), member)
-        .await?
+    let row = match scope(rel, id) {
+        Some(scope) => {
+            store::objects::find_in_scope(&mut conn, &ctx.caller.tenant, scope, member).await?
+        }
+        None => None,
+    };
+    let row = row
         .filter(|row| match cast {
             Some(Cast::Stored(kind)) => row.kind() == kind,
             Some(Cast::Never(_)) => false,
@@ -353,8 +372,11 @@ async fn first_of(
     rel: &Relationship,
     id: &str,
 ) -> Result<Option<ObjectRow>> {
+    let Some(scope) = scope(rel, id) else {
+        return Ok(None);
+    };
     let query = ListQuery {
-        scope: scope(rel, id),
+        scope,
         kind: None,
         filter: None,
         search: None,
@@ -410,6 +432,7 @@ pub async fn expand_navigation(
         Kind::User => Source::Users,
         Kind::Group => Source::Groups,
         Kind::ServicePrincipal => Source::ServicePrincipals,
+        Kind::Application => Source::Applications,
         _ => return Ok(()),
     };
     let Some(rel) = ALL
@@ -418,8 +441,14 @@ pub async fn expand_navigation(
     else {
         return Ok(());
     };
+    let Some(scope) = scope(rel, &row.id) else {
+        if !rel.single {
+            item.insert(expand.navigation.clone(), Value::Array(Vec::new()));
+        }
+        return Ok(());
+    };
     let query = ListQuery {
-        scope: scope(rel, &row.id),
+        scope,
         kind: None,
         filter: None,
         search: None,

@@ -72,7 +72,10 @@ async fn write_inner(
     let row = match (me, source) {
         (Some(me), _) => store::objects::get_by_kind(&mut tx, tenant, Kind::User, &me).await?,
         (None, Source::Users) => store::objects::get_user(&mut tx, tenant, &key).await?,
-        (None, source) => store::objects::get_by_kind(&mut tx, tenant, source.kind(), &key).await?,
+        (None, source) => match source.kind() {
+            Some(kind) => store::objects::get_by_kind(&mut tx, tenant, kind, &key).await?,
+            None => None,
+        },
     }
     .ok_or_else(|| GraphError::not_found(&key))?;
     let segment = ctx.segments(source).first().cloned().unwrap_or_default();

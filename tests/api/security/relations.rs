@@ -36,6 +36,11 @@ pub async fn prepare(app: &TestApp, token: &str) {
             reference(SYNC_SP),
         ),
         (
+            Method::POST,
+            format!("/v1.0/applications/{}/owners/$ref", sync_application()),
+            reference(ADMIN),
+        ),
+        (
             Method::PUT,
             format!("/v1.0/users/{DEBRA_DISABLED}/manager/$ref"),
             reference(ADMIN),
@@ -62,6 +67,15 @@ pub async fn prepare(app: &TestApp, token: &str) {
     }
 }
 
+/// The application object of Contoso's Directory Sync app.
+fn sync_application() -> &'static str {
+    let id = tenantsim::app_objects::derived_object_id(CONTOSO, crate::identity::SYNC_APP);
+    Box::leak(id.into_boxed_str())
+}
+
+/// A device id: tenantsim has no devices, so every device route answers 404.
+const NO_DEVICE: &str = "00000000-0000-4000-8000-00000000de71";
+
 /// The addressed object, an object inside the relationship and its cast, per source.
 fn sample(navigation: &str, source: Source) -> (Option<&'static str>, &'static str, &'static str) {
     match (source, navigation) {
@@ -77,6 +91,8 @@ fn sample(navigation: &str, source: Source) -> (Option<&'static str>, &'static s
         }
         (Source::Me, _) => (None, ADMIN, "microsoft.graph.user"),
         (Source::ServicePrincipals, "owners") => (Some(SYNC_SP), ADMIN, "microsoft.graph.user"),
+        (Source::Applications, _) => (Some(sync_application()), ADMIN, "microsoft.graph.user"),
+        (Source::Devices, _) => (Some(NO_DEVICE), ADMIN, "microsoft.graph.user"),
         (Source::ServicePrincipals, _) => (Some(SYNC_SP), FINANCE, "microsoft.graph.group"),
     }
 }
@@ -154,8 +170,13 @@ fn route(generated: &GeneratedRoute) -> RelationRoute {
         operation,
         object,
         // A user has one manager: no object is a direct report of both `/me` users.
-        absent: generated.source == Source::Me
+        absent: (generated.source == Source::Me
             && rel.navigation == "directReports"
-            && generated.op == Op::SegmentCast,
+            && generated.op == Op::SegmentCast)
+            // No devices: every device route is a 404.
+            || generated.source == Source::Devices
+            // Always empty: no object is in createdObjects.
+            || (rel.navigation == "createdObjects"
+                && matches!(generated.op, Op::SegmentCast)),
     }
 }
