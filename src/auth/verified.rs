@@ -13,8 +13,11 @@ use super::token::Claims;
 /// the whole token: hashing a 1–2 KB token on every request was measurable on the hot path.
 #[derive(Debug, Default)]
 pub struct VerifiedTokens {
-    entries: RwLock<HashMap<u64, (Box<str>, Arc<Claims>)>>,
+    entries: RwLock<HashMap<u64, Verified>>,
 }
+
+/// A verified token (kept whole, to confirm a key match) and its claims.
+type Verified = (Box<str>, Arc<Claims>);
 
 const VERIFIED_TOKENS_CAP: usize = 10_000;
 /// How many trailing bytes of a token its cache key hashes (an RS256 signature has 342).

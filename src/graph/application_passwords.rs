@@ -4,7 +4,7 @@
 //! application-removepassword.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
@@ -182,7 +182,7 @@ async fn remove(
 async fn add_password(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(key): Path<String>,
     JsonObject(body): JsonObject,
@@ -194,7 +194,7 @@ async fn add_password(
 async fn add_password_by_app_id(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(key): Path<String>,
     JsonObject(body): JsonObject,

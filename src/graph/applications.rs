@@ -12,7 +12,7 @@
 //! key `(appId='…')`, which [`Applications`]' lookup understands.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -282,7 +282,7 @@ async fn create(
 async fn get_by_app_id(
     caller: Caller,
     state: State<AppState>,
-    version: Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
@@ -296,7 +296,7 @@ async fn get_by_app_id(
 async fn get_by_unique_name(
     caller: Caller,
     state: State<AppState>,
-    version: Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
@@ -324,7 +324,7 @@ async fn update_by_app_id(
 async fn upsert_by_unique_name(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     headers: HeaderMap,
     Path(key): Path<String>,

@@ -8,7 +8,7 @@
 //! authorizationpolicy-get page (graph-contract §10).
 
 use axum::Router;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -55,7 +55,7 @@ fn entity(origin: &Origin, version: ApiVersion, fields: Map<String, Value>) -> G
 async fn get_authorization_policy(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
 ) -> Result<GraphJson> {
     caller.require(&permissions::AUTHORIZATION_POLICY_READ)?;
@@ -88,7 +88,7 @@ async fn get_authorization_policy(
 async fn get_beta_authorization_policy(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
 ) -> Result<GraphJson> {
     beta_only(version)?;
@@ -114,7 +114,7 @@ fn beta_only(version: ApiVersion) -> Result<()> {
 async fn update_authorization_policy(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
     if version == ApiVersion::Beta {
@@ -133,7 +133,7 @@ async fn update_authorization_policy(
 async fn update_beta_authorization_policy(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     JsonObject(body): JsonObject,
 ) -> Result<Response> {
     beta_only(version)?;

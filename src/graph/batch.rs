@@ -419,7 +419,7 @@ async fn render_response(id: &str, response: Response) -> Value {
 // Divergence: whether Graph refuses an unauthenticated `$batch` as a whole is not captured;
 // tenantsim lets every item answer its own 401.
 async fn batch(
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     axum::extract::State(state): axum::extract::State<AppState>,
     dispatch: Option<Extension<Dispatch>>,
     scheme: Option<Extension<ListenerScheme>>,

@@ -4,7 +4,7 @@
 //! directoryobject-checkmemberobjects, directoryobject-getmembergroups.
 
 use axum::Router;
-use axum::extract::{Extension, FromRequestParts, MatchedPath, RawPathParams, State};
+use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::routing::post;
@@ -247,7 +247,7 @@ async fn run_get(
 async fn check_member_groups(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     key: SubjectKey,
     JsonObject(body): JsonObject,
@@ -262,7 +262,7 @@ async fn check_member_groups(
 async fn check_member_objects(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     key: SubjectKey,
     JsonObject(body): JsonObject,
@@ -275,7 +275,7 @@ async fn check_member_objects(
 async fn get_member_groups(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     key: SubjectKey,
     JsonObject(body): JsonObject,
@@ -288,7 +288,7 @@ async fn get_member_groups(
 async fn get_member_objects(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     key: SubjectKey,
     JsonObject(body): JsonObject,

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Extension, OriginalUri, State};
+use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use base64::Engine;
@@ -247,7 +247,7 @@ fn fold(rows: &[ChangeRow], kind: Kind, expand: bool) -> Vec<GroupDelta> {
 async fn delta(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     OriginalUri(uri): OriginalUri,
     origin: Origin,
     query: GraphQuery,

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -50,7 +50,7 @@ pub fn router() -> Router<AppState> {
 async fn get_directory_object(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(id): Path<String>,
@@ -101,7 +101,7 @@ fn type_filter(name: &str) -> std::result::Result<Option<Option<Kind>>, ()> {
 async fn get_by_ids(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     JsonObject(body): JsonObject,

@@ -4,7 +4,7 @@
 //! directoryroletemplate-list and directoryroletemplate-get.
 
 use axum::Router;
-use axum::extract::{Extension, Path};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -57,7 +57,7 @@ fn selected(fields: Map<String, Value>, select: Option<&[&str]>) -> Map<String, 
 /// Permissions: `permissions::DIRECTORY_ROLE_TEMPLATES_READ`.
 async fn list_role_templates(
     caller: Caller,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {
@@ -79,7 +79,7 @@ async fn list_role_templates(
 /// Permissions: `permissions::DIRECTORY_ROLE_TEMPLATES_READ`.
 async fn get_role_template(
     caller: Caller,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(id): Path<String>,

@@ -11,7 +11,7 @@
 //! [`DirectoryRoles`] declaration (`graph::resource`).
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -123,7 +123,7 @@ async fn load_role(
 async fn get_directory_role_by_template(
     caller: Caller,
     state: State<AppState>,
-    version: Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
@@ -145,7 +145,7 @@ async fn get_directory_role_by_template(
 async fn activate_directory_role(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
@@ -196,7 +196,7 @@ async fn activate_directory_role(
 async fn list_role_members(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(role): Path<String>,
@@ -326,7 +326,7 @@ async fn count_role_members(
 async fn get_role_member_or_cast(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path((role, segment)): Path<(String, String)>,

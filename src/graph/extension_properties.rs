@@ -6,7 +6,7 @@
 //! `extension_{appId without dashes}_{name}`, unique in the tenant.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -68,7 +68,7 @@ fn context(origin: &Origin, version: ApiVersion, application: &str, entity: bool
 async fn list_extensions(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(key): Path<String>,
 ) -> Result<GraphJson> {
@@ -93,7 +93,7 @@ async fn list_extensions(
 async fn create_extension(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(key): Path<String>,
     JsonObject(body): JsonObject,
@@ -149,7 +149,7 @@ async fn find(
 async fn get_extension(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path((key, id)): Path<(String, String)>,
 ) -> Result<GraphJson> {

@@ -37,7 +37,6 @@ use axum::extract::{Extension, OriginalUri};
 use axum::http::Method;
 
 use crate::error::{ErrorCode, GraphError};
-use crate::protocol::wire::ApiVersion;
 use crate::state::AppState;
 
 /// Entity sets tenantsim serves; an unknown path below one of them names its last segment.
@@ -56,7 +55,9 @@ const KNOWN_SETS: &[&str] = &[
     "directoryRoleTemplates",
 ];
 
-fn api(version: ApiVersion) -> Router<AppState> {
+/// The Graph routes of one version (nested under `/v1.0` and `/beta`; handlers read the version
+/// from the path: `ApiVersion` is an extractor).
+fn api() -> Router<AppState> {
     Router::new()
         .merge(users::router())
         .merge(groups::router())
@@ -79,13 +80,10 @@ fn api(version: ApiVersion) -> Router<AppState> {
         .merge(directory_role_templates::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(unknown_path)
-        .layer(Extension(version))
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .nest("/v1.0", api(ApiVersion::V1))
-        .nest("/beta", api(ApiVersion::Beta))
+    Router::new().nest("/v1.0", api()).nest("/beta", api())
 }
 
 /// The segment Graph names in "Resource not found for the segment '…'".

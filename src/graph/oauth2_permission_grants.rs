@@ -5,7 +5,7 @@
 //! (graph-contract §9). Ids follow §9.2 ([`crate::consent::grant_id`]).
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -135,7 +135,7 @@ pub async fn list(
 async fn list_grants(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {
@@ -152,7 +152,7 @@ async fn list_grants(
 async fn list_user_grants(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(user): Path<String>,
@@ -166,7 +166,7 @@ async fn list_user_grants(
 async fn list_my_grants(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {
@@ -200,7 +200,7 @@ async fn user_grants(
 async fn get_grant(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(id): Path<String>,
@@ -266,7 +266,7 @@ async fn require_object(
 async fn create_grant(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {

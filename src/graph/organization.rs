@@ -8,7 +8,7 @@
 //! organization-get and organization-update.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -250,7 +250,7 @@ fn select_fields(fields: Map<String, Value>, select: Option<&[&str]>) -> Map<Str
 async fn list_organization(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {
@@ -277,7 +277,7 @@ async fn list_organization(
 async fn get_organization(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(id): Path<String>,

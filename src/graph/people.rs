@@ -3,7 +3,7 @@
 //! user `profile` is [`super::profile`].
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -137,7 +137,7 @@ fn property_not_found(name: &str) -> GraphError {
 async fn get_people_settings(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
 ) -> Result<GraphJson> {
     caller.require(&permissions::PEOPLE_SETTINGS_READ)?;
@@ -160,7 +160,7 @@ async fn get_people_settings(
 async fn list_properties(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
 ) -> Result<GraphJson> {
     caller.require(&permissions::PEOPLE_SETTINGS_READ)?;
@@ -186,7 +186,7 @@ async fn list_properties(
 async fn get_property(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(name): Path<String>,
 ) -> Result<GraphJson> {
@@ -203,7 +203,7 @@ async fn get_property(
 async fn create_property(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
@@ -242,7 +242,7 @@ async fn create_property(
 async fn update_property(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(name): Path<String>,
     JsonObject(body): JsonObject,

@@ -8,7 +8,7 @@
 //! modelled on the golden `microsoft-company-admin` example.
 
 use axum::Router;
-use axum::extract::{Extension, Path};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -150,7 +150,7 @@ fn render(policy: &BuiltIn) -> Value {
 /// Permissions: `permissions::PERMISSION_GRANT_POLICIES_READ`.
 async fn list_permission_grant_policies(
     caller: Caller,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
 ) -> Result<GraphJson> {
     caller.require(&permissions::PERMISSION_GRANT_POLICIES_READ)?;
@@ -172,7 +172,7 @@ async fn list_permission_grant_policies(
 /// Permissions: `permissions::PERMISSION_GRANT_POLICIES_READ`.
 async fn get_permission_grant_policy(
     caller: Caller,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(id): Path<String>,
 ) -> Result<GraphJson> {

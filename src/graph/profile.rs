@@ -4,7 +4,7 @@
 //! and <https://learn.microsoft.com/graph/api/resources/profile?view=graph-rest-beta>.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{Map, Value, json};
@@ -198,7 +198,7 @@ async fn profile(
 async fn get_profile(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
@@ -215,7 +215,7 @@ async fn get_profile(
 async fn get_my_profile(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {

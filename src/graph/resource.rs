@@ -9,7 +9,7 @@
 
 use std::future::Future;
 
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
@@ -245,7 +245,7 @@ pub async fn load<R: DirectoryResource>(
 pub async fn list<R: DirectoryResource>(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<GraphJson> {
@@ -337,7 +337,7 @@ fn text_count(count: i64) -> Response {
 pub async fn get<R: DirectoryResource>(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
@@ -420,7 +420,7 @@ impl std::fmt::Display for Lowercase<'_> {
 pub async fn create<R: WritableResource>(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     JsonObject(mut body): JsonObject,
 ) -> Result<GraphJson> {

@@ -6,7 +6,7 @@
 //! endpoint (the `applications` table), so the app's secrets start working.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{patch, post};
@@ -333,7 +333,7 @@ async fn patch_row(
 async fn upsert_by_app_id(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     headers: HeaderMap,
     Path(key): Path<String>,

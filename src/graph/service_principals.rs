@@ -9,7 +9,7 @@
 //! parenthesis. A client that percent-encodes `(` reaches the unknown-path fallback instead.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -189,7 +189,7 @@ pub fn alternate_key(raw: &str) -> Result<String> {
 async fn get_service_principal_by_app_id(
     caller: Caller,
     state: State<AppState>,
-    version: Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(key): Path<String>,
@@ -209,7 +209,7 @@ async fn load(state: &AppState, tenant: &str, id: &str) -> Result<ObjectRow> {
 async fn list_sp_grants(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(sp): Path<String>,
@@ -229,7 +229,7 @@ async fn list_sp_grants(
 async fn list_app_role_assigned_to(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(sp): Path<String>,
@@ -243,7 +243,7 @@ async fn list_app_role_assigned_to(
 async fn list_app_role_assignments(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
     Path(sp): Path<String>,

@@ -4,7 +4,7 @@
 //! user-post-users, user-update and user-delete pages.
 
 use axum::Router;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 
@@ -196,7 +196,7 @@ fn password_of(body: &mut Map<String, Value>) -> Result<Option<PasswordProfile>>
 async fn get_me(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     query: GraphQuery,
 ) -> Result<Response> {

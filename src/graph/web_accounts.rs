@@ -7,7 +7,7 @@
 //! <https://learn.microsoft.com/graph/api/resources/webaccount?view=graph-rest-beta>.
 
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -338,7 +338,7 @@ async fn remove(state: &AppState, caller: &Caller, key: &str, id: &str) -> Resul
 async fn list_for_user(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(user): Path<String>,
 ) -> Result<GraphJson> {
@@ -350,7 +350,7 @@ async fn list_for_user(
 async fn list_mine(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
 ) -> Result<GraphJson> {
     let key = authorize(&caller, version, None, false)?;
@@ -362,7 +362,7 @@ async fn list_mine(
 async fn create_for_user(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(user): Path<String>,
     JsonObject(body): JsonObject,
@@ -375,7 +375,7 @@ async fn create_for_user(
 async fn create_mine(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
@@ -387,7 +387,7 @@ async fn create_mine(
 async fn get_for_user(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path((user, account)): Path<(String, String)>,
 ) -> Result<GraphJson> {
@@ -399,7 +399,7 @@ async fn get_for_user(
 async fn get_mine(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(account): Path<String>,
 ) -> Result<GraphJson> {
@@ -411,7 +411,7 @@ async fn get_mine(
 async fn update_for_user(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path((user, account)): Path<(String, String)>,
     JsonObject(body): JsonObject,
@@ -424,7 +424,7 @@ async fn update_for_user(
 async fn update_mine(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     origin: Origin,
     Path(account): Path<String>,
     JsonObject(body): JsonObject,
@@ -437,7 +437,7 @@ async fn update_mine(
 async fn delete_for_user(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     Path((user, account)): Path<(String, String)>,
 ) -> Result<Response> {
     let key = authorize(&caller, version, Some(&user), true)?;
@@ -448,7 +448,7 @@ async fn delete_for_user(
 async fn delete_mine(
     caller: Caller,
     State(state): State<AppState>,
-    Extension(version): Extension<ApiVersion>,
+    version: ApiVersion,
     Path(account): Path<String>,
 ) -> Result<Response> {
     let key = authorize(&caller, version, None, true)?;

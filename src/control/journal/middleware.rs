@@ -57,7 +57,7 @@ where
                     )
                     .into_response()
                 };
-                record(&state, &parts, query, time, None, None, &response, started);
+                record(state, &parts, query, time, None, None, &response, started);
                 return response;
             }
         }
@@ -81,7 +81,7 @@ where
         ..identity
     };
     push(
-        &state,
+        state,
         method.as_str(),
         path,
         query,

@@ -50,11 +50,7 @@ impl FromRequestParts<AppState> for Context {
         .map_err(IntoResponse::into_response)?
         .map(|Path(p)| p)
         .unwrap_or_default();
-        let version = parts
-            .extensions
-            .get::<ApiVersion>()
-            .copied()
-            .unwrap_or(ApiVersion::V1);
+        let version = ApiVersion::of(parts);
         Ok(Self {
             caller,
             state: state.clone(),
