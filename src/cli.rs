@@ -342,6 +342,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         limits: (&args.limits).into(),
     };
     let running = crate::server::start(state, listen).await?;
+    let signal = app::ShutdownSignal::install();
     let urls = match running.https_url() {
         Some(https) => format!("{} and {https}", running.http_url()),
         None => running.http_url(),
@@ -358,7 +359,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let stop = running.stopper();
     tokio::spawn(async move {
-        app::shutdown_signal().await;
+        signal.wait().await;
         let _ = stop.send(true);
     });
     running.wait().await
