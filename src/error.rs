@@ -205,7 +205,7 @@ impl IntoResponse for GraphError {
             "innerError": {
                 "date": ctx.date(),
                 "request-id": &*ctx.request_id,
-                "client-request-id": &*ctx.client_request_id,
+                "client-request-id": ctx.client_request_id(),
             }
         });
         if let (Some(details), Some(map)) = (self.details.clone(), error.as_object_mut()) {

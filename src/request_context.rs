@@ -17,13 +17,19 @@ pub mod middleware;
 /// ids are shared and the date is formatted only when an error needs it.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
+    /// The client's `client-request-id` when it sent one (Graph echoes it as the request id,
+    /// pnp/pnpframework#139), else a fresh id; both headers carry it.
     pub request_id: Arc<str>,
-    pub client_request_id: Arc<str>,
     /// When the request arrived, on the simulated clock.
     pub at: OffsetDateTime,
 }
 
 impl RequestContext {
+    /// `client-request-id`: always the request id (see `request_id`).
+    pub fn client_request_id(&self) -> &str {
+        &self.request_id
+    }
+
     /// `innerError.date`: `2024-03-01T09:00:00`.
     pub fn date(&self) -> String {
         inner_error_date(self.at)
@@ -36,14 +42,12 @@ tokio::task_local! {
 
 /// The context of the request being handled; outside a request (unit tests), a fresh one.
 pub fn current() -> RequestContext {
-    CONTEXT.try_with(Clone::clone).unwrap_or_else(|_| {
-        let id: Arc<str> = new_request_id().into();
-        RequestContext {
-            request_id: id.clone(),
-            client_request_id: id,
+    CONTEXT
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| RequestContext {
+            request_id: new_request_id().into(),
             at: OffsetDateTime::now_utc(),
-        }
-    })
+        })
 }
 
 /// A fresh request id: a version-4-shaped GUID, unique within the process and unpredictable

@@ -2,6 +2,7 @@
 //! decision and each user's LinkedIn connection state, read-only, for tests and demos.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -12,7 +13,7 @@ use serde_json::json;
 
 use crate::error::{GraphError, Result};
 use crate::linkedin::{self, LinkedInSettings, decision};
-use crate::protocol::wire::GraphJson;
+use crate::protocol::wire::{GraphJson, GraphJsonText};
 use crate::state::AppState;
 use crate::store;
 
@@ -40,13 +41,29 @@ async fn profile_card(
     State(state): State<AppState>,
     Path(key): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<GraphJson> {
+) -> Result<GraphJsonText> {
     let viewer = query.get("viewer").ok_or_else(|| {
         GraphError::request_bad_request("The query parameter 'viewer' is required.")
     })?;
     let person = query.get("person").ok_or_else(|| {
         GraphError::request_bad_request("The query parameter 'person' is required.")
     })?;
+    // The decision reads only stored data (tenant settings, memberships, consent, profiles),
+    // so its answer holds until the next write: keep it under the write generation, as Graph
+    // GETs keep their rendered bodies. Keys compare as the store does (ASCII case-insensitive
+    // ids, userPrincipalNames and domains).
+    let cache_key = store::RenderKey::new(
+        &key.to_ascii_lowercase(),
+        format_args!(
+            "profileCard|{}|{}",
+            viewer.to_ascii_lowercase(),
+            person.to_ascii_lowercase()
+        ),
+    );
+    if let Some(body) = state.db.rendered(&cache_key) {
+        return Ok(GraphJsonText(StatusCode::OK, body));
+    }
+    let generation = state.db.quiet_generation();
     let mut conn = state.db.pool.acquire().await?;
     let tenant = tenant(&mut conn, &key).await?;
     let card = decision::profile_card(&mut conn, &tenant, viewer, person)
@@ -55,10 +72,12 @@ async fn profile_card(
             decision::CardError::UnknownUser(user) => GraphError::not_found(user),
             decision::CardError::Db(err) => GraphError::internal(err),
         })?;
-    Ok(GraphJson(
-        StatusCode::OK,
-        serde_json::to_value(card).map_err(GraphError::internal)?,
-    ))
+    let body: Arc<str> = serde_json::to_value(card)
+        .map_err(GraphError::internal)?
+        .to_string()
+        .into();
+    state.db.keep_rendered(cache_key, generation, body.clone());
+    Ok(GraphJsonText(StatusCode::OK, body))
 }
 
 /// GET /_tenantsim/tenants/{tenant}/users/{user}/linkedIn — the user's connection state

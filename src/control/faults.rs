@@ -372,7 +372,7 @@ fn graph_error(status: u16, code: Option<&str>, message: Option<&str>) -> Respon
             "innerError": {
                 "date": ctx.date(),
                 "request-id": &*ctx.request_id,
-                "client-request-id": &*ctx.client_request_id,
+                "client-request-id": ctx.client_request_id(),
             }
         }
     });

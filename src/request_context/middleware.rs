@@ -13,21 +13,11 @@ use super::*;
 /// The context of a request that just arrived at `at`.
 pub fn begin(headers: &HeaderMap, at: OffsetDateTime) -> RequestContext {
     // Graph echoes the client's id as the request id when one is sent (pnp/pnpframework#139).
-    let (request_id, client_request_id): (Arc<str>, Arc<str>) = match client_request_id(headers) {
-        Some(client) => {
-            let id: Arc<str> = client.into();
-            (id.clone(), id)
-        }
-        None => {
-            let id: Arc<str> = new_request_id().into();
-            (id.clone(), id)
-        }
+    let request_id: Arc<str> = match client_request_id(headers) {
+        Some(client) => client.into(),
+        None => new_request_id().into(),
     };
-    RequestContext {
-        request_id,
-        client_request_id,
-        at,
-    }
+    RequestContext { request_id, at }
 }
 
 /// Runs `future` as the request `context` describes (errors read it).
@@ -40,11 +30,7 @@ pub fn stamp(response: &mut Response, context: &RequestContext) {
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&context.request_id) {
         headers.insert("request-id", value.clone());
-        if Arc::ptr_eq(&context.request_id, &context.client_request_id) {
-            headers.insert("client-request-id", value);
-        } else if let Ok(value) = HeaderValue::from_str(&context.client_request_id) {
-            headers.insert("client-request-id", value);
-        }
+        headers.insert("client-request-id", value);
     }
     headers.insert(
         "x-ms-ags-diagnostic",

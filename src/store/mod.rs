@@ -274,6 +274,9 @@ impl Db {
                     .busy_timeout(std::time::Duration::from_secs(5));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
+                    // A local file's connection cannot go stale: the default ping before each
+                    // acquire was a round trip to the connection's worker thread per request.
+                    .test_before_acquire(false)
                     .connect_with(options.clone())
                     .await?;
                 // A file SQLite can only read would start, answer /ready, then fail every write.
@@ -295,6 +298,7 @@ impl Db {
                 SqlitePoolOptions::new()
                     .min_connections(1)
                     .max_connections(4)
+                    .test_before_acquire(false)
                     .idle_timeout(None)
                     .max_lifetime(None)
                     .connect_with(options)

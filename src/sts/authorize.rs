@@ -90,7 +90,8 @@ impl Reply {
         let timestamp = format!("{}Z", ctx.date().replacen('T', " ", 1));
         let description = format!(
             "AADSTS{code}: {message}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {timestamp}",
-            ctx.request_id, ctx.client_request_id
+            ctx.request_id,
+            ctx.client_request_id()
         );
         self.send(vec![
             ("error", error.to_owned()),

@@ -98,7 +98,7 @@ impl IntoResponse for AadError {
         // innerError's date is `YYYY-MM-DDTHH:MM:SS`; Entra writes `YYYY-MM-DD HH:MM:SSZ`.
         let timestamp = format!("{}Z", ctx.date().replacen('T', " ", 1));
         let trace_id = &*ctx.request_id;
-        let correlation_id = &*ctx.client_request_id;
+        let correlation_id = ctx.client_request_id();
         let description = format!(
             "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}",
             self.code, self.message
