@@ -129,10 +129,7 @@ impl WritableResource for Users {
         user.creation_type = None;
         user.user_type.get_or_insert_with(|| "Member".to_owned());
         let id = Uuid::new_v4().to_string();
-        check_upn(write.tx, write.tenant, &upn).await?;
-        if store::objects::upn_taken(write.tx, write.tenant, &upn, &id).await? {
-            return Err(duplicate_upn());
-        }
+        check_upn(write.tx, write.tenant, &upn, &id).await?;
         let data = stored(&user)?;
         let digest = crate::fixtures::password_digest(&password);
         resource::insert(write, Kind::User, &id, &data, Some(&digest)).await?;
@@ -156,10 +153,7 @@ impl WritableResource for Users {
         let upn = required(user.user_principal_name.clone(), "userPrincipalName")?;
         required(user.account_enabled, "accountEnabled")?;
         if row.user_principal_name.as_deref() != Some(upn.as_str()) {
-            check_upn(write.tx, write.tenant, &upn).await?;
-            if store::objects::upn_taken(write.tx, write.tenant, &upn, &row.id).await? {
-                return Err(duplicate_upn());
-            }
+            check_upn(write.tx, write.tenant, &upn, &row.id).await?;
         }
         let password = password.and_then(|p| p.password);
         if let Some(password) = &password {
@@ -224,7 +218,13 @@ pub fn me(caller: &Caller) -> Result<&str> {
 }
 
 /// Checks a userPrincipalName: allowed characters and a verified domain of the tenant.
-async fn check_upn(conn: &mut sqlx::SqliteConnection, tenant: &str, upn: &str) -> Result<()> {
+/// A userPrincipalName being set on `id`: well formed, on a verified domain, unused by others.
+async fn check_upn(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    upn: &str,
+    id: &str,
+) -> Result<()> {
     let invalid = || {
         GraphError::request_bad_request(
             "Invalid value specified for property 'userPrincipalName' of resource 'User'.",
@@ -240,11 +240,15 @@ async fn check_upn(conn: &mut sqlx::SqliteConnection, tenant: &str, upn: &str) -
     {
         return Err(invalid());
     }
-    let domains = store::tenants::tenant_domains(conn, tenant).await?;
-    if !domains.iter().any(|d| d.eq_ignore_ascii_case(domain)) {
+    let (verified, taken) =
+        store::objects::upn_domain_and_taken(conn, tenant, domain, upn, id).await?;
+    if !verified {
         return Err(GraphError::request_bad_request(
             "The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.",
         ));
+    }
+    if taken {
+        return Err(duplicate_upn());
     }
     Ok(())
 }
