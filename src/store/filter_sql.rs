@@ -197,45 +197,92 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// Translates `$search`: a term matches where a word of the property starts with it
-/// (Graph tokenises directory strings), case-insensitively.
-// Divergence: Graph's tokeniser also splits camelCase and punctuation; tenantsim splits on spaces.
-pub fn search_to_sql(
-    search: &crate::odata::Search,
-    column: &dyn Fn(&str) -> Option<String>,
-) -> Result<SqlFragment, String> {
+/// The column of the `directory_search` word index (migration 0013) that holds a searchable
+/// property.
+fn search_column(property: &str) -> Option<&'static str> {
+    Some(match property {
+        "displayName" => "display_name",
+        "mail" => "mail",
+        "userPrincipalName" => "user_principal_name",
+        "givenName" => "given_name",
+        "surname" => "surname",
+        "jobTitle" => "job_title",
+        "mailNickname" => "mail_nickname",
+        "department" => "department",
+        "employeeId" => "employee_id",
+        "description" => "description",
+        "appDisplayName" => "app_display_name",
+        _ => return None,
+    })
+}
+
+// Divergence (D44): Graph's tokeniser also splits camelCase; tenantsim splits words at every
+// character that is not a letter or a digit (SQLite's unicode61 tokeniser).
+/// The FTS5 expression a term looks up, if the term has a word to look for.
+fn term_match(property: &str, value: &str) -> Result<Option<String>, String> {
+    let column = search_column(property)
+        .ok_or_else(|| format!("the property '{property}' cannot be searched"))?;
+    if !value.chars().any(char::is_alphanumeric) {
+        return Ok(None);
+    }
+    // One FTS5 phrase, quoted (inner quotes doubled), its last word a prefix.
+    Ok(Some(format!(
+        "{column} : \"{}\" *",
+        value.replace('"', "\"\"")
+    )))
+}
+
+/// The index lookups of every term of `search` (terms without a word left out).
+pub fn search_matches(search: &crate::odata::Search) -> Vec<String> {
+    use crate::odata::Search;
+    match search {
+        Search::Term { property, value } => term_match(property, value)
+            .ok()
+            .flatten()
+            .into_iter()
+            .collect(),
+        Search::And(a, b) | Search::Or(a, b) => {
+            let mut all = search_matches(a);
+            all.extend(search_matches(b));
+            all
+        }
+    }
+}
+
+/// Translates `$search`: a term matches where the property's words, in order, start with the
+/// term's words (the last one as a prefix), case-insensitively: `"displayName:adele v"` finds
+/// "Adele Vance". Each term looks up the `directory_search` word index (a SQLite FTS5 table
+/// kept by triggers), so a search reads the matching rows only.
+pub fn search_to_sql(search: &crate::odata::Search) -> Result<SqlFragment, String> {
     use crate::odata::Search;
     let mut out = SqlFragment::default();
-    fn walk(
-        s: &Search,
-        column: &dyn Fn(&str) -> Option<String>,
-        out: &mut SqlFragment,
-    ) -> Result<(), String> {
+    fn walk(s: &Search, out: &mut SqlFragment) -> Result<(), String> {
         match s {
-            Search::Term { property, value } => {
-                let c = col(column, property)?;
-                out.sql.push_str(&format!(
-                    "({c} LIKE ? ESCAPE '\\' OR {c} LIKE ? ESCAPE '\\')"
-                ));
-                let escaped = like_escape(value);
-                out.binds.push(Bind::Text(format!("{escaped}%")));
-                out.binds.push(Bind::Text(format!("% {escaped}%")));
-            }
+            Search::Term { property, value } => match term_match(property, value)? {
+                Some(expression) => {
+                    out.sql.push_str(
+                        "o.rowid IN (SELECT rowid FROM directory_search WHERE directory_search MATCH ?)",
+                    );
+                    out.binds.push(Bind::Text(expression));
+                }
+                // No word to look for: nothing matches (the index holds words only).
+                None => out.sql.push('0'),
+            },
             Search::And(a, b) | Search::Or(a, b) => {
                 out.sql.push('(');
-                walk(a, column, out)?;
+                walk(a, out)?;
                 out.sql.push_str(if matches!(s, Search::And(..)) {
                     " AND "
                 } else {
                     " OR "
                 });
-                walk(b, column, out)?;
+                walk(b, out)?;
                 out.sql.push(')');
             }
         }
         Ok(())
     }
-    walk(search, column, &mut out)?;
+    walk(search, &mut out)?;
     Ok(out)
 }
 
@@ -426,5 +473,45 @@ mod tests {
             values: vec![],
         };
         assert!(filter_to_sql(&empty, &columns).is_err());
+    }
+
+    #[test]
+    fn every_searchable_property_has_a_column_in_the_word_index() {
+        use crate::odata::model::*;
+        for m in [
+            USER,
+            GROUP,
+            SERVICE_PRINCIPAL,
+            APPLICATION,
+            DIRECTORY_OBJECT,
+            ORGANIZATION,
+            DIRECTORY_ROLE,
+            DIRECTORY_ROLE_TEMPLATE,
+        ] {
+            for property in m.searchable {
+                assert!(
+                    search_column(property).is_some(),
+                    "{property} of {} is searchable but not indexed",
+                    m.type_name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_search_term_is_one_quoted_phrase_with_a_prefix_last_word() {
+        use crate::odata::Search;
+        let term = |value: &str| Search::Term {
+            property: "displayName",
+            value: value.to_owned(),
+        };
+        let fragment = search_to_sql(&term(r#"Adele "V"#)).expect("sql");
+        assert_eq!(fragment.sql.matches('?').count(), 1);
+        assert!(
+            matches!(&fragment.binds[..], [Bind::Text(m)] if m == r#"display_name : "Adele ""V" *"#)
+        );
+        // Nothing to look for matches nothing, without a query of the index.
+        let fragment = search_to_sql(&term("-- ")).expect("sql");
+        assert_eq!((fragment.sql.as_str(), fragment.binds.len()), ("0", 0));
     }
 }

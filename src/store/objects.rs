@@ -383,12 +383,17 @@ pub(super) fn push_binds(builder: &mut QueryBuilder<Sqlite>, sql: &str, binds: V
     builder.push(rest);
 }
 
-fn push_from(builder: &mut QueryBuilder<Sqlite>, tenant: &str, scope: Scope<'_>) {
+/// Where a list reads its rows. `by_search`: a selective `$search` should drive the query
+/// (see [`search_drives`]), so the tenant and kind are written as conditions no index serves.
+fn push_from(builder: &mut QueryBuilder<Sqlite>, tenant: &str, scope: Scope<'_>, by_search: bool) {
     match scope {
         Scope::All(kind) => {
-            builder.push(" from directory_objects o where o.tenant_id = ");
+            let unary = if by_search { "+" } else { "" };
+            builder.push(format!(
+                " from directory_objects o where {unary}o.tenant_id = "
+            ));
             builder.push_bind(tenant.to_owned());
-            builder.push(" and o.kind = ");
+            builder.push(format!(" and {unary}o.kind = "));
             builder.push_bind(kind.as_str());
         }
         Scope::MembersOf { group, transitive } => {
@@ -524,12 +529,39 @@ fn push_conditions(
         builder.push(")");
     }
     if let Some(search) = query.search {
-        let fragment = filter_sql::search_to_sql(search, &column)?;
+        let fragment = filter_sql::search_to_sql(search)?;
         builder.push(" and (");
         push_binds(builder, &fragment.sql, fragment.binds);
         builder.push(")");
     }
     Ok(())
+}
+
+/// Rows a `$search` term may match before a list reads the tenant in its own order instead.
+const SELECTIVE_SEARCH: i64 = 2000;
+
+/// Whether a whole-set list should start from its `$search` matches: yes when every term
+/// matches fewer than [`SELECTIVE_SEARCH`] objects (in any tenant), so the rows are looked up
+/// and sorted; otherwise the tenant's rows are read in list order until a page is full, which
+/// ends soon when matches are common. SQLite cannot tell the two apart (a full-text match has
+/// no statistics): left alone it read all 100,000 users of a tenant to find 100.
+async fn search_drives(conn: &mut SqliteConnection, query: &ListQuery<'_>) -> sqlx::Result<bool> {
+    let (Scope::All(_), Some(search)) = (query.scope, query.search) else {
+        return Ok(false);
+    };
+    for expression in filter_sql::search_matches(search) {
+        let matches: i64 = sqlx::query_scalar(
+            "select count(*) from (select 1 from directory_search where directory_search match ? limit ?)",
+        )
+        .bind(expression)
+        .bind(SELECTIVE_SEARCH)
+        .fetch_one(&mut *conn)
+        .await?;
+        if matches >= SELECTIVE_SEARCH {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// One page of objects, and the cursor after its last row when more may follow.
@@ -538,8 +570,9 @@ pub async fn list_objects(
     tenant: &str,
     query: &ListQuery<'_>,
 ) -> Result<(Vec<ObjectRow>, Option<Cursor>), ListError> {
+    let by_search = search_drives(conn, query).await.map_err(ListError::Db)?;
     let mut builder = QueryBuilder::<Sqlite>::new(format!("select {COLUMNS}"));
-    push_from(&mut builder, tenant, query.scope);
+    push_from(&mut builder, tenant, query.scope, by_search);
     push_conditions(&mut builder, query).map_err(ListError::Query)?;
     let (key, descending) = match query.order {
         Order::Seq => (None, false),
@@ -598,7 +631,7 @@ pub async fn find_in_scope(
     id: &str,
 ) -> sqlx::Result<Option<ObjectRow>> {
     let mut builder = QueryBuilder::<Sqlite>::new(format!("select {COLUMNS}"));
-    push_from(&mut builder, tenant, scope);
+    push_from(&mut builder, tenant, scope, false);
     builder.push(" and o.id = ");
     builder.push_bind(id.to_ascii_lowercase());
     builder.push(" limit 1");
@@ -611,8 +644,9 @@ pub async fn count_objects(
     tenant: &str,
     query: &ListQuery<'_>,
 ) -> Result<i64, ListError> {
+    let by_search = search_drives(conn, query).await.map_err(ListError::Db)?;
     let mut builder = QueryBuilder::<Sqlite>::new("select count(*)");
-    push_from(&mut builder, tenant, query.scope);
+    push_from(&mut builder, tenant, query.scope, by_search);
     push_conditions(&mut builder, query).map_err(ListError::Query)?;
     builder
         .build_query_scalar()

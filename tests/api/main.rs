@@ -35,6 +35,7 @@ mod properties;
 mod readme;
 mod relations;
 mod relations_writes;
+mod search_index;
 mod security;
 mod seeds;
 mod service_principals;

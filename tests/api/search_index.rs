@@ -1,0 +1,110 @@
+//! `$search` reads a word index (SQLite FTS5, migration 0013) that triggers keep in step with
+//! the directory: these tests change objects every way a client can and search after each.
+
+use serde_json::json;
+
+use crate::common::*;
+
+async fn search(app: &TestApp, set: &str, clause: &str) -> Vec<String> {
+    let path = format!("/v1.0/{set}?$search=\"{clause}\"");
+    let response = app.get(&path).eventual().token(&app.admin()).send().await;
+    assert_eq!(response.status, 200, "{path}: {}", response.text);
+    sorted(&response.ids())
+}
+
+#[tokio::test]
+async fn search_follows_creates_renames_deletes_and_resets() {
+    let app = TestApp::new().await;
+    assert!(search(&app, "users", "displayName:zeynep").await.is_empty());
+    let created = app
+        .post("/v1.0/users")
+        .token(&app.admin())
+        .json(json!({
+            "accountEnabled": true,
+            "displayName": "Zeynep Kaya-Demir",
+            "mailNickname": "zeynep",
+            "userPrincipalName": "zeynep@contoso.onmicrosoft.com",
+            "jobTitle": "Field Engineer",
+            "passwordProfile": {"password": "Field-Passw0rd!"}
+        }))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().expect("id").to_owned();
+    // Words in order, the last one a prefix, any case; hyphens split words.
+    for clause in [
+        "displayName:zeynep",
+        "displayName:ZEYNEP kay",
+        "displayName:demir",
+        "jobTitle:field eng",
+        "userPrincipalName:zeynep",
+    ] {
+        assert_eq!(
+            search(&app, "users", clause).await,
+            std::slice::from_ref(&id),
+            "{clause}"
+        );
+    }
+    for clause in [
+        "displayName:eynep",
+        "displayName:kaya zeynep",
+        "jobTitle:engineer field",
+    ] {
+        assert!(search(&app, "users", clause).await.is_empty(), "{clause}");
+    }
+    // OR and AND combine index lookups.
+    let either = search(&app, "users", "displayName:zeynep\" OR \"displayName:adele").await;
+    assert_eq!(either, sorted(&[id.clone(), ADELE.to_owned()]));
+    let both = search(&app, "users", "displayName:zeynep\" AND \"jobTitle:manager").await;
+    assert!(both.is_empty());
+
+    let renamed = app
+        .patch(&format!("/v1.0/users/{id}"))
+        .token(&app.admin())
+        .json(json!({"displayName": "Zoe Kaya"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 204, "{}", renamed.text);
+    assert!(search(&app, "users", "displayName:zeynep").await.is_empty());
+    assert_eq!(
+        search(&app, "users", "displayName:zoe").await,
+        std::slice::from_ref(&id)
+    );
+
+    let deleted = app
+        .delete(&format!("/v1.0/users/{id}"))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert!(search(&app, "users", "displayName:zoe").await.is_empty());
+
+    // A renamed fixture user is found under its fixture name again after a reset.
+    let renamed = app
+        .patch(&format!("/v1.0/users/{ADELE}"))
+        .token(&app.admin())
+        .json(json!({"displayName": "Quentin Blake"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 204, "{}", renamed.text);
+    assert!(search(&app, "users", "displayName:adele").await.is_empty());
+    let reset = app
+        .post(&format!("/_tenantsim/tenants/{CONTOSO}/reset"))
+        .send()
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(search(&app, "users", "displayName:adele").await, [ADELE]);
+    assert!(
+        search(&app, "users", "displayName:quentin")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_term_without_a_word_matches_nothing_and_groups_search_their_descriptions() {
+    let app = TestApp::new().await;
+    assert!(search(&app, "users", "displayName:--").await.is_empty());
+    let groups = search(&app, "groups", "description:piloting").await;
+    assert!(!groups.is_empty(), "the LinkedIn Pilot group's description");
+}
