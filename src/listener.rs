@@ -18,12 +18,13 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+
+use crate::protocol::wire::ListenerScheme;
 
 /// Connection limits (`serve` flags; every one also `TENANTSIM_<FLAG>`).
 #[derive(Debug, Clone, clap::Args)]
@@ -138,7 +139,7 @@ impl Shared {
 pub async fn run(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    router: Served,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
@@ -215,7 +216,7 @@ enum Protocol {
 async fn serve_connection(
     stream: TcpStream,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    router: Served,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -251,7 +252,7 @@ async fn serve_connection(
 async fn serve_protocol<I>(
     io: I,
     protocol: Protocol,
-    router: Router,
+    router: Served,
     shared: &Shared,
     stop: watch::Receiver<bool>,
 ) where
@@ -259,8 +260,7 @@ async fn serve_protocol<I>(
 {
     match protocol {
         Protocol::Http1 => {
-            let service = TowerToHyperService::new(router);
-            let connection = shared.http1.serve_connection(TokioIo::new(io), service);
+            let connection = shared.http1.serve_connection(TokioIo::new(io), router);
             drive(connection, stop, None).await;
         }
         Protocol::Http2 => {
@@ -285,7 +285,7 @@ trait Graceful: Future {
     fn graceful(self: Pin<&mut Self>);
 }
 
-impl<I> Graceful for hyper::server::conn::http1::Connection<TokioIo<I>, TowerToHyperService<Router>>
+impl<I> Graceful for hyper::server::conn::http1::Connection<TokioIo<I>, Served>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -389,7 +389,7 @@ impl Drop for InFlight {
 /// watchdog.
 #[derive(Clone)]
 struct Counted {
-    router: Router,
+    router: Served,
     activity: Arc<Activity>,
 }
 
@@ -401,12 +401,33 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counted {
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
         self.activity.in_flight.fetch_add(1, Ordering::AcqRel);
         let guard = InFlight(self.activity.clone());
-        let call = tower::ServiceExt::oneshot(self.router.clone(), request);
+        let call = hyper::service::Service::call(&self.router, request);
         Box::pin(async move {
             let response = call.await;
             drop(guard);
             response
         })
+    }
+}
+
+/// The router as one listener serves it: each request carries the listener's scheme (for
+/// absolute links). Marked here rather than with `Router::layer`, which wrapped each of the ~900
+/// routes in an extension layer, once per listener, at start (part of the 5 ms between the
+/// fixtures and the ready line) and added a boxed service to every request.
+#[derive(Clone)]
+pub struct Served {
+    pub router: Router,
+    pub scheme: ListenerScheme,
+}
+
+impl hyper::service::Service<hyper::Request<Incoming>> for Served {
+    type Response = axum::response::Response;
+    type Error = Infallible;
+    type Future = axum::routing::future::RouteFuture<Infallible>;
+
+    fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
+        request.extensions_mut().insert(self.scheme);
+        tower::Service::call(&mut self.router.clone(), request)
     }
 }
 

@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use axum::Extension;
 use axum_server::tls_rustls::RustlsConfig;
 use tokio::sync::watch;
 
@@ -79,7 +78,11 @@ impl Running {
 
 /// Binds both listeners and starts serving `state`.
 pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
-    let router = app::build_router(state);
+    start_router(app::build_router(state), listen).await
+}
+
+/// Binds both listeners and starts serving a router `app::build_router` made.
+pub async fn start_router(router: axum::Router, listen: Listen) -> anyhow::Result<Running> {
     let shared = listener::Shared::new(listen.limits);
     let (stop, stopped) = watch::channel(false);
     let plain = tokio::net::TcpListener::bind(listen.http)
@@ -87,7 +90,10 @@ pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
         .with_context(|| format!("binding {}", listen.http))?;
     let http = plain.local_addr()?;
     let mut tasks = Vec::new();
-    let http_router = router.clone().layer(Extension(ListenerScheme("http")));
+    let http_router = listener::Served {
+        router: router.clone(),
+        scheme: ListenerScheme("http"),
+    };
     tasks.push(tokio::spawn(listener::run(
         plain,
         None,
@@ -108,7 +114,10 @@ pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
                 .await
                 .with_context(|| format!("binding {addr}"))?;
             let bound = secure.local_addr()?;
-            let tls_router = router.layer(Extension(ListenerScheme("https")));
+            let tls_router = listener::Served {
+                router,
+                scheme: ListenerScheme("https"),
+            };
             tasks.push(tokio::spawn(listener::run(
                 secure,
                 Some(acceptor),
