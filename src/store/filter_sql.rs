@@ -225,11 +225,15 @@ fn term_match(property: &str, value: &str) -> Result<Option<String>, String> {
     if !value.chars().any(char::is_alphanumeric) {
         return Ok(None);
     }
-    // One FTS5 phrase, quoted (inner quotes doubled), its last word a prefix.
-    Ok(Some(format!(
-        "{column} : \"{}\" *",
-        value.replace('"', "\"\"")
-    )))
+    // One FTS5 phrase, quoted (inner quotes doubled), its last word a prefix. Control
+    // characters separate words like any other non-word character; FTS5's query parser would
+    // reject a NUL.
+    let phrase: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .replace('"', "\"\"");
+    Ok(Some(format!("{column} : \"{phrase}\" *")))
 }
 
 /// The index lookups of every term of `search` (terms without a word left out).

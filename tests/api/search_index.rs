@@ -108,3 +108,21 @@ async fn a_term_without_a_word_matches_nothing_and_groups_search_their_descripti
     let groups = search(&app, "groups", "description:piloting").await;
     assert!(!groups.is_empty(), "the LinkedIn Pilot group's description");
 }
+
+#[tokio::test]
+async fn control_characters_in_a_term_separate_words_instead_of_failing() {
+    let app = TestApp::new().await;
+    // FTS5's query parser rejects a NUL: a term carrying one was a 500.
+    for clause in [
+        "displayName:adele%00vance",
+        "displayName:adele%09vance",
+        "displayName:adele%0Avan",
+    ] {
+        assert_eq!(
+            search(&app, "users", clause).await,
+            [ADELE.to_owned()],
+            "{clause}"
+        );
+    }
+    assert!(search(&app, "users", "displayName:%00").await.is_empty());
+}
