@@ -17,6 +17,10 @@ pub async fn run(state: &AppState, request: Request, next: Next) -> Response {
     let at = state.clock.now();
     let context = context::begin(request.headers(), at);
     let stamped = context.clone();
+    let identity_platform = matches!(
+        super::Surface::of(request.uri().path()),
+        super::Surface::Oauth2 | super::Surface::Identity
+    );
     let mut response = context::run(context, async move {
         super::journal::middleware::around(state, request, at, |request, identity| async move {
             let method = request.method().clone();
@@ -40,7 +44,7 @@ pub async fn run(state: &AppState, request: Request, next: Next) -> Response {
         .await
     })
     .await;
-    context::stamp(&mut response, &stamped);
+    context::stamp(&mut response, &stamped, !identity_platform);
     response
 }
 

@@ -25,12 +25,16 @@ pub async fn run<F: std::future::Future>(context: RequestContext, future: F) -> 
     CONTEXT.scope(context, future).await
 }
 
-/// Stamps the id headers Graph sends on every response.
-pub fn stamp(response: &mut Response, context: &RequestContext) {
+/// Stamps the id headers on every response, and Graph's own (`x-ms-ags-diagnostic`,
+/// `OData-Version`) unless `graph_headers` is false (the identity platform sends neither).
+pub fn stamp(response: &mut Response, context: &RequestContext, graph_headers: bool) {
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&context.request_id) {
         headers.insert("request-id", value.clone());
         headers.insert("client-request-id", value);
+    }
+    if !graph_headers {
+        return;
     }
     headers.insert(
         "x-ms-ags-diagnostic",

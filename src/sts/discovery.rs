@@ -156,6 +156,11 @@ pub async fn instance_discovery(
         .get("authorization_endpoint")
         .cloned()
         .unwrap_or_default();
+    // Entra knows its own instances only: an authorize URL on another host is AADSTS50049.
+    if !authorization.is_empty() && authority(&authorization) != authority(&origin.0) {
+        return AadError::new("invalid_instance", 50049, "Unknown or invalid instance.")
+            .into_response();
+    }
     // The tenant segment of the client's authorize URL (…/{tenant}/oauth2/v2.0/authorize).
     let tenant_of = authorization
         .split("://")
@@ -170,6 +175,21 @@ pub async fn instance_discovery(
         "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
     }))
     .into_response()
+}
+
+/// The lower-cased `host[:port]` of an absolute URL, without the scheme's default port.
+fn authority(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?.to_ascii_lowercase();
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => return None,
+    };
+    let authority = authority
+        .strip_suffix(default_port)
+        .map_or(authority.clone(), str::to_owned);
+    (!authority.is_empty()).then_some(authority)
 }
 
 /// GET /common/userrealm/{user} — every tenantsim account is managed (not federated), so MSAL's

@@ -120,8 +120,14 @@ pub fn router() -> Router<AppState> {
             get(discovery::instance_discovery),
         )
         .route("/{tenant}/userrealm/{user}", get(discovery::user_realm))
-        .route("/{tenant}/oauth2/v2.0/token", post(token::token_v2))
-        .route("/{tenant}/oauth2/token", post(token::token_v1))
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            get(token::get_refused).post(token::token_v2),
+        )
+        .route(
+            "/{tenant}/oauth2/token",
+            get(token::get_refused).post(token::token_v1),
+        )
         .route(
             "/{tenant}/oauth2/v2.0/devicecode",
             post(token::device_authorization),

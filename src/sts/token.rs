@@ -30,6 +30,17 @@ enum Endpoint {
     V1,
 }
 
+/// GET on a token endpoint: Entra's AADSTS900561.
+// Divergence (D45): Entra shows a browser this error on an HTML page; tenantsim always answers
+// the JSON body a client parses.
+pub async fn get_refused() -> Response {
+    AadError::invalid_request(
+        900561,
+        "The endpoint only accepts POST requests. Received a GET request.",
+    )
+    .into_response()
+}
+
 /// POST /{tenant}/oauth2/v2.0/token
 pub async fn token_v2(
     State(state): State<AppState>,

@@ -143,3 +143,99 @@ async fn instance_discovery_and_user_realm() {
         .await;
     assert_ne!(unknown.json["account_type"], "Federated");
 }
+
+#[tokio::test]
+async fn instance_discovery_refuses_an_authorize_url_on_another_host() {
+    let app = TestApp::new().await;
+    let discover = |endpoint: String| {
+        let query = encode(&[
+            ("api-version", "1.1"),
+            ("authorization_endpoint", endpoint.as_str()),
+        ]);
+        app.get(&format!("/common/discovery/instance?{query}"))
+            .header("host", "localhost:8443")
+            .send()
+    };
+    for foreign in [
+        format!("https://login.example.com/{CONTOSO}/oauth2/v2.0/authorize"),
+        format!("https://localhost:9443/{CONTOSO}/oauth2/v2.0/authorize"),
+        "not a url".to_owned(),
+    ] {
+        let refused = discover(foreign.clone()).await;
+        assert_eq!(refused.status, 400, "{foreign}: {}", refused.text);
+        assert_eq!(refused.json["error"], "invalid_instance", "{foreign}");
+        assert_eq!(refused.json["error_codes"], serde_json::json!([50049]));
+        assert!(
+            refused.json["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with("AADSTS50049: Unknown or invalid instance."),
+            "{}",
+            refused.text
+        );
+    }
+    // The host in any case, and with the scheme's default port spelled out, is tenantsim's.
+    let same = discover(format!(
+        "HTTPS://LOCALHOST:8443/{CONTOSO}/oauth2/v2.0/authorize"
+    ))
+    .await;
+    assert_eq!(same.status, 200, "{}", same.text);
+}
+
+#[tokio::test]
+async fn a_get_on_a_token_endpoint_is_aadsts900561() {
+    let app = TestApp::new().await;
+    for path in [
+        format!("/{CONTOSO}/oauth2/v2.0/token"),
+        format!("/{CONTOSO}/oauth2/token"),
+        "/common/oauth2/v2.0/token".to_owned(),
+    ] {
+        let response = app.get(&path).send().await;
+        assert_eq!(response.status, 400, "{path}: {}", response.text);
+        assert_eq!(response.json["error"], "invalid_request");
+        assert_eq!(response.json["error_codes"], serde_json::json!([900561]));
+        assert!(
+            response.json["error_description"]
+                .as_str()
+                .unwrap()
+                .starts_with(
+                    "AADSTS900561: The endpoint only accepts POST requests. Received a GET request."
+                ),
+            "{}",
+            response.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn identity_answers_carry_no_graph_only_headers() {
+    let app = TestApp::new().await;
+    let identity = [
+        app.get(&format!("/{CONTOSO}/v2.0/.well-known/openid-configuration"))
+            .send()
+            .await,
+        app.get("/common/discovery/keys").send().await,
+        app.get(&format!("/{CONTOSO}/oauth2/v2.0/token"))
+            .send()
+            .await,
+        token(&app, CONTOSO, &[("grant_type", "client_credentials")]).await,
+    ];
+    for response in &identity {
+        assert!(
+            response.headers.contains_key("request-id"),
+            "{}",
+            response.text
+        );
+        for graph_only in ["x-ms-ags-diagnostic", "odata-version"] {
+            assert!(
+                !response.headers.contains_key(graph_only),
+                "{graph_only} on {}",
+                response.text
+            );
+        }
+    }
+    let graph = app.get("/v1.0/users").token(&app.admin()).send().await;
+    assert_eq!(graph.status, 200, "{}", graph.text);
+    assert_eq!(graph.headers["odata-version"], "4.0");
+    assert!(graph.headers.contains_key("x-ms-ags-diagnostic"));
+}
