@@ -132,7 +132,12 @@ pub fn check_body<T: DeserializeOwned>(
     body: &Map<String, Value>,
 ) -> Result<(), GraphError> {
     for name in body.keys() {
-        if !name.contains('@') && name != "id" && lookup_any(type_name, name).is_none() {
+        // Divergence (D46): JSON property names are case-sensitive in OData; a name that
+        // differs from Graph's spelling only in case is refused like an unknown one (Graph's
+        // answer to it is not captured). Binding is case-sensitive, so accepting the name here
+        // would have reported a stored property as not stored (501).
+        let known = lookup_any(type_name, name).is_some_and(|(canonical, _)| canonical == name);
+        if !name.contains('@') && name != "id" && !known {
             // [I] The OData text Graph answers for an unknown property in a PATCH of the
             // authorization policy (src/policy.rs); for users and groups it is not captured.
             return Err(GraphError::request_bad_request(format!(
@@ -220,8 +225,17 @@ mod tests {
         let err = check_body::<Stored>("microsoft.graph.group", &invented).unwrap_err();
         assert_eq!(err.code, ErrorCode::RequestBadRequest);
         // A group property tenantsim's shape does not keep: 501.
-        let unstored = body(r#"{"displayName":"x","PREFERREDDATALOCATION":"EUR"}"#);
+        let unstored = body(r#"{"displayName":"x","preferredDataLocation":"EUR"}"#);
         let err = check_body::<Stored>("microsoft.graph.group", &unstored).unwrap_err();
         assert_eq!(err.code, ErrorCode::NotImplemented);
+        // Graph's names in another case, stored or not: 400, never a 5xx (the write-body fuzz
+        // target found `accOuntEnabled` answered 501 "does not store 'accountEnabled'").
+        for other_case in [
+            r#"{"DisplayName":"x"}"#,
+            r#"{"displayName":"x","PREFERREDDATALOCATION":"EUR"}"#,
+        ] {
+            let err = check_body::<Stored>("microsoft.graph.group", &body(other_case)).unwrap_err();
+            assert_eq!(err.code, ErrorCode::RequestBadRequest, "{other_case}");
+        }
     }
 }
