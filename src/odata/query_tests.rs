@@ -60,6 +60,20 @@ mod tests {
     }
 
     #[test]
+    fn format_json_is_accepted_in_graphs_spellings() {
+        for value in [
+            "json",
+            "JSON",
+            "application/json",
+            "application/json;odata.metadata=minimal",
+        ] {
+            let q = ok(&[("$format", value), ("$top", "2")], false);
+            assert_eq!(q.top, Some(2), "$format={value}");
+        }
+        assert_eq!(ok(&[("format", "json")], false), QueryOptions::default());
+    }
+
+    #[test]
     fn rejects_options_with_exact_messages() {
         use ODataErrorKind::*;
         type Case = (
@@ -97,6 +111,11 @@ mod tests {
                 vec![("$levels", "2")],
                 RequestBadRequest,
                 "'$levels' is not supported by the service.",
+            ),
+            (
+                vec![("$format", "xml")],
+                RequestBadRequest,
+                "'$format=xml' is not supported by the service: Microsoft Graph answers this request in JSON only.",
             ),
             (
                 vec![("$foo", "1")],

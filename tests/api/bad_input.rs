@@ -1078,6 +1078,7 @@ fn query_cases(corpus: &Corpus, path: &str, token: &str, sp: &str) -> Vec<Case> 
         ("$orderby garbage", "$orderby=((((".to_owned()),
         ("$select garbage", "$select=,,,%FF".to_owned()),
         ("$search unbalanced", "$search=%22displayName:".to_owned()),
+        ("$format not json", "$format=xml%00%FF".to_owned()),
         (
             "$expand garbage",
             format!("$expand={}", "members(".repeat(500)),

@@ -96,6 +96,8 @@ async fn graph_spellings_of_a_served_path_are_served() {
         format!("/V1.0/Groups/{FINANCE}/Members/microsoft.graph.user?$count=true"),
         format!("/v1.0/groups/{FINANCE}/members/graph.user?$count=true"),
         format!("/v1.0/groups/{FINANCE}/members/microsoft.graph.user/?$count=true"),
+        format!("/v1.0/groups/{FINANCE}/members/microsoft.graph.user?$count=true&$format=json"),
+        format!("/V1.0/groups/{FINANCE}/Members/graph.user/?$count=true&$format=application/json"),
     ] {
         let response = app
             .get(&path)
