@@ -372,6 +372,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None
     } else {
         let material = args.tls.material(&args.store.data_dir())?;
+        if let Some(pem) = &material.ca_pem {
+            let _ = state.ca_pem.set(pem.clone());
+        }
         Some((SocketAddr::new(args.bind, args.tls.https_port), material))
     };
     let listen = crate::server::Listen {

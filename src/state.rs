@@ -59,6 +59,8 @@ pub struct AppStateInner {
     pub faults: Arc<crate::control::faults::Faults>,
     /// The throttling mode (`/_tenantsim/throttling`).
     pub throttle: Arc<crate::control::throttle::Throttle>,
+    /// tenantsim's CA certificate once the HTTPS material is loaded (`GET /_tenantsim/ca.pem`).
+    pub ca_pem: std::sync::OnceLock<String>,
 }
 
 impl AppState {
@@ -79,6 +81,7 @@ impl AppState {
             journal: Arc::new(journal),
             faults: Arc::default(),
             throttle: Arc::default(),
+            ca_pem: std::sync::OnceLock::new(),
         }))
     }
 }

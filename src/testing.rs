@@ -78,6 +78,9 @@ impl TestTenant {
         state.ready.store(true, Ordering::Release);
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let material = crate::tls::load_or_create(&data_dir, &[])?;
+        if let Some(pem) = &material.ca_pem {
+            let _ = state.ca_pem.set(pem.clone());
+        }
         let running = crate::server::start(
             state.clone(),
             Listen {

@@ -25,6 +25,9 @@ pub struct TlsMaterial {
     /// Leaf then CA, PEM.
     pub chain_pem: Vec<u8>,
     pub key_pem: Vec<u8>,
+    /// tenantsim's own CA certificate (PEM), served at `/_tenantsim/ca.pem`; none for a
+    /// certificate the user brought.
+    pub ca_pem: Option<String>,
 }
 
 /// The default subject alternative names, plus the caller's.
@@ -126,6 +129,7 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
         ca_path,
         chain_pem: format!("{leaf_pem}{ca_pem}").into_bytes(),
         key_pem: leaf_key_pem.into_bytes(),
+        ca_pem: Some(ca_pem),
     })
 }
 
@@ -135,6 +139,7 @@ pub fn load_given(cert: &Path, key: &Path) -> anyhow::Result<TlsMaterial> {
         ca_path: cert.to_path_buf(),
         chain_pem: std::fs::read(cert).with_context(|| format!("reading {}", cert.display()))?,
         key_pem: std::fs::read(key).with_context(|| format!("reading {}", key.display()))?,
+        ca_pem: None,
     })
 }
 

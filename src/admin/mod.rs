@@ -3,6 +3,7 @@
 //! address); with a key, every call needs `Authorization: Bearer <key>`.
 //! Each area has its own module and `router()`, merged here.
 
+pub mod ca;
 pub mod clock;
 pub mod faults;
 pub mod journal;
@@ -36,7 +37,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             state,
             require_admin_key,
         ));
-    Router::new().merge(keyed).merge(linkedin::public_router())
+    Router::new()
+        .merge(keyed)
+        .merge(linkedin::public_router())
+        .merge(ca::router())
 }
 
 /// With `--admin-key`, refuses calls that do not present it (constant-time comparison).

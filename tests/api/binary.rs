@@ -425,3 +425,32 @@ fn fixtures_check_names_guid_domains_repeated_tenant_ids_and_case_duplicate_doma
         );
     }
 }
+
+#[test]
+fn the_ca_certificate_is_served_without_the_admin_key_and_is_the_one_the_listener_chains_to() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_str().expect("path");
+    let server = Server::start(&["--data-dir", data_dir, "--admin-key", "k3y-for-ca-test"]);
+    let (status, text) = server.request("GET", "/_tenantsim/ca.pem", None, None);
+    assert_eq!(status, 200, "{text}");
+    let lower = text.to_ascii_lowercase();
+    assert!(
+        lower.contains("content-type: application/x-pem-file"),
+        "{text}"
+    );
+    let body = text.split("\r\n\r\n").nth(1).expect("body");
+    let on_disk = std::fs::read_to_string(data.path().join("tls-ca.pem")).expect("ca file");
+    assert_eq!(body, on_disk, "the served CA is the data directory's");
+    assert!(body.starts_with("-----BEGIN CERTIFICATE-----"), "{body}");
+    assert!(!body.contains("PRIVATE KEY"), "{body}");
+    // The rest of the control API still needs the key.
+    let (status, _) = server.request("GET", "/_tenantsim/tenants", None, None);
+    assert_eq!(status, 401);
+    server.terminate();
+
+    let plain = Server::start(&["--data-dir", data_dir, "--no-https"]);
+    let (status, text) = plain.request("GET", "/_tenantsim/ca.pem", None, None);
+    assert_eq!(status, 404, "{text}");
+    assert!(text.contains("Request_ResourceNotFound"), "{text}");
+    plain.terminate();
+}

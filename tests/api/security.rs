@@ -2401,6 +2401,8 @@ fn admin_routes() -> Vec<(Method, String, Option<Value>)> {
 const OPEN_ADMIN_ROUTES: &[&str] = &[
     "/_tenantsim/tenants/{tenant}/linkedIn/connect",
     "/_tenantsim/linkedin/callback",
+    // A CA certificate is public; the key never leaves the data directory.
+    "/_tenantsim/ca.pem",
 ];
 
 #[tokio::test]
