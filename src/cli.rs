@@ -242,7 +242,11 @@ fn init_tracing(format: LogFormat) {
     use std::io::IsTerminal;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stdout().is_terminal());
+        .with_ansi(std::io::stdout().is_terminal())
+        // A log line that cannot be written (stdout closed by a parent that stopped reading)
+        // is dropped. The default reports it with `eprintln!`, which panics when stderr is
+        // closed too: that panic killed the signal task, and SIGTERM then stopped nothing.
+        .log_internal_errors(false);
     let _ = match format {
         LogFormat::Pretty => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -454,3 +454,48 @@ fn the_ca_certificate_is_served_without_the_admin_key_and_is_the_one_the_listene
     assert!(text.contains("Request_ResourceNotFound"), "{text}");
     plain.terminate();
 }
+
+#[test]
+fn sigterm_stops_the_server_after_its_parent_closed_stdout_and_stderr() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--http-port", "0", "--https-port", "0", "--data-dir"])
+        .arg(data.path())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tenantsim");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(Ok(line)) = lines.next() {
+        if line.contains("tenantsim ready on ") {
+            break;
+        }
+    }
+    // The parent stops reading both streams (a test runner that exited, `| head -c 1`).
+    drop(lines);
+    drop(child.stderr.take());
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    assert!(
+        status.is_some(),
+        "SIGTERM did not stop a server whose stdout and stderr are closed"
+    );
+}
