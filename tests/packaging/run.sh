@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the three packages from one static binary and tests each one as its users would:
+#
+#   tests/packaging/run.sh
+#
+# 1. packaging/static-binary (the statically linked release build, reused by all three);
+# 2. the image (packaging/container/build) → tests/packaging/container/run.sh (podman checks,
+#    start-to-/health time, Testcontainers in Python and Node);
+# 3. the wheel (packaging/python/build) → tests/packaging/python/run.sh (a pytest session that
+#    uses only the installed wheel and its plugin);
+# 4. the npm tarballs (packaging/npm/build) → tests/packaging/node/run.sh (a Node test that
+#    uses only the installed package).
+# Installs podman from Debian when missing; client installs are cached in each suite's folder.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+log() { printf '== packaging: %s\n' "$*"; }
+
+DIST="$(mktemp -d)"
+trap 'rm -rf "$DIST"' EXIT
+
+start=$SECONDS
+log "static binary"
+BIN="$(packaging/static-binary)"
+export TENANTSIM_BINARY="$BIN"
+log "$BIN ($(du -h "$BIN" | cut -f1), $(file -b "$BIN" | cut -d, -f1-2)) in $((SECONDS - start)) s"
+"$BIN" --version
+
+log "image"
+packaging/container/build
+tests/packaging/container/run.sh
+
+log "wheel"
+packaging/python/build "$DIST/python"
+tests/packaging/python/run.sh "$(ls "$DIST"/python/tenantsim-*.whl)"
+
+log "npm"
+packaging/npm/build "$DIST/npm"
+tests/packaging/node/run.sh "$DIST/npm"
+
+log "all passed in $((SECONDS - start)) s"
