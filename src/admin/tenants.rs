@@ -545,7 +545,8 @@ pub async fn create_lab(
             if !store::tenants::tenant_exists(&mut tx, &seed.id).await? {
                 replace_tenants(&mut tx, std::slice::from_ref(&seed))
                     .await
-                    .map_err(|e| anyhow::anyhow!("lab tenant {name}: {}", e.message))?;
+                    // The whole error: an internal one's cause is the only useful part here.
+                    .map_err(|e| anyhow::Error::new(e).context(format!("lab tenant {name}")))?;
                 super::seeds::persist(&mut tx, &state.db, &seed.id).await?;
                 seeds.push(seed);
             } else if let Some(persisted) = state.seeds.get(&seed.id) {

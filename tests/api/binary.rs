@@ -459,7 +459,14 @@ fn the_ca_certificate_is_served_without_the_admin_key_and_is_the_one_the_listene
 fn sigterm_stops_the_server_after_its_parent_closed_stdout_and_stderr() {
     let data = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new(BIN)
-        .args(["serve", "--http-port", "0", "--https-port", "0", "--data-dir"])
+        .args([
+            "serve",
+            "--http-port",
+            "0",
+            "--https-port",
+            "0",
+            "--data-dir",
+        ])
         .arg(data.path())
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())

@@ -6,7 +6,8 @@
 # 1. the image itself, through podman: non-root, no shell, ≤ 30 MiB, refuses to start without
 #    TENANTSIM_ADMIN_KEY and says why, HEALTHCHECK passes, SIGTERM stops it with exit 0, and
 #    the time from `podman run` to the first 200 from /health (printed);
-# 2. the Python `testcontainers` package and the Node `testcontainers` package against
+# 2. the lab's compose.yaml through podman-compose (20 students on a --db volume, restart);
+# 3. the Python `testcontainers` package and the Node `testcontainers` package against
 #    podman's Docker-compatible socket: start, wait for the ready line, fetch the CA, call Graph
 #    over HTTPS with the official SDKs.
 # Client installs are cached in this folder (.venv, node/node_modules) keyed by their pins.
@@ -81,8 +82,55 @@ podman rm "$CONTAINER" >/dev/null
 CONTAINER=""
 log "SIGTERM stops it with exit 0"
 
+VENV="$HERE/python/.venv"
+want="$(sha "$HERE/python/requirements.txt" "$HERE/python/constraints.txt")"
+if [[ ! -x "$VENV/bin/python" || "$(cat "$VENV/.pins.sha256" 2>/dev/null)" != "$want" ]]; then
+  log "python: installing pinned packages into $VENV"
+  python3 -m venv "$VENV"
+  timeout 900 "$VENV/bin/pip" install -q --disable-pip-version-check \
+    -r "$HERE/python/requirements.txt" -c "$HERE/python/constraints.txt"
+  echo "$want" >"$VENV/.pins.sha256"
+fi
+
 # ---------------------------------------------------------------------------------------------
-# 2. Testcontainers (Python and Node) through podman's Docker-compatible socket
+# 2. The lab's compose.yaml (podman-compose): 20 students in a --db file on the volume, and a
+#    tenant created through the control API still there after a restart
+# ---------------------------------------------------------------------------------------------
+COMPOSE=("$VENV/bin/podman-compose" -p tenantsim-lab-test -f "$ROOT/packaging/container/compose.yaml")
+LAB_KEY=lab-test-key
+LAB_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+LAB_TLS_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+lab() { TENANTSIM_ADMIN_KEY="$LAB_KEY" TENANTSIM_HTTP_PORT="$LAB_PORT" TENANTSIM_HTTPS_PORT="$LAB_TLS_PORT" \
+          timeout 120 "${COMPOSE[@]}" "$@" >"$WORK/compose.log" 2>&1 \
+          || { cat "$WORK/compose.log" >&2; fail "podman-compose $* failed"; }; }
+lab_ready() {
+  for _ in $(seq 300); do
+    curl -fs "http://127.0.0.1:$LAB_PORT/ready" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  podman logs tenantsim-lab-test_tenantsim_1 >&2 || true
+  fail "the lab did not become ready"
+}
+lab_tenants() {
+  curl -fsS -H "Authorization: Bearer $LAB_KEY" "http://127.0.0.1:$LAB_PORT/_tenantsim/tenants" \
+    | python3 -c 'import json, sys; print(" ".join(sorted(t["domains"][0].split(".")[0] for t in json.load(sys.stdin)["value"])))'
+}
+trap 'TENANTSIM_ADMIN_KEY=x timeout 60 "${COMPOSE[@]}" down -v >/dev/null 2>&1 || true; cleanup' EXIT
+lab up -d
+lab_ready
+students="$(lab_tenants | tr ' ' '\n' | grep -c '^student[0-9][0-9]$' || true)"
+(( students == 20 )) || fail "the lab has $students student tenants, not 20: $(lab_tenants)"
+curl -fsS -H "Authorization: Bearer $LAB_KEY" -H 'Content-Type: application/json' \
+  -d '{"template": "contoso", "name": "latecomer"}' \
+  "http://127.0.0.1:$LAB_PORT/_tenantsim/tenants" >/dev/null || fail "creating a tenant in the lab failed"
+lab restart
+lab_ready
+lab_tenants | grep -qw latecomer || fail "the tenant created before the restart is gone: $(lab_tenants)"
+log "compose.yaml: 20 student tenants on a --db volume; a tenant created before a restart is kept"
+lab down -v
+
+# ---------------------------------------------------------------------------------------------
+# 3. Testcontainers (Python and Node) through podman's Docker-compatible socket
 # ---------------------------------------------------------------------------------------------
 SOCKET="$WORK/podman.sock"
 podman system service --time=0 "unix://$SOCKET" >"$WORK/service.log" 2>&1 &
@@ -96,15 +144,6 @@ export TESTCONTAINERS_RYUK_DISABLED=true
 export TESTCONTAINERS_CONNECTION_MODE=docker_host
 export TENANTSIM_IMAGE="$IMAGE"
 
-VENV="$HERE/python/.venv"
-want="$(sha "$HERE/python/requirements.txt" "$HERE/python/constraints.txt")"
-if [[ ! -x "$VENV/bin/python" || "$(cat "$VENV/.pins.sha256" 2>/dev/null)" != "$want" ]]; then
-  log "python: installing pinned packages into $VENV"
-  python3 -m venv "$VENV"
-  timeout 900 "$VENV/bin/pip" install -q --disable-pip-version-check \
-    -r "$HERE/python/requirements.txt" -c "$HERE/python/constraints.txt"
-  echo "$want" >"$VENV/.pins.sha256"
-fi
 log "python testcontainers"
 (cd "$HERE/python" && timeout 300 "$VENV/bin/python" -m pytest -q test_container.py)
 
