@@ -1,5 +1,5 @@
-//! The command line: `serve`, `token`, `healthcheck` and `fixtures check`. Every flag is also
-//! an environment variable `TENANTSIM_<FLAG>`.
+//! The command line: `serve`, `token`, `healthcheck`, `fixtures check` and `fixtures schema`.
+//! Every flag is also an environment variable `TENANTSIM_<FLAG>`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -51,6 +51,9 @@ pub enum Command {
 pub enum FixturesCommand {
     /// Validate a fixture file or folder; prints each error with file, object and field.
     Check { path: PathBuf },
+    /// Print the JSON Schema of fixture files (fixtures/tenantsim-fixtures.schema.json), for
+    /// editors; `fixtures check` also checks what a schema cannot express.
+    Schema,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -233,6 +236,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Fixtures {
             command: FixturesCommand::Check { path },
         } => Ok(check_fixtures(&path)),
+        Command::Fixtures {
+            command: FixturesCommand::Schema,
+        } => {
+            let text = fixtures::schema::text().map_err(|e| anyhow::anyhow!("{e}"))?;
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -20,6 +20,7 @@ mod directory_objects;
 mod directory_roles;
 mod errors;
 mod extension_properties;
+mod fixture_schema;
 mod golden;
 mod grants;
 mod groups;
