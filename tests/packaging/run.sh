@@ -16,6 +16,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 log() { printf '== packaging: %s\n' "$*"; }
 
+# `file` and `strip` (binutils) check and shrink the binary; minimal images lack them.
+missing=()
+command -v file >/dev/null 2>&1 || missing+=(file)
+command -v strip >/dev/null 2>&1 || missing+=(binutils)
+if (( ${#missing[@]} )); then
+  log "installing ${missing[*]} (apt)"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
 DIST="$(mktemp -d)"
 trap 'rm -rf "$DIST"' EXIT
 
