@@ -31,6 +31,48 @@ pub const PUBLIC_CLIENTS: &[(&str, &str)] = &[
     ("de8bc8b5-d9f9-48b1-a8ad-b748da725064", "Graph Explorer"),
 ];
 
+/// Microsoft Graph delegated scopes a first-party client is pre-authorized for in Entra: its
+/// delegated Graph tokens carry them with no consent record, so `az login` as a user and then
+/// `az ad …` needs no consent. Microsoft Graph Command Line Tools and Graph Explorer are not
+/// pre-authorized: they ask for consent, as in Entra. Sources (README, D48): the `scp` of
+/// tokens Entra issues to Azure CLI (`AuditLog.Read.All Directory.AccessAsUser.All email
+/// Group.ReadWrite.All openid profile User.ReadWrite.All`, recorded in public scripts that
+/// decode them); for Azure PowerShell, the scopes Microsoft's own CSS-Exchange scripts request
+/// with its client id in customers' tenants without a consent step
+/// (`Shared/AzureFunctions/Get-GraphAccessToken.ps1`).
+pub const PREAUTHORIZED_GRAPH_SCOPES: &[(&str, &[&str])] = &[
+    (
+        "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        &[
+            "AuditLog.Read.All",
+            "Directory.AccessAsUser.All",
+            "email",
+            "Group.ReadWrite.All",
+            "openid",
+            "profile",
+            "User.ReadWrite.All",
+        ],
+    ),
+    (
+        "1950a258-227b-4e31-a9cf-717495945fc2",
+        &[
+            "AuditLog.Read.All",
+            "Directory.AccessAsUser.All",
+            "email",
+            "openid",
+            "profile",
+        ],
+    ),
+];
+
+/// The Graph scopes `client_app_id` is pre-authorized for (none for most clients).
+pub fn preauthorized_graph_scopes(client_app_id: &str) -> &'static [&'static str] {
+    PREAUTHORIZED_GRAPH_SCOPES
+        .iter()
+        .find(|(id, _)| id.eq_ignore_ascii_case(client_app_id))
+        .map_or(&[], |(_, scopes)| scopes)
+}
+
 /// A stable object id for a built-in service principal of `tenant`: SHA-256 of both, shaped
 /// as a version-4 GUID.
 pub fn derived_id(tenant: &str, app_id: &str) -> String {

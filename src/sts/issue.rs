@@ -131,7 +131,7 @@ pub async fn delegated_scopes(
         return Ok(vec!["user_impersonation".to_owned()]);
     }
     let resource = builtin::derived_id(tenant, &scopes.resource_app_id);
-    let granted = consent::granted_scopes(
+    let mut granted = consent::granted_scopes(
         conn,
         tenant,
         &client.service_principal_id,
@@ -139,6 +139,19 @@ pub async fn delegated_scopes(
         user_id,
     )
     .await?;
+    // Azure CLI and Azure PowerShell are pre-authorized for some Graph scopes as in Entra:
+    // they count as granted without a consent record (builtin::PREAUTHORIZED_GRAPH_SCOPES).
+    // Divergence: Entra's pre-authorized lists are internal; these are the observed ones (D48).
+    if scopes
+        .resource_app_id
+        .eq_ignore_ascii_case(builtin::GRAPH_APP_ID)
+    {
+        for scope in builtin::preauthorized_graph_scopes(&client.app_id) {
+            if !granted.iter().any(|g| g.eq_ignore_ascii_case(scope)) {
+                granted.push((*scope).to_owned());
+            }
+        }
+    }
     let missing = scopes
         .permissions
         .iter()

@@ -569,3 +569,102 @@ async fn a_client_assertion_with_padded_segments_is_accepted() {
     .await;
     assert_eq!(response.status, 200, "{}", response.text);
 }
+
+/// Azure CLI and Azure PowerShell are pre-authorized for Graph as in Entra (no consent record);
+/// Microsoft Graph Command Line Tools asks for what the tenant has not consented to.
+#[tokio::test]
+async fn first_party_clients_are_pre_authorized_for_graph_and_the_graph_cli_asks_for_consent() {
+    const AZURE_CLI: &str = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
+    const AZURE_POWERSHELL: &str = "1950a258-227b-4e31-a9cf-717495945fc2";
+    let app = TestApp::new().await;
+    let password = |client: &'static str, scope: &'static str| {
+        let app = &app;
+        async move {
+            token(
+                app,
+                CONTOSO,
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", client),
+                    ("username", ADELE_UPN),
+                    ("password", PASSWORD),
+                    ("scope", scope),
+                ],
+            )
+            .await
+        }
+    };
+    let cli = password(
+        AZURE_CLI,
+        "https://graph.microsoft.com/.default openid profile offline_access",
+    )
+    .await;
+    assert_eq!(cli.status, 200, "{}", cli.text);
+    let access_token = cli.json["access_token"].as_str().expect("token");
+    let granted = scp(access_token);
+    for scope in [
+        "Directory.AccessAsUser.All",
+        "Group.ReadWrite.All",
+        "User.ReadWrite.All",
+        "AuditLog.Read.All",
+    ] {
+        assert!(granted.contains(&scope.to_owned()), "{granted:?}");
+    }
+    assert_eq!(claims(access_token)["appid"], AZURE_CLI);
+    let users = app
+        .get("/v1.0/users?$top=2")
+        .token(access_token)
+        .send()
+        .await;
+    assert_eq!(users.status, 200, "{}", users.text);
+    // No consent record was needed or made.
+    let admin = app.admin();
+    let grants = app
+        .get("/v1.0/oauth2PermissionGrants")
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(grants.status, 200, "{}", grants.text);
+    let cli_sp = app
+        .get(&format!(
+            "/v1.0/servicePrincipals?$filter=appId eq '{AZURE_CLI}'&$select=id"
+        ))
+        .token(&admin)
+        .send()
+        .await;
+    let cli_sp = cli_sp.json["value"][0]["id"]
+        .as_str()
+        .expect("sp")
+        .to_owned();
+    assert!(
+        !grants.json["value"]
+            .as_array()
+            .expect("grants")
+            .iter()
+            .any(|g| g["clientId"] == cli_sp.as_str()),
+        "{}",
+        grants.text
+    );
+
+    let powershell = password(AZURE_POWERSHELL, "https://graph.microsoft.com/.default").await;
+    assert_eq!(powershell.status, 200, "{}", powershell.text);
+    let granted = scp(powershell.json["access_token"].as_str().expect("token"));
+    assert!(
+        granted.contains(&"Directory.AccessAsUser.All".to_owned()),
+        "{granted:?}"
+    );
+    assert!(
+        !granted.contains(&"Group.ReadWrite.All".to_owned()),
+        "{granted:?}"
+    );
+    // A scope outside the pre-authorized set still needs consent.
+    let mail = password(AZURE_POWERSHELL, "https://graph.microsoft.com/Mail.Read").await;
+    assert_aad_error(&mail, 400, "invalid_grant", 65001);
+    // The Graph CLI is not pre-authorized: what Contoso has not consented to is AADSTS65001.
+    let graph_cli = password(
+        GRAPH_CLI,
+        "https://graph.microsoft.com/Directory.ReadWrite.All",
+    )
+    .await;
+    assert_aad_error(&graph_cli, 400, "invalid_grant", 65001);
+}
