@@ -99,6 +99,11 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "TENANTSIM_BIND", default_value = "127.0.0.1")]
     pub bind: IpAddr,
+    /// Also run an HTTPS proxy on this port (0 picks a free one) that answers for the Microsoft
+    /// host names (login.microsoftonline.com, graph.microsoft.com, …): clients keep their
+    /// production settings and set HTTPS_PROXY and the CA.
+    #[arg(long, env = "TENANTSIM_PROXY_PORT")]
+    pub proxy_port: Option<u16>,
     /// Default page size of collections.
     #[arg(long, env = "TENANTSIM_PAGE_SIZE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=999))]
     pub page_size: u32,
@@ -391,19 +396,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         Some((SocketAddr::new(args.bind, args.tls.https_port), material))
     };
+    let proxy = match args.proxy_port {
+        None => None,
+        Some(port) => {
+            let names = crate::proxy::HOSTS;
+            let material = crate::tls::issue_for_names(&args.store.data_dir(), names)
+                .context("issuing the proxy's certificate from tenantsim's CA")?;
+            if let Some(pem) = &material.ca_pem {
+                let _ = state.ca_pem.set(pem.clone());
+            }
+            Some((SocketAddr::new(args.bind, port), material))
+        }
+    };
     let listen = crate::server::Listen {
         http: SocketAddr::new(args.bind, args.http_port),
         https,
+        proxy,
         limits: (&args.limits).into(),
     };
     let router = building.await.context("building the router")?;
     let running = crate::server::start_router(router, listen).await?;
     tracing::debug!(elapsed = ?started.elapsed(), "listening");
     let signal = app::ShutdownSignal::install();
-    let urls = match running.https_url() {
+    let mut urls = match running.https_url() {
         Some(https) => format!("{} and {https}", running.http_url()),
         None => running.http_url(),
     };
+    if let Some(proxy) = running.proxy_url() {
+        urls.push_str(&format!(" (proxy {proxy} for the Microsoft host names)"));
+    }
     tracing::info!(
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "tenantsim ready on {urls}"

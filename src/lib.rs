@@ -23,6 +23,7 @@ pub mod odata;
 pub mod policy;
 pub mod portal;
 pub mod protocol;
+pub mod proxy;
 pub mod request_context;
 pub mod roles;
 pub mod server;

@@ -132,13 +132,22 @@ impl Shared {
     }
 }
 
+/// What a listener's connections are before HTTP: plain (h2c sniffed), TLS, or a proxy tunnel
+/// (`CONNECT` to a Microsoft host name, then TLS: `crate::proxy`).
+#[derive(Clone)]
+pub enum Front {
+    Plain,
+    Tls(TlsAcceptor),
+    Proxy(TlsAcceptor),
+}
+
 /// Accepts on `listener` until `stop` turns true, then stops accepting, lets in-flight requests
 /// finish, closes idle connections at once and every other one after the shutdown timeout.
 /// With `tls`, each connection is a TLS session (HTTP/2 when ALPN says so); without, HTTP/2 is
 /// spoken on prior knowledge (h2c).
 pub async fn run(
     listener: TcpListener,
-    tls: Option<TlsAcceptor>,
+    front: Front,
     router: Served,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
@@ -170,7 +179,7 @@ pub async fn run(
                     let _ = stream.set_nodelay(true);
                     let connection = serve_connection(
                         stream,
-                        tls.clone(),
+                        front.clone(),
                         router.clone(),
                         shared.clone(),
                         stop.clone(),
@@ -215,27 +224,25 @@ enum Protocol {
 /// serves it until it closes, times out, or shutdown completes.
 async fn serve_connection(
     stream: TcpStream,
-    tls: Option<TlsAcceptor>,
+    front: Front,
     router: Served,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
     let deadline = shared.limits.header_read_timeout;
-    match tls {
-        Some(acceptor) => {
-            let handshake = tokio::select! {
+    match front {
+        Front::Tls(acceptor) => serve_tls(stream, acceptor, router, shared, stop).await,
+        Front::Proxy(acceptor) => {
+            // The proxy request head has the same bound as a request head.
+            let opened = tokio::select! {
                 biased;
                 () = stopped(&mut stop) => return,
-                done = tokio::time::timeout(deadline, acceptor.accept(stream)) => done,
+                done = tokio::time::timeout(deadline, crate::proxy::open_tunnel(stream)) => done,
             };
-            let Ok(Ok(stream)) = handshake else { return };
-            let protocol = match stream.get_ref().1.alpn_protocol() {
-                Some(b"h2") => Protocol::Http2,
-                _ => Protocol::Http1,
-            };
-            serve_protocol(stream, protocol, router, &shared, stop).await;
+            let Ok(Ok(Some(stream))) = opened else { return };
+            serve_tls(stream, acceptor, router, shared, stop).await;
         }
-        None => {
+        Front::Plain => {
             let sniffed = tokio::select! {
                 biased;
                 () = stopped(&mut stop) => return,
@@ -247,6 +254,28 @@ async fn serve_connection(
             serve_protocol(stream, protocol, router, &shared, stop).await;
         }
     }
+}
+
+/// The TLS handshake (within the header-read timeout), then HTTP/2 or HTTP/1 as ALPN says.
+async fn serve_tls(
+    stream: TcpStream,
+    acceptor: TlsAcceptor,
+    router: Served,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let deadline = shared.limits.header_read_timeout;
+    let handshake = tokio::select! {
+        biased;
+        () = stopped(&mut stop) => return,
+        done = tokio::time::timeout(deadline, acceptor.accept(stream)) => done,
+    };
+    let Ok(Ok(stream)) = handshake else { return };
+    let protocol = match stream.get_ref().1.alpn_protocol() {
+        Some(b"h2") => Protocol::Http2,
+        _ => Protocol::Http1,
+    };
+    serve_protocol(stream, protocol, router, &shared, stop).await;
 }
 
 async fn serve_protocol<I>(

@@ -21,6 +21,8 @@ pub struct Listen {
     pub http: SocketAddr,
     /// `None` serves plain HTTP only.
     pub https: Option<(SocketAddr, TlsMaterial)>,
+    /// The proxy for the Microsoft host names (`crate::proxy`) and its certificate, if any.
+    pub proxy: Option<(SocketAddr, TlsMaterial)>,
     /// Timeouts, the connection cap and the shutdown bound, shared by both listeners.
     pub limits: Limits,
 }
@@ -30,6 +32,7 @@ pub struct Listen {
 pub struct Running {
     pub http: SocketAddr,
     pub https: Option<SocketAddr>,
+    pub proxy: Option<SocketAddr>,
     pub ca_path: Option<PathBuf>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<std::io::Result<()>>>,
@@ -51,6 +54,11 @@ impl Running {
             };
             format!("https://{host}:{}", addr.port())
         })
+    }
+
+    /// `http://127.0.0.1:…` of the proxy, the value of `HTTPS_PROXY`.
+    pub fn proxy_url(&self) -> Option<String> {
+        self.proxy.map(|addr| format!("http://{addr}"))
     }
 
     /// Asks both listeners to stop and waits until in-flight requests are done.
@@ -96,32 +104,39 @@ pub async fn start_router(router: axum::Router, listen: Listen) -> anyhow::Resul
     };
     tasks.push(tokio::spawn(listener::run(
         plain,
-        None,
+        listener::Front::Plain,
         http_router,
         shared.clone(),
         stopped.clone(),
     )));
+    let secure_router = listener::Served {
+        router,
+        scheme: ListenerScheme("https"),
+    };
+    let proxy = match listen.proxy {
+        None => None,
+        Some((addr, material)) => {
+            let (listener, acceptor) = bind_tls(addr, &material).await?;
+            let bound = listener.local_addr()?;
+            tasks.push(tokio::spawn(listener::run(
+                listener,
+                listener::Front::Proxy(acceptor),
+                secure_router.clone(),
+                shared.clone(),
+                stopped.clone(),
+            )));
+            Some(bound)
+        }
+    };
     let (https, ca_path) = match listen.https {
         None => (None, None),
         Some((addr, material)) => {
-            // axum-server builds the rustls configuration (with ALPN h2 and http/1.1).
-            let config =
-                RustlsConfig::from_pem(material.chain_pem.clone(), material.key_pem.clone())
-                    .await
-                    .context("loading the TLS certificate and key")?;
-            let acceptor = tokio_rustls::TlsAcceptor::from(config.get_inner());
-            let secure = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("binding {addr}"))?;
+            let (secure, acceptor) = bind_tls(addr, &material).await?;
             let bound = secure.local_addr()?;
-            let tls_router = listener::Served {
-                router,
-                scheme: ListenerScheme("https"),
-            };
             tasks.push(tokio::spawn(listener::run(
                 secure,
-                Some(acceptor),
-                tls_router,
+                listener::Front::Tls(acceptor),
+                secure_router,
                 shared,
                 stopped,
             )));
@@ -131,8 +146,25 @@ pub async fn start_router(router: axum::Router, listen: Listen) -> anyhow::Resul
     Ok(Running {
         http,
         https,
+        proxy,
         ca_path,
         stop,
         tasks,
     })
+}
+
+/// Binds `addr` and builds its TLS acceptor (axum-server makes the rustls configuration, with
+/// ALPN h2 and http/1.1).
+async fn bind_tls(
+    addr: SocketAddr,
+    material: &TlsMaterial,
+) -> anyhow::Result<(tokio::net::TcpListener, tokio_rustls::TlsAcceptor)> {
+    let config = RustlsConfig::from_pem(material.chain_pem.clone(), material.key_pem.clone())
+        .await
+        .context("loading the TLS certificate and key")?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(config.get_inner());
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    Ok((listener, acceptor))
 }

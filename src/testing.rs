@@ -86,6 +86,7 @@ impl TestTenant {
             Listen {
                 http: loopback(0),
                 https: Some((loopback(0), material)),
+                proxy: None,
                 limits: crate::listener::Limits::default(),
             },
         )

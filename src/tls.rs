@@ -133,6 +133,39 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
     })
 }
 
+/// A leaf for `names` issued by the CA in `dir` (created when missing), kept in memory only:
+/// the proxy's certificate for the Microsoft host names (`crate::proxy::HOSTS`).
+pub fn issue_for_names(dir: &Path, names: &[&str]) -> anyhow::Result<TlsMaterial> {
+    let ca = load_or_create(dir, &[])?;
+    let ca_key = std::fs::read_to_string(dir.join(CA_KEY_FILE)).context("reading the CA key")?;
+    let ca_key = KeyPair::from_pem(&ca_key).context("reading the CA key")?;
+    let now = time::OffsetDateTime::now_utc();
+    let key = KeyPair::generate().context("generating the proxy's TLS key")?;
+    let mut params =
+        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())?;
+    let mut name = DistinguishedName::new();
+    name.push(
+        DnType::CommonName,
+        names.first().copied().unwrap_or("tenantsim"),
+    );
+    params.distinguished_name = name;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(30);
+    let issuer = Issuer::new(ca_params()?, &ca_key);
+    let cert = params.signed_by(&key, &issuer)?;
+    let ca_pem = ca.ca_pem.unwrap_or_default();
+    Ok(TlsMaterial {
+        ca_path: ca.ca_path,
+        chain_pem: format!("{}{ca_pem}", cert.pem()).into_bytes(),
+        key_pem: key.serialize_pem().into_bytes(),
+        ca_pem: Some(ca_pem),
+    })
+}
+
 /// A certificate and key the user brought (`--tls-cert`, `--tls-key`).
 pub fn load_given(cert: &Path, key: &Path) -> anyhow::Result<TlsMaterial> {
     Ok(TlsMaterial {

@@ -506,3 +506,127 @@ fn sigterm_stops_the_server_after_its_parent_closed_stdout_and_stderr() {
         "SIGTERM did not stop a server whose stdout and stderr are closed"
     );
 }
+
+/// `serve --proxy-port`: a client that keeps `https://graph.microsoft.com` reaches tenantsim
+/// through a CONNECT tunnel, trusting tenantsim's CA; any other host is refused, never
+/// forwarded.
+#[test]
+fn the_proxy_answers_for_microsoft_host_names_and_refuses_every_other() {
+    use base64::Engine;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_str().expect("path");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--http-port", "0", "--https-port", "0"])
+        .args(["--proxy-port", "0", "--data-dir", data_dir])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn tenantsim");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let ready = loop {
+        let line = lines.next().expect("ready line").expect("read");
+        if line.contains("tenantsim ready on ") {
+            break line;
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    let proxy = ready
+        .split("(proxy http://")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the ready line names the proxy")
+        .to_owned();
+    let token = mint(
+        data_dir,
+        &[
+            "--app",
+            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "--roles",
+            "User.Read.All",
+        ],
+    );
+
+    // Refused: another host, another port, a plain-HTTP proxy request.
+    for head in [
+        "CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n",
+        "CONNECT graph.microsoft.com:8443 HTTP/1.1\r\n\r\n",
+        "GET http://graph.microsoft.com/v1.0/users HTTP/1.1\r\nHost: graph.microsoft.com\r\n\r\n",
+    ] {
+        let mut stream = TcpStream::connect(&proxy).expect("connect");
+        stream.write_all(head.as_bytes()).expect("write");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        assert!(answer.starts_with("HTTP/1.1 403 "), "{head}: {answer}");
+        assert!(answer.contains("never forwards"), "{answer}");
+    }
+
+    // Tunnelled: TLS for graph.microsoft.com, signed by tenantsim's CA, and Graph behind it.
+    let ca_pem = std::fs::read_to_string(data.path().join("tls-ca.pem")).expect("ca");
+    let der: String = ca_pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(der)
+        .expect("ca der");
+    tenantsim::cli::rustls_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(der))
+        .expect("root");
+    let config = std::sync::Arc::new(
+        rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    );
+    for host in ["graph.microsoft.com", "login.microsoftonline.com"] {
+        let mut tcp = TcpStream::connect(&proxy).expect("connect");
+        tcp.write_all(
+            format!("CONNECT {host}:443 HTTP/1.1\r\nHost: {host}:443\r\n\r\n").as_bytes(),
+        )
+        .expect("write");
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tcp.read_exact(&mut byte).expect("read");
+            head.push(byte[0]);
+        }
+        assert!(
+            head.starts_with(b"HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&head)
+        );
+        let name = rustls::pki_types::ServerName::try_from(host.to_owned()).expect("name");
+        let connection = rustls::ClientConnection::new(config.clone(), name).expect("tls");
+        let mut tls = rustls::StreamOwned::new(connection, tcp);
+        let path = if host.starts_with("graph") {
+            "/v1.0/users?$top=1&$select=displayName"
+        } else {
+            "/contoso.onmicrosoft.com/v2.0/.well-known/openid-configuration"
+        };
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        );
+        tls.write_all(request.as_bytes()).expect("write");
+        let mut answer = Vec::new();
+        let _ = tls.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{host}: {answer}");
+        if host.starts_with("graph") {
+            // Absolute URLs carry the real host name.
+            assert!(
+                answer.contains("\"@odata.nextLink\":\"https://graph.microsoft.com/v1.0/users?"),
+                "{answer}"
+            );
+        } else {
+            assert!(
+                answer.contains("\"issuer\":\"https://login.microsoftonline.com/c0a70550-0000-4000-8000-000000000001/v2.0\""),
+                "{answer}"
+            );
+        }
+    }
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}

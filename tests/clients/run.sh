@@ -114,7 +114,8 @@ log "starting tenantsim (data dir $DATA_DIR)"
 # Settings from the caller's environment must not change the server under test.
 env -u TENANTSIM_DB -u TENANTSIM_FIXTURES -u TENANTSIM_PUBLIC_URL -u TENANTSIM_PAGE_SIZE \
     -u TENANTSIM_NO_HTTPS -u TENANTSIM_TLS_CERT -u TENANTSIM_TLS_KEY -u TENANTSIM_BIND \
-  "$BIN" serve --http-port 0 --https-port 0 --data-dir "$DATA_DIR" --log-format pretty \
+  -u TENANTSIM_PROXY_PORT \
+  "$BIN" serve --http-port 0 --https-port 0 --proxy-port 0 --data-dir "$DATA_DIR" --log-format pretty \
   >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
@@ -129,6 +130,7 @@ for _ in $(seq 1 $((READY_TIMEOUT * 10))); do
   READY_LINE="$(sed 's/\x1b\[[0-9;]*m//g' "$SERVER_LOG" \
     | grep -o 'tenantsim ready on http://[^ ]* and https://[^ ]*' | head -n1)"
   HTTPS_URL="$(grep -o 'https://[^ ]*' <<<"$READY_LINE")"
+  PROXY_URL="$(sed 's/\x1b\[[0-9;]*m//g' "$SERVER_LOG" | grep -o '(proxy http://[^ ]*' | head -n1 | cut -c8-)"
   HTTP_URL="$(grep -o 'http://[^ ]*' <<<"$READY_LINE")"
   [[ -n "$HTTPS_URL" && -n "$HTTP_URL" ]] && break
   sleep 0.1
@@ -144,6 +146,7 @@ export NODE_EXTRA_CA_CERTS="$CA_FILE"    # node (read at process start)
 export TENANTSIM_HTTPS_URL="$HTTPS_URL"
 export TENANTSIM_HTTP_URL="$HTTP_URL"     # plain HTTP: only the LinkedIn connect flow (README)
 export TENANTSIM_TENANT="$CONTOSO_TENANT"
+export TENANTSIM_PROXY_URL="$PROXY_URL"   # the proxy for the Microsoft host names (test_proxy.py)
 
 # ---------------------------------------------------------------------------------------------
 # 3. Suites
@@ -161,7 +164,7 @@ PY_RC=${PIPESTATUS[0]}
 log "node suite (node --test)"
 # One file at a time: both share the server, and example.test.mjs resets every tenant.
 (cd "$NODE_DIR" && timeout "$SUITE_TIMEOUT" node --test --test-reporter=tap \
-  --test-concurrency=1 --test-timeout=60000 test_clients.mjs directory.test.mjs example.test.mjs) 2>&1 | tee "$NODE_OUT"
+  --test-concurrency=1 --test-timeout=60000 test_clients.mjs directory.test.mjs proxy.test.mjs example.test.mjs) 2>&1 | tee "$NODE_OUT"
 NODE_RC=${PIPESTATUS[0]}
 
 stop_server

@@ -6,6 +6,8 @@
 * TENANTSIM_HTTP_URL   e.g. http://127.0.0.1:43122, the plain-HTTP listener (the LinkedIn
                        connect flow only; see test_linkedin_* in test_clients.py)
 * TENANTSIM_TENANT     the Contoso tenant id
+* TENANTSIM_PROXY_URL  e.g. http://127.0.0.1:43124, the proxy that answers for
+                       login.microsoftonline.com and graph.microsoft.com (test_proxy.py)
 * REQUESTS_CA_BUNDLE   tenantsim's CA, for `requests` (MSAL Python, sync azure-identity)
 * SSL_CERT_FILE        the same CA, for httpx (msgraph-sdk) and aiohttp (async azure-identity)
 """
