@@ -70,18 +70,18 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the CA and leaf from `dir`, creating whatever is missing or out of date.
-pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMaterial> {
+/// The CA in `dir` (certificate PEM and key), created when missing.
+fn load_or_create_ca(dir: &Path) -> anyhow::Result<(String, KeyPair)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let now = time::OffsetDateTime::now_utc();
     let ca_path = dir.join(CA_FILE);
     let ca_key_path = dir.join(CA_KEY_FILE);
-    let (ca_pem, ca_key) = match (
+    match (
         std::fs::read_to_string(&ca_path),
         std::fs::read_to_string(&ca_key_path),
     ) {
-        (Ok(pem), Ok(key)) => (pem, KeyPair::from_pem(&key).context("reading the CA key")?),
+        (Ok(pem), Ok(key)) => Ok((pem, KeyPair::from_pem(&key).context("reading the CA key")?)),
         _ => {
+            let now = time::OffsetDateTime::now_utc();
             let key = KeyPair::generate().context("generating the CA key")?;
             let mut params = ca_params()?;
             params.not_before = now - time::Duration::days(1);
@@ -90,9 +90,40 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
             write_private(&ca_key_path, &key.serialize_pem())?;
             std::fs::write(&ca_path, cert.pem())
                 .with_context(|| format!("writing {}", ca_path.display()))?;
-            (cert.pem(), key)
+            Ok((cert.pem(), key))
         }
-    };
+    }
+}
+
+/// A server certificate for `names` signed by the CA: (certificate PEM, key PEM).
+fn issue_leaf(
+    names: Vec<String>,
+    common_name: &str,
+    ca_key: &KeyPair,
+    valid_days: i64,
+) -> anyhow::Result<(String, String)> {
+    let now = time::OffsetDateTime::now_utc();
+    let key = KeyPair::generate().context("generating the TLS key")?;
+    let mut params = CertificateParams::new(names)?;
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CommonName, common_name);
+    params.distinguished_name = name;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(valid_days);
+    // The CA's name and key identifier are derived from the same parameters and key that made
+    // its certificate, so the leaf chains to the CA file on disk.
+    let issuer = Issuer::new(ca_params()?, ca_key);
+    let cert = params.signed_by(&key, &issuer)?;
+    Ok((cert.pem(), key.serialize_pem()))
+}
+
+/// Loads the CA and leaf from `dir`, creating whatever is missing or out of date.
+pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMaterial> {
+    let (ca_pem, ca_key) = load_or_create_ca(dir)?;
     let sans = subject_alt_names(extra_sans);
     let sans_text = sans.join("\n");
     let cert_path = dir.join(CERT_FILE);
@@ -104,29 +135,15 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
     ) {
         (Ok(cert), Ok(key)) if current.as_deref() == Some(sans_text.as_str()) => (cert, key),
         _ => {
-            let key = KeyPair::generate().context("generating the TLS key")?;
-            let mut params = CertificateParams::new(sans.clone())?;
-            let mut name = DistinguishedName::new();
-            name.push(DnType::CommonName, "localhost");
-            params.distinguished_name = name;
-            params.is_ca = IsCa::ExplicitNoCa;
-            params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-            params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-            params.use_authority_key_identifier_extension = true;
-            params.not_before = now - time::Duration::days(1);
-            params.not_after = now + time::Duration::days(825);
-            // The CA's name and key identifier are derived from the same parameters and key
-            // that made its certificate, so the leaf chains to the CA file on disk.
-            let issuer = Issuer::new(ca_params()?, &ca_key);
-            let cert = params.signed_by(&key, &issuer)?;
-            write_private(&key_path, &key.serialize_pem())?;
-            std::fs::write(&cert_path, cert.pem())?;
+            let (cert, key) = issue_leaf(sans, "localhost", &ca_key, 825)?;
+            write_private(&key_path, &key)?;
+            std::fs::write(&cert_path, &cert)?;
             std::fs::write(dir.join(SANS_FILE), &sans_text)?;
-            (cert.pem(), key.serialize_pem())
+            (cert, key)
         }
     };
     Ok(TlsMaterial {
-        ca_path,
+        ca_path: dir.join(CA_FILE),
         chain_pem: format!("{leaf_pem}{ca_pem}").into_bytes(),
         key_pem: leaf_key_pem.into_bytes(),
         ca_pem: Some(ca_pem),
@@ -136,32 +153,14 @@ pub fn load_or_create(dir: &Path, extra_sans: &[String]) -> anyhow::Result<TlsMa
 /// A leaf for `names` issued by the CA in `dir` (created when missing), kept in memory only:
 /// the proxy's certificate for the Microsoft host names (`crate::proxy::HOSTS`).
 pub fn issue_for_names(dir: &Path, names: &[&str]) -> anyhow::Result<TlsMaterial> {
-    let ca = load_or_create(dir, &[])?;
-    let ca_key = std::fs::read_to_string(dir.join(CA_KEY_FILE)).context("reading the CA key")?;
-    let ca_key = KeyPair::from_pem(&ca_key).context("reading the CA key")?;
-    let now = time::OffsetDateTime::now_utc();
-    let key = KeyPair::generate().context("generating the proxy's TLS key")?;
-    let mut params =
-        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())?;
-    let mut name = DistinguishedName::new();
-    name.push(
-        DnType::CommonName,
-        names.first().copied().unwrap_or("tenantsim"),
-    );
-    params.distinguished_name = name;
-    params.is_ca = IsCa::ExplicitNoCa;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    params.use_authority_key_identifier_extension = true;
-    params.not_before = now - time::Duration::days(1);
-    params.not_after = now + time::Duration::days(30);
-    let issuer = Issuer::new(ca_params()?, &ca_key);
-    let cert = params.signed_by(&key, &issuer)?;
-    let ca_pem = ca.ca_pem.unwrap_or_default();
+    let (ca_pem, ca_key) = load_or_create_ca(dir)?;
+    let common_name = names.first().copied().unwrap_or("tenantsim");
+    let owned = names.iter().map(|n| (*n).to_owned()).collect();
+    let (cert, key) = issue_leaf(owned, common_name, &ca_key, 30)?;
     Ok(TlsMaterial {
-        ca_path: ca.ca_path,
-        chain_pem: format!("{}{ca_pem}", cert.pem()).into_bytes(),
-        key_pem: key.serialize_pem().into_bytes(),
+        ca_path: dir.join(CA_FILE),
+        chain_pem: format!("{cert}{ca_pem}").into_bytes(),
+        key_pem: key.into_bytes(),
         ca_pem: Some(ca_pem),
     })
 }
@@ -193,6 +192,22 @@ pub fn trust_instructions(ca_path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proxy_leaf_comes_from_the_same_ca_and_leaves_the_listener_leaf_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let listener = load_or_create(dir.path(), &["tenantsim.test".to_owned()]).expect("create");
+        let proxy = issue_for_names(dir.path(), &["graph.microsoft.com"]).expect("proxy");
+        assert_eq!(proxy.ca_pem, listener.ca_pem);
+        assert_ne!(proxy.chain_pem, listener.chain_pem);
+        let sans = std::fs::read_to_string(dir.path().join(SANS_FILE)).expect("sans");
+        assert!(sans.contains("tenantsim.test"), "{sans}");
+        let again = load_or_create(dir.path(), &["tenantsim.test".to_owned()]).expect("load");
+        assert_eq!(
+            again.chain_pem, listener.chain_pem,
+            "the listener's leaf was kept"
+        );
+    }
 
     #[test]
     fn the_ca_survives_and_the_leaf_is_reissued_when_names_change() {
