@@ -227,32 +227,40 @@ async fn serve_connection(
     front: Front,
     router: Served,
     shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let deadline = shared.limits.header_read_timeout;
     match front {
         Front::Tls(acceptor) => serve_tls(stream, acceptor, router, shared, stop).await,
         Front::Proxy(acceptor) => {
             // The proxy request head has the same bound as a request head.
-            let opened = tokio::select! {
-                biased;
-                () = stopped(&mut stop) => return,
-                done = tokio::time::timeout(deadline, crate::proxy::open_tunnel(stream)) => done,
+            let opened = set_up(&shared, &stop, crate::proxy::open_tunnel(stream)).await;
+            let Some(Ok(Some(stream))) = opened else {
+                return;
             };
-            let Ok(Ok(Some(stream))) = opened else { return };
             serve_tls(stream, acceptor, router, shared, stop).await;
         }
         Front::Plain => {
-            let sniffed = tokio::select! {
-                biased;
-                () = stopped(&mut stop) => return,
-                done = tokio::time::timeout(deadline, Sniffed::read(stream)) => done,
-            };
-            let Ok(Ok((stream, protocol))) = sniffed else {
+            let Some(Ok((stream, protocol))) = set_up(&shared, &stop, Sniffed::read(stream)).await
+            else {
                 return;
             };
             serve_protocol(stream, protocol, router, &shared, stop).await;
         }
+    }
+}
+
+/// A connection's set-up step (proxy head, TLS handshake, h2c sniff) within the header-read
+/// timeout; `None` on timeout or shutdown.
+async fn set_up<T>(
+    shared: &Shared,
+    stop: &watch::Receiver<bool>,
+    step: impl Future<Output = T>,
+) -> Option<T> {
+    let mut stop = stop.clone();
+    tokio::select! {
+        biased;
+        () = stopped(&mut stop) => None,
+        done = tokio::time::timeout(shared.limits.header_read_timeout, step) => done.ok(),
     }
 }
 
@@ -262,15 +270,11 @@ async fn serve_tls(
     acceptor: TlsAcceptor,
     router: Served,
     shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let deadline = shared.limits.header_read_timeout;
-    let handshake = tokio::select! {
-        biased;
-        () = stopped(&mut stop) => return,
-        done = tokio::time::timeout(deadline, acceptor.accept(stream)) => done,
+    let Some(Ok(stream)) = set_up(&shared, &stop, acceptor.accept(stream)).await else {
+        return;
     };
-    let Ok(Ok(stream)) = handshake else { return };
     let protocol = match stream.get_ref().1.alpn_protocol() {
         Some(b"h2") => Protocol::Http2,
         _ => Protocol::Http1,
