@@ -12,6 +12,8 @@ pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
 pub(crate) struct Server {
     child: Child,
     pub(crate) base: String,
+    /// The whole ready line (it names the proxy when there is one).
+    pub(crate) ready: String,
 }
 
 impl Server {
@@ -27,19 +29,20 @@ impl Server {
             .expect("spawn tenantsim");
         let stdout = child.stdout.take().expect("stdout");
         let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
+        let (base, ready) = loop {
             let line = lines
                 .next()
                 .expect("tenantsim exited before its ready line")
                 .expect("read");
             if let Some(at) = line.find("tenantsim ready on ") {
                 let rest = &line[at + "tenantsim ready on ".len()..];
-                break rest.split_whitespace().next().expect("url").to_owned();
+                let base = rest.split_whitespace().next().expect("url").to_owned();
+                break (base, line);
             }
         };
         // Keep draining the log so the server never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
-        Self { child, base }
+        Self { child, base, ready }
     }
 
     pub(crate) fn host(&self) -> &str {
@@ -518,21 +521,8 @@ fn the_proxy_answers_for_microsoft_host_names_and_refuses_every_other() {
 
     let data = tempfile::tempdir().expect("tempdir");
     let data_dir = data.path().to_str().expect("path");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--http-port", "0", "--https-port", "0"])
-        .args(["--proxy-port", "0", "--data-dir", data_dir])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn tenantsim");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let ready = loop {
-        let line = lines.next().expect("ready line").expect("read");
-        if line.contains("tenantsim ready on ") {
-            break line;
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let server = Server::start(&["--proxy-port", "0", "--data-dir", data_dir]);
+    let ready = server.ready.clone();
     let proxy = ready
         .split("(proxy http://")
         .nth(1)
@@ -625,8 +615,5 @@ fn the_proxy_answers_for_microsoft_host_names_and_refuses_every_other() {
             );
         }
     }
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    server.terminate();
 }
