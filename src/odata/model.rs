@@ -375,7 +375,15 @@ pub const SERVICE_PRINCIPAL: ResourceModel = ResourceModel {
         Property::select("description"),
         Property::select("appRoles"),
         Property::select("oauth2PermissionScopes"),
-        Property::select("servicePrincipalNames"),
+        // servicePrincipal: "Supports $filter (eq, not, ge, le, startsWith)" on the collection's
+        // items; Azure CLI resolves `az ad sp show --id <appId>` with
+        // `servicePrincipalNames/any(c:c eq '<appId>')`.
+        Property::new(
+            "servicePrincipalNames",
+            StrCollection,
+            ops![ANY, EQ, STARTS_WITH],
+            Ops::NONE,
+        ),
         Property::select("appOwnerOrganizationId"),
         Property::select("replyUrls"),
         Property::select("publisherName"),

@@ -429,6 +429,45 @@ async fn filter_any_on_proxy_addresses_matches_prefixes_and_values() {
 }
 
 #[tokio::test]
+async fn filter_any_on_service_principal_names_finds_a_service_principal_by_app_id() {
+    // Azure CLI's `az ad sp show --id <appId>` sends exactly this filter.
+    let app = TestApp::new().await;
+    let app_ids = |response: &TestResponse| -> Vec<String> {
+        response.json["value"]
+            .as_array()
+            .expect("value")
+            .iter()
+            .map(|sp| sp["appId"].as_str().expect("appId").to_owned())
+            .collect()
+    };
+    let sync = "c0a70550-a990-4000-8000-000000000301";
+    let response = app
+        .get(&format!(
+            "/v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:c eq '{sync}')"
+        ))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(app_ids(&response), [sync]);
+    // Microsoft Graph's service principal carries its URI among its names.
+    let response = app
+        .get("/v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:startsWith(c,'https://graph.microsoft'))")
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(app_ids(&response), ["00000003-0000-0000-c000-000000000000"]);
+    let response = app
+        .get("/v1.0/servicePrincipals?$filter=servicePrincipalNames/any(c:c eq 'nobody')")
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert!(app_ids(&response).is_empty());
+}
+
+#[tokio::test]
 async fn advanced_operators_without_the_header_are_request_unsupported_query() {
     let app = TestApp::new().await;
     for (filter, operator) in [
