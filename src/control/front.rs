@@ -1,8 +1,8 @@
 //! The front middleware: one layer that gives each request its context (ids, Graph's headers),
 //! records it in the journal, applies the armed fault rules and the throttling mode, and
-//! refuses a path that does not decode before the router sees it. One layer rather than five:
-//! each `from_fn` layer boxes a future and clones the service per request, which was
-//! measurable on the authenticated GET.
+//! refuses a path that does not decode before the router sees it; it also answers CORS. One
+//! layer rather than five: each `from_fn` layer boxes a future and clones the service per
+//! request, which was measurable on the authenticated GET.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -16,6 +16,13 @@ use crate::state::AppState;
 pub async fn run(state: &AppState, request: Request, next: Next) -> Response {
     let at = state.clock.now();
     let context = context::begin(request.headers(), at);
+    if let Some(mut answer) =
+        super::cors::preflight(request.method(), request.uri().path(), request.headers())
+    {
+        context::stamp(&mut answer, &context, false);
+        return answer;
+    }
+    let cors = super::cors::policy_for(request.uri().path(), request.headers());
     let stamped = context.clone();
     let identity_platform = matches!(
         super::Surface::of(request.uri().path()),
@@ -45,6 +52,9 @@ pub async fn run(state: &AppState, request: Request, next: Next) -> Response {
     })
     .await;
     context::stamp(&mut response, &stamped, !identity_platform);
+    if let Some(policy) = cors {
+        policy.stamp(&mut response);
+    }
     response
 }
 

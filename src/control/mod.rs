@@ -3,6 +3,7 @@
 //! `admin::{journal, faults, throttle}`; this module holds what the middleware shares: which
 //! surface a path belongs to and who (tenant, client app) a request claims to be.
 
+pub mod cors;
 pub mod faults;
 pub mod front;
 pub mod journal;

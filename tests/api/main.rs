@@ -14,6 +14,7 @@ mod concurrency;
 mod connections;
 mod consistency;
 mod control;
+mod cors;
 mod delta;
 mod delta_directory;
 mod directory_objects;
