@@ -201,6 +201,17 @@ pub fn redirect_uris(doc: &Map<String, Value>) -> Vec<String> {
     out
 }
 
+/// The `spa.redirectUris` of an application document.
+pub fn spa_redirect_uris(doc: &Map<String, Value>) -> Vec<&str> {
+    doc.get("spa")
+        .and_then(|p| p.get("redirectUris"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
 /// Whether the token endpoint treats the application as a public client.
 pub fn is_public_client(doc: &Map<String, Value>) -> bool {
     doc.get("isFallbackPublicClient") == Some(&Value::Bool(true))

@@ -11,8 +11,8 @@ use std::io;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// The hosts the proxy answers for (port 443), in the public cloud and US Government.
-// Divergence: every host name reaches every tenant, whatever its cloud (D49).
+/// The hosts the proxy answers for (port 443), in the public cloud and US Government: each
+/// reaches its own cloud's tenants (`crate::protocol::cloud`).
 pub const HOSTS: &[&str] = &[
     "login.microsoftonline.com",
     "login.windows.net",
@@ -119,6 +119,13 @@ pub fn decide(head: &[u8]) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_proxy_serves_exactly_the_host_names_the_cloud_wall_knows() {
+        use crate::protocol::cloud::{PUBLIC_HOSTS, US_GOV_HOSTS};
+        let known: Vec<&str> = PUBLIC_HOSTS.iter().chain(US_GOV_HOSTS).copied().collect();
+        assert_eq!(HOSTS, known.as_slice());
+    }
 
     #[test]
     fn tunnels_open_to_emulated_hosts_on_443_only() {

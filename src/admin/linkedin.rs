@@ -132,7 +132,8 @@ pub fn write_router() -> Router<AppState> {
         )
 }
 
-/// GET /_tenantsim/tenants/{tenant}/linkedIn/connect[?user=UPN][&returnTo=/path] — starts
+/// GET /_tenantsim/tenants/{tenant}/linkedIn/connect[?user=UPN][&returnTo=/path or a registered
+/// redirect URI] — starts
 /// "connect my LinkedIn account": the identity platform's sign-in and consent pages for the
 /// LinkedIn app, then the callback below.
 async fn connect_start(
@@ -150,12 +151,16 @@ async fn connect_start(
         )));
     }
     let settings = LinkedInSettings::from_tenant(&tenant);
-    let redirect = format!("{}/_tenantsim/linkedin/callback", origin.0);
-    let state_param = match query
-        .get("returnTo")
-        .filter(|r| r.starts_with('/') && !r.starts_with("//"))
-    {
-        Some(back) => format!("{}|{back}", tenant.id),
+    let redirect = format!("{}{}", origin.0, crate::linkedin::CALLBACK_PATH);
+    let state_param = match query.get("returnTo") {
+        Some(back) if return_allowed(&mut conn, &tenant.id, back).await? => {
+            format!("{}|{back}", tenant.id)
+        }
+        Some(back) => {
+            return Err(GraphError::request_bad_request(format!(
+                "returnTo '{back}' is neither a path on this server nor a redirect URI registered for an application of the tenant."
+            )));
+        }
         None => tenant.id.clone(),
     };
     let mut pairs = vec![
@@ -185,6 +190,24 @@ async fn connect_start(
     )))
 }
 
+/// Where the callback may send the browser back to: a path on this server, or (for a
+/// single-page app that starts the connection) a redirect URI an application of the tenant
+/// registered, its query aside — never an arbitrary site.
+async fn return_allowed(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    back: &str,
+) -> Result<bool> {
+    if back.starts_with('/') {
+        return Ok(!back.starts_with("//") && !back.contains('\\'));
+    }
+    let base = back.split(['?', '#']).next().unwrap_or_default();
+    let apps = store::apps::list_applications(conn, tenant).await?;
+    Ok(apps
+        .iter()
+        .any(|app| crate::sts::authorize::redirect_allowed(app, base)))
+}
+
 /// GET /_tenantsim/linkedin/callback?code=…&state=… — the LinkedIn side of the connection:
 /// redeems the code the consent flow issued and accepts the connection (the grant already
 /// exists: consenting created it). With `returnTo` in the state, redirects back there.
@@ -204,6 +227,17 @@ async fn connect_callback(
             ));
         }
     };
+    // The state came back through the browser: its return address is checked again, so a
+    // forged state cannot turn the callback into an open redirect.
+    if let Some(back) = &back {
+        let mut conn = state.db.pool.acquire().await?;
+        let tenant = tenant(&mut conn, &tenant_id).await?;
+        if !return_allowed(&mut conn, &tenant.id, back).await? {
+            return Err(GraphError::request_bad_request(
+                "The state's return address is neither a path on this server nor a redirect URI registered for an application of the tenant.",
+            ));
+        }
+    }
     let outcome = if let Some(error) = query.get("error") {
         json!({"connected": false, "error": error, "error_description": query.get("error_description")})
     } else {
@@ -248,7 +282,10 @@ async fn connect_callback(
                 if error.is_empty() {
                     String::new()
                 } else {
-                    format!("&error={error}")
+                    format!(
+                        "&error={}",
+                        percent_encoding::utf8_percent_encode(error, crate::sts::authorize::VALUE)
+                    )
                 }
             )))
         }

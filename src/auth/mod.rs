@@ -17,6 +17,7 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, Validation};
 
 use crate::error::GraphError;
+use crate::protocol::cloud::HostCloud;
 use crate::state::AppState;
 use crate::store;
 use permissions::Permission;
@@ -157,7 +158,8 @@ pub fn check_lifetime(state: &AppState, claims: &Claims) -> Result<(), GraphErro
 }
 
 /// The v1 issuer of the token's own tenant, and a tenant tenantsim holds.
-async fn check_tenant(state: &AppState, claims: &Claims) -> Result<(), GraphError> {
+/// Checks the issuer and that tenantsim holds the tenant; returns the tenant's cloud.
+async fn check_tenant(state: &AppState, claims: &Claims) -> Result<String, GraphError> {
     if claims.iss != token::issuer_v1(&claims.tid) {
         return Err(GraphError::unauthenticated(
             "Access token validation failure. Invalid issuer.",
@@ -165,12 +167,11 @@ async fn check_tenant(state: &AppState, claims: &Claims) -> Result<(), GraphErro
     }
     // Divergence: a token for a tenant tenantsim does not hold is a 401 (graph-contract D20).
     let mut conn = state.db.pool.acquire().await?;
-    if !store::tenants::tenant_exists(&mut conn, &claims.tid).await? {
-        return Err(GraphError::unauthenticated(
-            "Access token validation failure. Invalid issuer.",
-        ));
-    }
-    Ok(())
+    store::tenants::tenant_cloud(&mut conn, &claims.tid)
+        .await?
+        .ok_or_else(|| {
+            GraphError::unauthenticated("Access token validation failure. Invalid issuer.")
+        })
 }
 
 /// Audiences a Graph token may carry.
@@ -190,13 +191,21 @@ pub async fn authenticate(
     let claims = match state.verified_tokens.get(token) {
         Some(claims) => claims,
         None => {
-            let claims = Arc::new(verify_signature(state, token, &[])?);
+            let mut claims = verify_signature(state, token, &[])?;
             // Boxed: a store read once per token, kept out of every request's future.
-            Box::pin(check_tenant(state, &claims)).await?;
+            claims.tenant_cloud = Box::pin(check_tenant(state, &claims)).await?;
+            let claims = Arc::new(claims);
             state.verified_tokens.insert(token, claims.clone());
             claims
         }
     };
+    // Graph's US Government host serves US Government tenants only, the public host the others.
+    // Divergence: Graph's answer to a token of the other cloud was not captured (D49).
+    if !HostCloud::of(parts).admits(&claims.tenant_cloud) {
+        return Err(GraphError::unauthenticated(
+            "Access token validation failure. Invalid audience.",
+        ));
+    }
     if !audiences
         .iter()
         .any(|a| a.eq_ignore_ascii_case(&claims.aud))

@@ -52,6 +52,10 @@ pub struct Claims {
     pub ver: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub wids: Option<Vec<String>>,
+    /// Not a claim: the cloud of the token's tenant, filled in when tenantsim verifies the
+    /// token (each cloud's Graph host name serves that cloud's tenants only).
+    #[serde(skip)]
+    pub tenant_cloud: String,
 }
 
 /// Who a minted token speaks for.
@@ -140,6 +144,7 @@ impl TokenRequest {
             uti: uti(),
             ver: "1.0".to_owned(),
             wids,
+            tenant_cloud: String::new(),
         }
     }
 }

@@ -12,6 +12,12 @@ use sqlx::SqliteConnection;
 
 use crate::store::{self, apps::GrantRow};
 use crate::{builtin, consent};
+
+/// tenantsim's side of the LinkedIn connection: where the LinkedIn app's sign-in comes back.
+/// Registered on `localhost`, it stands for the same path on whatever origin the browser
+/// reaches tenantsim by (a public URL, the proxy's Microsoft host names).
+pub const CALLBACK_PATH: &str = "/_tenantsim/linkedin/callback";
+
 pub use settings::LinkedInSettings;
 
 /// A user's LinkedIn connection, in the states of the unpublished LinkedIn management API
@@ -100,8 +106,8 @@ pub async fn insert_service_principal(
     };
     store::objects::insert_object(conn, tenant, &write, None).await?;
     let redirects = serde_json::json!([
-        "http://localhost/_tenantsim/linkedin/callback",
-        "https://localhost/_tenantsim/linkedin/callback"
+        format!("http://localhost{CALLBACK_PATH}"),
+        format!("https://localhost{CALLBACK_PATH}")
     ]);
     store::apps::insert_application(conn, tenant, app_id, &id, true, &redirects.to_string())
         .await?;

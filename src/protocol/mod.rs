@@ -7,5 +7,6 @@
 /// `wire`, because error rendering (below `wire`) needs it too.
 pub const GRAPH_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
+pub mod cloud;
 pub mod request;
 pub mod wire;

@@ -87,6 +87,17 @@ pub async fn domain_owner(
         .await
 }
 
+/// The tenant's cloud (`public`, `usgov`, …), or `None` when there is no such tenant.
+pub async fn tenant_cloud(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select cloud from tenants where id = ?")
+        .bind(tenant)
+        .fetch_optional(conn)
+        .await
+}
+
 pub async fn tenant_exists(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {
     let found: Option<i64> = sqlx::query_scalar("select 1 from tenants where id = ?")
         .bind(tenant)

@@ -14,6 +14,7 @@ use super::error::AadError;
 use super::flows::{PENDING_LIFETIME_SECONDS, PendingKind, PendingSignIn};
 use super::interactive;
 use super::{Form, TenantSegment, clients, pages, resolve_segment, scopes};
+use crate::protocol::cloud::HostCloud;
 use crate::protocol::wire::origin_of;
 use crate::request_context;
 use crate::state::AppState;
@@ -23,7 +24,7 @@ use crate::store::{self, apps::ApplicationRow};
 pub const SESSION_COOKIE: &str = "tenantsim_session";
 
 /// Characters left as they are in query and fragment values (RFC 3986 unreserved).
-const VALUE: &AsciiSet = &NON_ALPHANUMERIC
+pub const VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -155,11 +156,26 @@ pub fn registered_redirects(app: &ApplicationRow) -> Vec<String> {
 /// ignores the port of `localhost` redirect URIs of native apps).
 pub fn redirect_allowed(app: &ApplicationRow, uri: &str) -> bool {
     let registered = registered_redirects(app);
-    registered.iter().any(|r| r == uri)
-        || registered.iter().any(|r| {
-            without_loopback_port(r).is_some_and(|r| Some(r) == without_loopback_port(uri))
+    registered.iter().any(|r| same_redirect(r, uri)) || (app.public_client && is_loopback(uri))
+}
+
+/// tenantsim's LinkedIn callback on the origin serving this request, for an app that registered
+/// it (the LinkedIn app registers it on `localhost`; the browser may know tenantsim by another
+/// name).
+fn own_callback(app: &ApplicationRow, uri: &str, origin: &str) -> bool {
+    let callback = crate::linkedin::CALLBACK_PATH;
+    uri.strip_prefix(origin) == Some(callback)
+        && registered_redirects(app).iter().any(|r| {
+            r.split_once("://")
+                .is_some_and(|(_, rest)| rest.ends_with(callback))
         })
-        || (app.public_client && is_loopback(uri))
+}
+
+/// Whether `uri` is the `registered` redirect URI: equal, or both loopback URIs that differ
+/// only in the port.
+pub fn same_redirect(registered: &str, uri: &str) -> bool {
+    registered == uri
+        || without_loopback_port(registered).is_some_and(|r| Some(r) == without_loopback_port(uri))
 }
 
 /// A `localhost` / `127.0.0.1` URI (http or https) without its port: Entra ignores the port of
@@ -225,7 +241,7 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             ));
         }
     };
-    let segment = match resolve_segment(state, tenant).await {
+    let segment = match resolve_segment(state, tenant, HostCloud::of(parts)).await {
         Ok(segment) => segment,
         Err(err) => return page_error(&err),
     };
@@ -255,7 +271,8 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             }
         },
     };
-    if !redirect_allowed(&app, &redirect_uri) {
+    let origin = origin_of(parts, &state.settings);
+    if !redirect_allowed(&app, &redirect_uri) && !own_callback(&app, &redirect_uri, &origin.0) {
         return page_error(&redirect_mismatch(&redirect_uri, &app.app_id));
     }
     // From here on, problems go back to the client's redirect URI.
@@ -303,7 +320,6 @@ async fn authorize(state: &AppState, tenant: &str, parts: &Parts, v1: bool) -> R
             }
         }
     };
-    let origin = origin_of(parts, &state.settings);
     if let Err(err) = scopes::parse(&scope, origin.0.split("://").nth(1)) {
         return reply.aad_error(&err);
     }

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::error::{AadError, AadResult};
 use super::{TenantSegment, resolve_segment};
+use crate::protocol::cloud::HostCloud;
 use crate::protocol::wire::Origin;
 use crate::state::AppState;
 
@@ -29,9 +30,10 @@ fn tenant_label(segment: &TenantSegment) -> String {
 pub async fn openid_configuration_v2(
     State(state): State<AppState>,
     origin: Origin,
+    cloud: HostCloud,
     Path(tenant): Path<String>,
 ) -> AadResult<Json<Value>> {
-    let segment = resolve_segment(&state, &tenant).await?;
+    let segment = resolve_segment(&state, &tenant, cloud).await?;
     let o = &origin.0;
     let path = segment.path();
     let issuer = format!("{o}/{}/v2.0", tenant_label(&segment));
@@ -67,9 +69,10 @@ pub async fn openid_configuration_v2(
 pub async fn openid_configuration_v1(
     State(state): State<AppState>,
     origin: Origin,
+    cloud: HostCloud,
     Path(tenant): Path<String>,
 ) -> AadResult<Json<Value>> {
-    let segment = resolve_segment(&state, &tenant).await?;
+    let segment = resolve_segment(&state, &tenant, cloud).await?;
     let o = &origin.0;
     let path = segment.path();
     Ok(Json(json!({
@@ -126,9 +129,10 @@ pub fn jwk(state: &AppState, issuer: Option<String>) -> Value {
 pub async fn keys_v2(
     State(state): State<AppState>,
     origin: Origin,
+    cloud: HostCloud,
     Path(tenant): Path<String>,
 ) -> AadResult<Json<Value>> {
-    let segment = resolve_segment(&state, &tenant).await?;
+    let segment = resolve_segment(&state, &tenant, cloud).await?;
     let issuer = format!("{}/{}/v2.0", origin.0, tenant_label(&segment));
     Ok(Json(json!({ "keys": [jwk(&state, Some(issuer))] })))
 }
@@ -136,9 +140,10 @@ pub async fn keys_v2(
 /// GET /{tenant}/discovery/keys (v1)
 pub async fn keys_v1(
     State(state): State<AppState>,
+    cloud: HostCloud,
     Path(tenant): Path<String>,
 ) -> AadResult<Json<Value>> {
-    resolve_segment(&state, &tenant).await?;
+    resolve_segment(&state, &tenant, cloud).await?;
     Ok(Json(json!({ "keys": [jwk(&state, None)] })))
 }
 

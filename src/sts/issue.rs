@@ -30,6 +30,9 @@ pub struct RefreshClaims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// Issued to a single-page app (`spa` redirect URI): redeemed only cross-origin.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spa: bool,
 }
 
 /// AADSTS65001: the user (or an admin) has not consented.
@@ -108,6 +111,8 @@ pub struct UserTokens<'a> {
     /// The v2 issuer on the client's origin (`{origin}/{tid}/v2.0`).
     pub issuer_v2: String,
     pub client_info: bool,
+    /// A single-page app's redemption: its refresh token lives 24 hours.
+    pub spa: bool,
 }
 
 /// The scopes a delegated token for this request carries, or AADSTS65001.
@@ -225,8 +230,14 @@ pub async fn user_tokens(
             azp: input.client.app_id.clone(),
             scope: input.raw_scope.to_owned(),
             iat: now,
-            exp: now + REFRESH_LIFETIME_SECONDS,
+            exp: now
+                + if input.spa {
+                    super::spa::SPA_REFRESH_LIFETIME_SECONDS
+                } else {
+                    REFRESH_LIFETIME_SECONDS
+                },
             jti: super::flows::random_token(1),
+            spa: input.spa,
         };
         body.insert(
             "refresh_token".into(),
@@ -280,6 +291,9 @@ pub fn read_refresh_token(state: &AppState, value: &str) -> AadResult<RefreshCla
     let data = jsonwebtoken::decode::<RefreshClaims>(value, &state.keys().decoding, &validation)
         .map_err(|_| invalid())?;
     if data.claims.exp <= state.clock.unix() {
+        if data.claims.spa {
+            return Err(super::spa::refresh_expired());
+        }
         return Err(AadError::invalid_grant(
             700082,
             "The refresh token has expired due to inactivity. The token was issued on a date and was inactive for 90 days.",

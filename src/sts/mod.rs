@@ -12,6 +12,7 @@ pub mod interactive;
 pub mod issue;
 pub mod pages;
 pub mod scopes;
+pub mod spa;
 pub mod steps;
 pub mod token;
 
@@ -21,6 +22,7 @@ use axum::extract::{FromRequest, Request};
 use axum::http::header;
 use axum::routing::{get, post};
 
+use crate::protocol::cloud::HostCloud;
 use crate::state::AppState;
 use crate::store::{self, tenants::TenantRow};
 use error::AadError;
@@ -44,14 +46,21 @@ impl TenantSegment {
 }
 
 /// Resolves `{tenant}`: a tenant GUID, a verified domain, or a multi-tenant segment.
-pub async fn resolve_segment(state: &AppState, segment: &str) -> Result<TenantSegment, AadError> {
+pub async fn resolve_segment(
+    state: &AppState,
+    segment: &str,
+    cloud: HostCloud,
+) -> Result<TenantSegment, AadError> {
     let lower = segment.to_ascii_lowercase();
     if ["common", "organizations", "consumers"].contains(&lower.as_str()) {
         return Ok(TenantSegment::Common(lower));
     }
     let mut conn = state.db.pool.acquire().await?;
+    // A tenant of another cloud is not found here, as on the other cloud's sign-in host
+    // (AADSTS90002 says "signing into the correct cloud").
     store::tenants::resolve_tenant(&mut conn, segment)
         .await?
+        .filter(|tenant| cloud.admits(&tenant.cloud))
         .map(TenantSegment::Tenant)
         .ok_or_else(|| AadError::unknown_tenant(segment))
 }

@@ -17,8 +17,9 @@ use super::error::{AadError, AadResult};
 use super::flows::{DEVICE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, Redeem};
 use super::issue::{self, UserTokens};
 use super::scopes::{self, ScopeRequest};
-use super::{Form, TenantSegment, clients, resolve_segment};
+use super::{Form, TenantSegment, clients, resolve_segment, spa};
 use crate::fixtures::password_matches;
+use crate::protocol::cloud::HostCloud;
 use crate::protocol::wire::{Origin, origin_of};
 use crate::state::AppState;
 use crate::store::{self, apps::ApplicationRow, objects::ObjectRow, tenants::TenantRow};
@@ -159,7 +160,7 @@ async fn token(
     form: &Form,
     endpoint: Endpoint,
 ) -> AadResult<Value> {
-    let segment = resolve_segment(state, tenant).await?;
+    let segment = resolve_segment(state, tenant, HostCloud::of(parts)).await?;
     let origin = origin_of(parts, &state.settings);
     let token_url = format!("{}{}", origin.0, parts.uri.path());
     let call = Call {
@@ -174,6 +175,13 @@ async fn token(
     let grant = form
         .get("grant_type")
         .ok_or_else(|| AadError::missing("grant_type"))?;
+    // Only a single-page app's code and refresh token are redeemed from a browser (checked
+    // with the grant); every other grant cross-origin is refused before it is looked at.
+    if let Some(origin) = spa::origin(&parts.headers)
+        && !matches!(grant, "authorization_code" | "refresh_token")
+    {
+        return Err(spa::cross_origin_refused(origin));
+    }
     let mut conn = state.db.pool.acquire().await?;
     match grant {
         "client_credentials" => client_credentials(&call, &mut conn).await,
@@ -277,6 +285,15 @@ pub async fn sign_in_user(
     Ok(user)
 }
 
+/// What the redeemed grant adds to a user token response.
+#[derive(Default)]
+struct Redemption {
+    /// The `nonce` of the authorization request, for the id token.
+    nonce: Option<String>,
+    /// A single-page app's code or refresh token.
+    spa: bool,
+}
+
 async fn user_response(
     call: &Call<'_>,
     conn: &mut SqliteConnection,
@@ -284,8 +301,9 @@ async fn user_response(
     client: &ApplicationRow,
     user: &ObjectRow,
     raw_scope: &str,
-    nonce: Option<String>,
+    redemption: Redemption,
 ) -> AadResult<Value> {
+    let Redemption { nonce, spa } = redemption;
     let scopes = scopes::parse(raw_scope, call.origin_host())?;
     let input = UserTokens {
         tenant,
@@ -296,6 +314,7 @@ async fn user_response(
         nonce,
         issuer_v2: call.issuer_v2(&tenant.id),
         client_info: call.form.get("client_info") == Some("1"),
+        spa,
     };
     let mut body = issue::user_tokens(call.state, conn, input).await?;
     v1_fields(call, &scopes, &mut body);
@@ -335,7 +354,16 @@ async fn password(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Val
     )
     .await?;
     let user = sign_in_user(conn, &tenant, username, Some(password)).await?;
-    user_response(call, conn, &tenant, &client, &user, &call.scope(), None).await
+    user_response(
+        call,
+        conn,
+        &tenant,
+        &client,
+        &user,
+        &call.scope(),
+        Redemption::default(),
+    )
+    .await
 }
 
 /// RFC 7636: `BASE64URL(SHA256(verifier)) == challenge` for S256, equality for `plain`.
@@ -387,14 +415,16 @@ async fn authorization_code(call: &Call<'_>, conn: &mut SqliteConnection) -> Aad
             "Invalid request. Request is malformed or invalid.",
         ));
     }
-    let client = call
-        .client_of_grant(
-            conn,
-            &tenant,
-            &code.client_app_id,
-            "The provided authorization code was issued to a different client.",
-        )
-        .await?;
+    let spa =
+        spa::is_spa_redirect(conn, &tenant.id, &code.client_app_id, &code.redirect_uri).await?;
+    spa::check_origin(call.headers, spa)?;
+    let mismatch = "The provided authorization code was issued to a different client.";
+    let client = if spa {
+        spa::client(conn, &tenant.id, call.form, &code.client_app_id, mismatch).await?
+    } else {
+        call.client_of_grant(conn, &tenant, &code.client_app_id, mismatch)
+            .await?
+    };
     if call
         .form
         .get("redirect_uri")
@@ -432,7 +462,10 @@ async fn authorization_code(call: &Call<'_>, conn: &mut SqliteConnection) -> Aad
         &client,
         &user,
         &scope,
-        code.nonce.clone(),
+        Redemption {
+            nonce: code.nonce.clone(),
+            spa,
+        },
     )
     .await
 }
@@ -454,21 +487,25 @@ async fn refresh_token(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResul
     let tenant = store::tenants::resolve_tenant(conn, &claims.tid)
         .await?
         .ok_or_else(|| AadError::unknown_tenant(&claims.tid))?;
-    let client = call
-        .client_of_grant(
-            conn,
-            &tenant,
-            &claims.azp,
-            "Provided grant is invalid or malformed. The refresh token was issued to a different client.",
-        )
-        .await?;
+    spa::check_origin(call.headers, claims.spa)?;
+    let mismatch = "Provided grant is invalid or malformed. The refresh token was issued to a different client.";
+    let client = if claims.spa {
+        spa::client(conn, &tenant.id, call.form, &claims.azp, mismatch).await?
+    } else {
+        call.client_of_grant(conn, &tenant, &claims.azp, mismatch)
+            .await?
+    };
     let user = sign_in_user(conn, &tenant, &claims.oid, None).await?;
     let scope = call
         .form
         .get("scope")
         .map(str::to_owned)
         .unwrap_or(claims.scope.clone());
-    user_response(call, conn, &tenant, &client, &user, &scope, None).await
+    let redemption = Redemption {
+        nonce: None,
+        spa: claims.spa,
+    };
+    user_response(call, conn, &tenant, &client, &user, &scope, redemption).await
 }
 
 async fn device_code(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<Value> {
@@ -539,7 +576,16 @@ async fn device_code(call: &Call<'_>, conn: &mut SqliteConnection) -> AadResult<
         ));
     }
     let user = sign_in_user(conn, &tenant, user_id, None).await?;
-    user_response(call, conn, &tenant, &client, &user, &flow.scope, None).await
+    user_response(
+        call,
+        conn,
+        &tenant,
+        &client,
+        &user,
+        &flow.scope,
+        Redemption::default(),
+    )
+    .await
 }
 
 /// POST /{tenant}/oauth2/v2.0/devicecode — starts a device-code flow.
@@ -550,7 +596,7 @@ pub async fn device_authorization(
     form: Form,
 ) -> Response {
     let result: AadResult<Value> = async {
-        let segment = resolve_segment(&state, &tenant).await?;
+        let segment = resolve_segment(&state, &tenant, HostCloud::of(&parts)).await?;
         let client_id = clients::client_id(&form, &parts.headers).ok_or_else(|| AadError::missing("client_id"))?;
         let scope = form.get("scope").unwrap_or("openid profile offline_access").to_owned();
         let origin = origin_of(&parts, &state.settings);

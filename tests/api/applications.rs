@@ -144,7 +144,7 @@ async fn list_filters_selects_counts_and_pages_applications() {
     let token = app.app_token(CONTOSO, &["Application.Read.All"]);
     let pages = all_pages(&app, &token, "/v1.0/applications?$top=2").await;
     assert_eq!(pages.len(), 4);
-    let fixture_apps = 7;
+    let fixture_apps = 8;
     let ids: Vec<&str> = pages
         .iter()
         .flat_map(|p| p["value"].as_array().expect("value"))
@@ -319,7 +319,7 @@ async fn bad_application_bodies_are_graphs_400_and_change_nothing() {
         .eventual()
         .send()
         .await;
-    assert_eq!(count.text, "7");
+    assert_eq!(count.text, "8");
     // identifierUris are unique in the tenant.
     create_app(
         &app,

@@ -1267,6 +1267,36 @@ async fn bad_input_is_refused_with_a_4xx_and_changes_nothing() {
         }
     }
 
+    // The LinkedIn connection's return address: never another site, and the callback checks
+    // the state again.
+    for back in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/%5Cevil.example",
+        "http://localhost:3000.evil.example/",
+        "javascript:alert(1)",
+    ] {
+        let encoded = back.replace(':', "%3A").replace('/', "%2F");
+        for path in [
+            format!(
+                "/_tenantsim/tenants/{CONTOSO}/linkedIn/connect?user=LeeG@contoso.onmicrosoft.com&returnTo={encoded}"
+            ),
+            format!(
+                "/_tenantsim/linkedin/callback?state={CONTOSO}%7C{encoded}&error=access_denied"
+            ),
+        ] {
+            cases.push(Case {
+                label: format!("GET {path}"),
+                method: Method::GET,
+                path,
+                shape: Shape::Graph,
+                token: None,
+                headers: Vec::new(),
+                body: None,
+            });
+        }
+    }
+
     let before = snapshots(&app).await;
     let mut failures = Vec::new();
     for case in &cases {

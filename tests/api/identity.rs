@@ -1,11 +1,13 @@
 //! The identity platform over HTTP only: discovery and keys, every token grant, the sign-in
-//! and consent pages, the device-code pages, AADSTS errors and the user-consent policy.
+//! and consent pages, the device-code pages, AADSTS errors, the user-consent policy and
+//! single-page apps.
 
 mod consent;
 mod endpoints;
 mod errors;
 mod grants;
 mod pages;
+mod spa;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

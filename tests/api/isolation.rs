@@ -435,3 +435,77 @@ async fn contoso_cannot_reach_fabrikam_either() {
     assert!(users.ids().iter().all(|id| id.starts_with("c0a70550")));
     assert_eq!(users.ids().len(), 20);
 }
+
+#[tokio::test]
+async fn each_clouds_microsoft_host_names_reach_only_that_clouds_tenants() {
+    // Through the proxy the Host header is the Microsoft name the client used. Fabrikam's
+    // fixture tenant is in US Government, Contoso in the public cloud.
+    let app = TestApp::new().await;
+    let contoso = app.admin();
+    let fabrikam = fabrikam(&app);
+    for (host, token, status) in [
+        ("graph.microsoft.com", &contoso, 200),
+        ("graph.microsoft.us", &fabrikam, 200),
+        ("graph.microsoft.us", &contoso, 401),
+        ("graph.microsoft.com", &fabrikam, 401),
+        ("GRAPH.microsoft.US:443", &contoso, 401),
+        // Any other name (localhost, a --public-url) reaches every tenant.
+        ("localhost:8080", &fabrikam, 200),
+    ] {
+        let response = app
+            .get("/v1.0/users?$top=1")
+            .header("host", host)
+            .token(token)
+            .send()
+            .await;
+        assert_eq!(response.status, status, "{host}: {}", response.text);
+        if status == 401 {
+            assert_eq!(response.json["error"]["code"], "InvalidAuthenticationToken");
+        }
+    }
+    for (host, tenant, status) in [
+        ("login.microsoftonline.com", CONTOSO, 200),
+        ("login.microsoftonline.us", FABRIKAM, 200),
+        ("login.microsoftonline.us", CONTOSO, 400),
+        ("login.microsoftonline.com", FABRIKAM, 400),
+        ("login.windows.net", FABRIKAM, 400),
+        ("localhost:8080", FABRIKAM, 200),
+    ] {
+        for path in [
+            format!("/{tenant}/v2.0/.well-known/openid-configuration"),
+            format!("/{tenant}/discovery/v2.0/keys"),
+        ] {
+            let response = app.get(&path).header("host", host).send().await;
+            assert_eq!(response.status, status, "{host}{path}: {}", response.text);
+            if status == 400 {
+                assert_eq!(response.json["error_codes"], json!([90002]), "{host}{path}");
+            }
+        }
+        // The token endpoint answers the same way (client credentials of Fabrikam's app would
+        // otherwise succeed on the US Government name).
+        let token = app
+            .post(&format!("/{tenant}/oauth2/v2.0/token"))
+            .header("host", host)
+            .raw_body(
+                "application/x-www-form-urlencoded",
+                "grant_type=client_credentials&client_id=x&client_secret=y&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default",
+            )
+            .send()
+            .await;
+        if status == 400 {
+            assert_eq!(
+                token.json["error_codes"],
+                json!([90002]),
+                "{host}: {}",
+                token.text
+            );
+        } else {
+            assert_ne!(
+                token.json["error_codes"],
+                json!([90002]),
+                "{host}: {}",
+                token.text
+            );
+        }
+    }
+}

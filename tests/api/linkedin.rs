@@ -669,3 +669,94 @@ async fn an_admin_gets_a_portal_token_from_the_token_endpoint_with_a_first_party
         .await;
     assert_eq!(put.status, 204, "{}", put.text);
 }
+
+#[tokio::test]
+async fn connect_returns_only_to_this_server_or_to_a_redirect_uri_an_app_registered() {
+    let app = TestApp::new().await;
+    let start = |back: &str| {
+        format!(
+            "/_tenantsim/tenants/{CONTOSO}/linkedIn/connect?user=LeeG@contoso.onmicrosoft.com&returnTo={}",
+            percent_encoding::utf8_percent_encode(back, percent_encoding::NON_ALPHANUMERIC)
+        )
+    };
+    // A page of tenantsim and the Contoso Team SPA's registered redirect URI (query aside).
+    for back in ["/_tenantsim/ui", "http://localhost:3000/?tab=linkedin"] {
+        let response = app.get(&start(back)).send().await;
+        assert_eq!(response.status, 302, "{back}: {}", response.text);
+        let authorize = location(&response);
+        assert_eq!(
+            param(&authorize, "state").as_deref(),
+            Some(format!("{CONTOSO}|{back}").as_str())
+        );
+    }
+    // Any other site is refused before the sign-in starts.
+    for back in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "http://localhost:3000.evil.example/",
+    ] {
+        let response = app.get(&start(back)).send().await;
+        assert_eq!(response.status, 400, "{back}: {}", response.text);
+        assert_eq!(response.json["error"]["code"], "Request_BadRequest");
+        assert!(!response.headers.contains_key("location"), "{back}");
+    }
+    // A state forged in the callback's URL cannot redirect elsewhere either.
+    let forged = app
+        .get(&format!(
+            "/_tenantsim/linkedin/callback?state={CONTOSO}%7Chttps://evil.example/&error=access_denied"
+        ))
+        .send()
+        .await;
+    assert_eq!(forged.status, 400, "{}", forged.text);
+    assert!(!forged.headers.contains_key("location"));
+    // A declined consent goes back to the SPA, its error encoded.
+    let declined = app
+        .get(&format!(
+            "/_tenantsim/linkedin/callback?state={CONTOSO}%7Chttp://localhost:3000/&error=access_denied%26x%3D1"
+        ))
+        .send()
+        .await;
+    assert_eq!(declined.status, 302, "{}", declined.text);
+    assert_eq!(
+        location(&declined),
+        "http://localhost:3000/?linkedIn=failed&error=access_denied%26x%3D1"
+    );
+}
+
+#[tokio::test]
+async fn the_connection_comes_back_to_tenantsim_by_whatever_name_the_browser_uses() {
+    // Reached as login.microsoftonline.com (the proxy) or by a public name, the LinkedIn app's
+    // callback is tenantsim's own: the sign-in page opens instead of AADSTS50011.
+    let app = TestApp::new().await;
+    for host in ["login.microsoftonline.com", "tenantsim.lab.example:8080"] {
+        let start = app
+            .get(&format!(
+                "/_tenantsim/tenants/{CONTOSO}/linkedIn/connect?user=LeeG@contoso.onmicrosoft.com"
+            ))
+            .header("host", host)
+            .send()
+            .await;
+        assert_eq!(start.status, 302, "{host}: {}", start.text);
+        let authorize = location(&start);
+        assert_eq!(
+            param(&authorize, "redirect_uri"),
+            Some(format!("http://{host}/_tenantsim/linkedin/callback"))
+        );
+        let page = app.get(&authorize).header("host", host).send().await;
+        assert_eq!(page.status, 200, "{host}: {}", page.text);
+        assert!(!page.text.contains("AADSTS50011"), "{host}: {}", page.text);
+        // Another app cannot use tenantsim's callback as its redirect URI.
+        let other = authorize.replace(
+            &"7e5a1c4d-1d0e-4f00-8000-6c696e6b6564".replace('-', "%2D"),
+            "c0a70550-a990-4000-8000-000000000308",
+        );
+        assert_ne!(other, authorize);
+        let refused = app.get(&other).header("host", host).send().await;
+        assert!(
+            refused.text.contains("AADSTS50011"),
+            "{host}: {}",
+            refused.text
+        );
+    }
+}

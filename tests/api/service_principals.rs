@@ -75,7 +75,7 @@ async fn list_service_principals_holds_built_ins_and_fixture_apps_and_filters() 
         .send()
         .await;
     let names = contoso.names();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 7, "{names:?}");
     assert!(names.iter().all(|n| n.starts_with("Contoso")));
 
     let paged = all_pages(&app, &token, "/v1.0/servicePrincipals?$top=4").await;
