@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs tenantsim against the official Microsoft clients (Python and Node).
+# Runs tenantsim against the official Microsoft clients (Python and Node) and the command-line
+# tools (Azure CLI, CLI for Microsoft 365) through its proxy.
 #
 #   tests/clients/run.sh
 #
@@ -29,6 +30,7 @@ CONTOSO_TENANT="c0a70550-0000-4000-8000-000000000001"
 INSTALL_TIMEOUT="${CLIENTS_INSTALL_TIMEOUT:-900}"   # seconds, each install step
 BUILD_TIMEOUT="${CLIENTS_BUILD_TIMEOUT:-1800}"      # seconds, cargo build
 SUITE_TIMEOUT="${CLIENTS_SUITE_TIMEOUT:-300}"       # seconds, each whole suite
+CLI_SUITE_TIMEOUT="${CLIENTS_CLI_SUITE_TIMEOUT:-600}" # seconds, the CLI suite (az starts slowly)
 READY_TIMEOUT=60                                    # seconds to wait for the ready line
 
 log() { printf '== %s\n' "$*"; }
@@ -78,8 +80,12 @@ install_node() {
   log "node: installed in $((SECONDS - start)) s"
 }
 
+CLI_DIR="$CLIENTS/cli"
+
 install_python
 install_node
+# The command-line tools (Azure CLI, CLI for Microsoft 365): large, cached in their folder.
+INSTALL_TIMEOUT="$INSTALL_TIMEOUT" "$CLI_DIR/install.sh" || die "installing the command-line tools failed"
 
 # ---------------------------------------------------------------------------------------------
 # 2. tenantsim
@@ -167,6 +173,13 @@ log "node suite (node --test)"
   --test-concurrency=1 --test-timeout=60000 test_clients.mjs directory.test.mjs proxy.test.mjs example.test.mjs) 2>&1 | tee "$NODE_OUT"
 NODE_RC=${PIPESTATUS[0]}
 
+log "command-line tools suite (Azure CLI, CLI for Microsoft 365; pytest)"
+CLI_OUT="$DATA_DIR/cli.out"
+timeout "$CLI_SUITE_TIMEOUT" "$VENV/bin/python" -m pytest "$CLI_DIR" \
+  -c "$CLI_DIR/pytest.ini" --rootdir "$CLI_DIR" -p no:cacheprovider \
+  -v -rfExX 2>&1 | tee "$CLI_OUT"
+CLI_RC=${PIPESTATUS[0]}
+
 stop_server
 
 # ---------------------------------------------------------------------------------------------
@@ -185,10 +198,14 @@ echo
 log "summary"
 echo "python (pytest):     $py_passed passed, $py_failed failed, $py_xfailed expected failures (tenantsim defects), exit $PY_RC"
 echo "node (node --test):  $node_passed passed, $node_failed failed, $node_todo todo (tenantsim defects), exit $NODE_RC"
+cli_passed=$(count '[0-9]+ passed' "$CLI_OUT")
+cli_failed=$(( $(count '[0-9]+ failed' "$CLI_OUT") + $(count '[0-9]+ errors?' "$CLI_OUT") ))
+echo "CLIs (pytest):       $cli_passed passed, $cli_failed failed, exit $CLI_RC"
 [[ $PY_RC -eq 124 ]] && echo "python suite timed out after ${SUITE_TIMEOUT}s"
+[[ $CLI_RC -eq 124 ]] && echo "CLI suite timed out after ${CLI_SUITE_TIMEOUT}s"
 [[ $NODE_RC -eq 124 ]] && echo "node suite timed out after ${SUITE_TIMEOUT}s"
 
-if [[ $PY_RC -ne 0 || $NODE_RC -ne 0 ]]; then
+if [[ $PY_RC -ne 0 || $NODE_RC -ne 0 || $CLI_RC -ne 0 ]]; then
   exit 1
 fi
 exit 0
