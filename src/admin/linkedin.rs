@@ -198,8 +198,16 @@ async fn return_allowed(
     tenant: &str,
     back: &str,
 ) -> Result<bool> {
+    // Browsers drop tabs and line breaks from a URL and read `\` as `/`: `/\t/evil.example`
+    // would become `//evil.example`, another site.
+    if back
+        .chars()
+        .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return Ok(false);
+    }
     if back.starts_with('/') {
-        return Ok(!back.starts_with("//") && !back.contains('\\'));
+        return Ok(!back.starts_with("//"));
     }
     let base = back.split(['?', '#']).next().unwrap_or_default();
     let apps = store::apps::list_applications(conn, tenant).await?;

@@ -1273,6 +1273,7 @@ async fn bad_input_is_refused_with_a_4xx_and_changes_nothing() {
         "https://evil.example/",
         "//evil.example/",
         "/%5Cevil.example",
+        "/%09/evil.example",
         "http://localhost:3000.evil.example/",
         "javascript:alert(1)",
     ] {

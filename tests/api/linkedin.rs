@@ -694,7 +694,10 @@ async fn connect_returns_only_to_this_server_or_to_a_redirect_uri_an_app_registe
         "https://evil.example/",
         "//evil.example/",
         "/\\evil.example/",
+        "/\t/evil.example/",
+        "/\n/evil.example/",
         "http://localhost:3000.evil.example/",
+        "http://localhost:3000/\t",
     ] {
         let response = app.get(&start(back)).send().await;
         assert_eq!(response.status, 400, "{back}: {}", response.text);
