@@ -121,9 +121,17 @@ async fn get_tenant(State(state): State<AppState>, Path(key): Path<String>) -> R
 /// replaces the tenant with its id only: 409, and nothing changed once the caller rolls back, if
 /// one of its domains or appIds is held by a tenant it does not replace.
 async fn replace_tenants(
+    db: &store::Db,
     conn: &mut sqlx::SqliteConnection,
     seeds: &[impl Borrow<TenantSeed>],
 ) -> Result<()> {
+    let set_aside = store::bulk::set_aside_indexes(
+        db,
+        store::bulk::Readers::Serving,
+        conn,
+        fixtures::object_count(seeds),
+    )
+    .await?;
     // Every replaced tenant goes first, so domains may move between the document's tenants.
     for seed in seeds {
         store::tenants::delete_tenant(conn, &seed.borrow().id).await?;
@@ -134,6 +142,7 @@ async fn replace_tenants(
             .await
             .map_err(GraphError::internal)?;
     }
+    store::bulk::rebuild_if(conn, set_aside).await?;
     Ok(())
 }
 
@@ -230,6 +239,13 @@ pub async fn replace_all(
     seeds: &[impl Borrow<TenantSeed>],
 ) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
+    let set_aside = store::bulk::set_aside_indexes(
+        &state.db,
+        store::bulk::Readers::Serving,
+        &mut tx,
+        fixtures::object_count(seeds),
+    )
+    .await?;
     for tenant in store::tenants::list_tenants(&mut tx).await? {
         store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
         if !seeds.iter().any(|s| s.borrow().id == tenant.id) {
@@ -239,6 +255,7 @@ pub async fn replace_all(
     for seed in seeds {
         fixtures::insert_tenant(&mut tx, seed.borrow()).await?;
     }
+    store::bulk::rebuild_if(&mut tx, set_aside).await?;
     tx.commit().await?;
     state.seeds.forget_all_but_startup();
     state.verified_tokens.clear();
@@ -302,7 +319,7 @@ pub async fn reset_one(state: &AppState, key: &str, empty: bool) -> Result<Tenan
         GraphError::request_bad_request(format!("Tenant {} has no seed to reset to.", tenant.id))
     })?;
     let seed = if empty { emptied(&seed) } else { seed };
-    replace_tenants(&mut tx, std::slice::from_ref(&seed)).await?;
+    replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed)).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
     Ok(tenant)
@@ -361,7 +378,18 @@ fn fixture_seeds(text: &str, name: &str) -> Result<Vec<TenantSeed>> {
 /// caller's write transaction: checked before it, two concurrent creations of one tenant both
 /// passed and the second silently replaced the first (one domain claimed twice was a 500 from
 /// the unique index).
-async fn insert_new_tenants(conn: &mut sqlx::SqliteConnection, seeds: &[TenantSeed]) -> Result<()> {
+async fn insert_new_tenants(
+    db: &store::Db,
+    conn: &mut sqlx::SqliteConnection,
+    seeds: &[TenantSeed],
+) -> Result<()> {
+    let set_aside = store::bulk::set_aside_indexes(
+        db,
+        store::bulk::Readers::Serving,
+        conn,
+        fixtures::object_count(seeds),
+    )
+    .await?;
     for seed in seeds {
         if store::tenants::tenant_exists(conn, &seed.id).await? {
             return Err(GraphError::new(
@@ -374,6 +402,7 @@ async fn insert_new_tenants(conn: &mut sqlx::SqliteConnection, seeds: &[TenantSe
             .await
             .map_err(GraphError::internal)?;
     }
+    store::bulk::rebuild_if(conn, set_aside).await?;
     Ok(())
 }
 
@@ -414,7 +443,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
             ));
         }
     };
-    insert_new_tenants(&mut tx, &seeds).await?;
+    insert_new_tenants(&state.db, &mut tx, &seeds).await?;
     for seed in &seeds {
         super::seeds::persist(&mut tx, &state.db, &seed.id)
             .await
@@ -487,7 +516,7 @@ async fn import(State(state): State<AppState>, body: JsonObjectText) -> Result<G
 pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<String>> {
     let seeds = fixture_seeds(document, "snapshot")?;
     let mut tx = state.db.begin_write().await?;
-    replace_tenants(&mut tx, &seeds).await?;
+    replace_tenants(&state.db, &mut tx, &seeds).await?;
     for seed in &seeds {
         super::seeds::persist(&mut tx, &state.db, &seed.id)
             .await
@@ -543,7 +572,7 @@ pub async fn create_lab(
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
         for seed in parsed {
             if !store::tenants::tenant_exists(&mut tx, &seed.id).await? {
-                replace_tenants(&mut tx, std::slice::from_ref(&seed))
+                replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed))
                     .await
                     // The whole error: an internal one's cause is the only useful part here.
                     .map_err(|e| anyhow::Error::new(e).context(format!("lab tenant {name}")))?;

@@ -4,6 +4,7 @@
 
 pub mod app_registrations;
 pub mod apps;
+pub mod bulk;
 pub mod changes;
 pub mod extensions;
 pub mod filter_sql;

@@ -9,6 +9,7 @@ mod bad_input_secrets;
 mod batch;
 mod binary;
 mod body_messages;
+mod bulk_load;
 mod common;
 mod concurrency;
 mod connections;

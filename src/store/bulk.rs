@@ -1,0 +1,109 @@
+//! Bulk loads (a large fixture at start-up, a reset of a large tenant): the big tables'
+//! secondary indexes are set aside while the rows go in, then rebuilt in one sorted pass each.
+//! Maintaining five text-keyed indexes row by row was most of a 100,000-user load; SQLite
+//! builds an index over existing rows by sorting them, several times faster. Everything
+//! happens inside the caller's write transaction, so a failed or interrupted load keeps the
+//! indexes (DDL is transactional in SQLite) and no reader ever sees a table without them.
+//!
+//! Only plain (non-unique, non-partial) indexes are set aside: unique indexes enforce
+//! constraints, and the small partial ones serve the lookups a load itself makes.
+//!
+//! Readers must not see the half-built schema. A WAL file gives every reader a snapshot, so
+//! with `--db` any load may do this. The in-memory database is a shared cache: there a
+//! reader preparing a statement while the load holds the schema fails at once with
+//! `SQLITE_LOCKED` ("database schema is locked") instead of waiting, so in memory only the
+//! start-up load, before anything is served, takes this path ([`Readers`]).
+
+use sqlx::SqliteConnection;
+
+use super::Db;
+
+/// Who may read the database while a bulk load runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readers {
+    /// Nobody: the start-up load, before the server listens.
+    None,
+    /// Requests are served meanwhile (resets, tenant creation, imports).
+    Serving,
+}
+
+/// Below this many incoming directory objects, maintaining the indexes costs less than
+/// rebuilding them (a rebuild reads every row of the table, every tenant's).
+const MIN_OBJECTS: usize = 5_000;
+
+/// The tables whose plain indexes a bulk load sets aside: the ones a large tenant fills.
+const TABLES: [&str; 2] = ["directory_objects", "memberships"];
+
+/// Indexes dropped for a bulk load, with the statements that recreate them.
+#[derive(Debug)]
+#[must_use = "the indexes stay dropped until `rebuild` runs"]
+pub struct SetAside {
+    definitions: Vec<String>,
+}
+
+/// Drops the big tables' plain indexes when `incoming` objects are at least half of what the
+/// tables will hold (so the rebuild reads mostly the rows being loaded anyway); `None` when a
+/// load that small keeps them. Call inside the write transaction that loads, before deleting
+/// or inserting, and [`rebuild`] before it commits.
+pub async fn set_aside_indexes(
+    db: &Db,
+    readers: Readers,
+    conn: &mut SqliteConnection,
+    incoming: usize,
+) -> sqlx::Result<Option<SetAside>> {
+    if incoming < MIN_OBJECTS || (readers == Readers::Serving && !db.is_persistent()) {
+        return Ok(None);
+    }
+    let present: i64 = sqlx::query_scalar("select count(*) from directory_objects")
+        .fetch_one(&mut *conn)
+        .await?;
+    if usize::try_from(present).unwrap_or(usize::MAX) > incoming.saturating_mul(2) {
+        return Ok(None);
+    }
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "select name, sql from sqlite_schema
+         where type = 'index' and tbl_name in (?, ?) and sql is not null
+           and sql not like 'create unique %' and sql not like '% where %'
+         order by name",
+    )
+    .bind(TABLES[0])
+    .bind(TABLES[1])
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &indexes {
+        // An identifier read from the schema itself, not a value: it cannot be bound.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "drop index \"{}\"",
+            name.replace('"', "\"\"")
+        )))
+        .execute(&mut *conn)
+        .await?;
+    }
+    tracing::debug!(dropped = indexes.len(), "indexes set aside for a bulk load");
+    Ok(Some(SetAside {
+        definitions: indexes.into_iter().map(|(_, sql)| sql).collect(),
+    }))
+}
+
+/// Recreates the indexes [`set_aside_indexes`] dropped, from their own definitions.
+pub async fn rebuild(conn: &mut SqliteConnection, set_aside: SetAside) -> sqlx::Result<()> {
+    let started = std::time::Instant::now();
+    for definition in set_aside.definitions {
+        sqlx::query(sqlx::AssertSqlSafe(definition))
+            .execute(&mut *conn)
+            .await?;
+    }
+    tracing::debug!(elapsed = ?started.elapsed(), "indexes rebuilt after a bulk load");
+    Ok(())
+}
+
+/// [`rebuild`] when `set_aside_indexes` set indexes aside.
+pub async fn rebuild_if(
+    conn: &mut SqliteConnection,
+    set_aside: Option<SetAside>,
+) -> sqlx::Result<()> {
+    match set_aside {
+        Some(set_aside) => rebuild(conn, set_aside).await,
+        None => Ok(()),
+    }
+}

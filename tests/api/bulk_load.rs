@@ -1,0 +1,286 @@
+//! Large loads set the big tables' secondary indexes aside and rebuild them before the commit
+//! (`store::bulk`): at start-up, and with a file database also while serving. A large tenant
+//! must answer exactly as a small one does, after its creation and after a reset, in memory
+//! and in a file; readers during such a load must neither fail nor see it half done; and a
+//! load that fails must leave the schema as it was.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::{Value, json};
+use tenantsim::Settings;
+use tenantsim::fixtures::{self, FixtureSource};
+use tenantsim::store::Db;
+
+use crate::common::*;
+
+const BULK: &str = "b0b0b0b0-0000-4000-8000-000000000001";
+/// More directory objects than `store::bulk` needs to take the bulk path.
+const USERS: usize = 6_000;
+
+fn user_id(n: usize) -> String {
+    format!("b0b0b0b0-0001-4000-8000-{n:012x}")
+}
+
+fn group_id(n: usize) -> String {
+    format!("b0b0b0b0-0002-4000-8000-{n:012x}")
+}
+
+/// `USERS` users and 10 groups; group 0 holds users 0..100 and group 1, which holds every
+/// tenth user.
+fn bulk_fixture(domain: &str) -> Value {
+    let users: Vec<Value> = (0..USERS)
+        .map(|n| {
+            json!({
+                "id": user_id(n),
+                "userPrincipalName": format!("user{n:05}@{domain}"),
+                "displayName": format!("Bulk User {n:05}"),
+                "jobTitle": if n == 4242 { "Lighthouse Keeper" } else { "Engineer" },
+                "accountEnabled": true,
+            })
+        })
+        .collect();
+    let groups: Vec<Value> = (0..10)
+        .map(|g| {
+            let members: Vec<String> = match g {
+                0 => (0..100)
+                    .map(user_id)
+                    .chain(std::iter::once(group_id(1)))
+                    .collect(),
+                1 => (0..USERS).step_by(10).map(user_id).collect(),
+                _ => vec![user_id(g)],
+            };
+            json!({"id": group_id(g), "displayName": format!("Bulk Group {g}"),
+                "mailEnabled": false, "mailNickname": format!("bulk{g}"), "securityEnabled": true,
+                "members": members})
+        })
+        .collect();
+    json!({"tenants": [{"id": BULK, "displayName": "Bulk Corp", "domains": [domain],
+        "users": users, "groups": groups}]})
+}
+
+/// Every index of the database, by name and definition.
+async fn indexes(app: &TestApp) -> Vec<(String, Option<String>)> {
+    sqlx::query_as("select name, sql from sqlite_schema where type = 'index' order by name")
+        .fetch_all(&app.state.db.pool)
+        .await
+        .expect("schema")
+}
+
+async fn ids(app: &TestApp, token: &str, path: &str) -> Vec<String> {
+    let response = app.get(path).token(token).send().await;
+    assert_eq!(response.status, 200, "{path}: {}", response.text);
+    response.ids()
+}
+
+/// What a client reads of the tenant through the orders and lookups the indexes serve.
+async fn observed(app: &TestApp) -> Vec<Vec<String>> {
+    let token = app.app_token(BULK, &["Directory.Read.All"]);
+    let base = "/v1.0";
+    let mut seen = Vec::new();
+    for path in [
+        format!("{base}/users?$top=3"),
+        format!("{base}/users?$orderby=displayName desc&$top=2"),
+        format!("{base}/users?$filter=startsWith(displayName,'Bulk User 0599')&$top=20"),
+        format!("{base}/users/{}/memberOf", user_id(10)),
+        format!("{base}/users/{}/transitiveMemberOf", user_id(20)),
+        format!("{base}/groups/{}/members?$top=3", group_id(0)),
+        format!("{base}/groups?$top=3"),
+    ] {
+        seen.push(ids(app, &token, &path).await);
+    }
+    let search = app
+        .get(&format!("{base}/users?$search=\"jobTitle:lighthouse\""))
+        .header("ConsistencyLevel", "eventual")
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(search.status, 200, "{}", search.text);
+    seen.push(search.ids());
+    seen
+}
+
+/// Creates the bulk tenant, checks what a client reads, changes it, resets it and checks it
+/// reads as created again; the schema is the same as before at every step.
+async fn create_change_and_reset(app: &TestApp) {
+    let schema = indexes(app).await;
+    let created = app
+        .post("/_tenantsim/tenants")
+        .json(json!({ "fixture": bulk_fixture("bulk.example") }))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_eq!(
+        indexes(app).await,
+        schema,
+        "every index is back after the load"
+    );
+
+    let loaded = observed(app).await;
+    assert_eq!(
+        loaded[0],
+        [user_id(0), user_id(1), user_id(2)],
+        "creation order"
+    );
+    assert_eq!(loaded[1], [user_id(5_999), user_id(5_998)]);
+    assert_eq!(loaded[2], (5_990..6_000).map(user_id).collect::<Vec<_>>());
+    assert_eq!(
+        loaded[3],
+        [group_id(0), group_id(1)],
+        "user 10 is in groups 0 and 1"
+    );
+    assert_eq!(
+        sorted(&loaded[4]),
+        sorted(&[group_id(0), group_id(1)]),
+        "user 20: group 1 directly, group 0 through it"
+    );
+    assert_eq!(loaded[5], [user_id(0), user_id(1), user_id(2)]);
+    assert_eq!(loaded[6], [group_id(0), group_id(1), group_id(2)]);
+    assert_eq!(loaded[7], [user_id(4242)]);
+
+    // Change what those answers read, then reset: all of it comes back.
+    let admin = app.app_token(BULK, &["Directory.ReadWrite.All", "User.ReadWrite.All"]);
+    let deleted = app
+        .delete(&format!("/v1.0/users/{}", user_id(0)))
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let renamed = app
+        .patch(&format!("/v1.0/users/{}", user_id(4242)))
+        .token(&admin)
+        .json(json!({"jobTitle": "Engineer", "displayName": "Zz Renamed"}))
+        .send()
+        .await;
+    assert_eq!(renamed.status, 204, "{}", renamed.text);
+    assert_ne!(observed(app).await, loaded);
+
+    let reset = app
+        .post(&format!("/_tenantsim/tenants/{BULK}/reset"))
+        .send()
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(
+        indexes(app).await,
+        schema,
+        "every index is back after the reset"
+    );
+    assert_eq!(observed(app).await, loaded);
+
+    // A full reset deletes the tenant (it was created at run time): the schema stays whole.
+    let all = app.post("/_tenantsim/reset").send().await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(indexes(app).await, schema);
+}
+
+#[tokio::test]
+async fn a_large_tenant_reads_as_created_after_a_reset_in_memory() {
+    create_change_and_reset(&TestApp::new().await).await;
+}
+
+#[tokio::test]
+async fn a_large_tenant_reads_as_created_after_a_reset_in_a_file_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(Some(&dir.path().join("bulk.db")))
+        .await
+        .expect("db");
+    create_change_and_reset(&TestApp::on_db(db, Settings::default(), true).await).await;
+}
+
+#[tokio::test]
+async fn a_large_start_up_fixture_loads_with_every_index() {
+    let fresh = indexes(&TestApp::new().await).await;
+    let db = Db::open(None).await.expect("db");
+    let mut sources = FixtureSource::embedded_all();
+    sources.push(FixtureSource {
+        name: "bulk.json".to_owned(),
+        text: bulk_fixture("bulk.example").to_string(),
+    });
+    let seeds = fixtures::parse_all(&sources).expect("valid fixtures");
+    fixtures::load(&db, &seeds).await.expect("load");
+    let app = TestApp::on_db(db, Settings::default(), false).await;
+    assert_eq!(indexes(&app).await, fresh);
+    let seen = observed(&app).await;
+    assert_eq!(seen[0], [user_id(0), user_id(1), user_id(2)]);
+    assert_eq!(seen[3], [group_id(0), group_id(1)]);
+    assert_eq!(seen[7], [user_id(4242)]);
+}
+
+/// Resets the bulk tenant while a client reads a group's members in a loop: every read must
+/// answer 200 with the whole group (the state before the reset or after it, never between).
+async fn read_during_a_large_reset(app: &TestApp) {
+    let created = app
+        .post("/_tenantsim/tenants")
+        .json(json!({ "fixture": bulk_fixture("bulk.example") }))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let token = app.app_token(BULK, &["Directory.Read.All"]);
+    let path = format!("/v1.0/groups/{}/members?$top=999&$count=true", group_id(1));
+    let done = AtomicBool::new(false);
+    let reset = async {
+        let reset = app
+            .post(&format!("/_tenantsim/tenants/{BULK}/reset"))
+            .send()
+            .await;
+        done.store(true, Ordering::Release);
+        reset
+    };
+    let reads = async {
+        let mut reads = 0;
+        while !done.load(Ordering::Acquire) || reads == 0 {
+            let read = app
+                .get(&path)
+                .header("ConsistencyLevel", "eventual")
+                .token(&token)
+                .send()
+                .await;
+            assert_eq!(read.status, 200, "a read during the reset: {}", read.text);
+            assert_eq!(read.json["@odata.count"], 600, "{}", read.text);
+            reads += 1;
+        }
+        reads
+    };
+    let (reset, reads) = tokio::join!(reset, reads);
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert!(reads > 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_during_a_large_reset_in_memory_see_before_or_after() {
+    read_during_a_large_reset(&TestApp::new().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_during_a_large_reset_in_a_file_database_see_before_or_after() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(Some(&dir.path().join("bulk.db")))
+        .await
+        .expect("db");
+    read_during_a_large_reset(&TestApp::on_db(db, Settings::default(), true).await).await;
+}
+
+#[tokio::test]
+async fn a_large_load_that_fails_leaves_the_schema_and_the_tenants_as_they_were() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::open(Some(&dir.path().join("bulk.db")))
+        .await
+        .expect("db");
+    let app = TestApp::on_db(db, Settings::default(), true).await;
+    let schema = indexes(&app).await;
+    // Contoso's domain: refused with 409 once the load has begun, inside its transaction.
+    let refused = app
+        .post("/_tenantsim/tenants")
+        .json(json!({ "fixture": bulk_fixture("contoso.onmicrosoft.com") }))
+        .send()
+        .await;
+    refused.assert_error(409, "Request_MultipleObjectsWithSameKeyValue");
+    assert_eq!(indexes(&app).await, schema);
+    let missing = app.get(&format!("/_tenantsim/tenants/{BULK}")).send().await;
+    assert_eq!(missing.status, 404, "{}", missing.text);
+    let listed = app
+        .get("/v1.0/users?$top=1")
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+}
