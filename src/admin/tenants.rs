@@ -22,6 +22,7 @@ use crate::linkedin::LinkedInSettings;
 use crate::protocol::request::{JsonObjectText, typed, typed_text};
 use crate::protocol::wire::GraphJson;
 use crate::state::AppState;
+use crate::store::bulk::Readers;
 use crate::store::{self, tenants::TenantRow};
 
 pub use super::seeds::Seeds;
@@ -125,13 +126,7 @@ async fn replace_tenants(
     conn: &mut sqlx::SqliteConnection,
     seeds: &[impl Borrow<TenantSeed>],
 ) -> Result<()> {
-    let set_aside = store::bulk::set_aside_indexes(
-        db,
-        store::bulk::Readers::Serving,
-        conn,
-        fixtures::object_count(seeds),
-    )
-    .await?;
+    let set_aside = fixtures::set_aside_indexes(db, Readers::Serving, conn, seeds).await?;
     // Every replaced tenant goes first, so domains may move between the document's tenants.
     for seed in seeds {
         store::tenants::delete_tenant(conn, &seed.borrow().id).await?;
@@ -142,7 +137,7 @@ async fn replace_tenants(
             .await
             .map_err(GraphError::internal)?;
     }
-    store::bulk::rebuild_if(conn, set_aside).await?;
+    store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
 }
 
@@ -239,13 +234,8 @@ pub async fn replace_all(
     seeds: &[impl Borrow<TenantSeed>],
 ) -> anyhow::Result<()> {
     let mut tx = state.db.begin_write().await?;
-    let set_aside = store::bulk::set_aside_indexes(
-        &state.db,
-        store::bulk::Readers::Serving,
-        &mut tx,
-        fixtures::object_count(seeds),
-    )
-    .await?;
+    let set_aside =
+        fixtures::set_aside_indexes(&state.db, Readers::Serving, &mut tx, seeds).await?;
     for tenant in store::tenants::list_tenants(&mut tx).await? {
         store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
         if !seeds.iter().any(|s| s.borrow().id == tenant.id) {
@@ -255,7 +245,7 @@ pub async fn replace_all(
     for seed in seeds {
         fixtures::insert_tenant(&mut tx, seed.borrow()).await?;
     }
-    store::bulk::rebuild_if(&mut tx, set_aside).await?;
+    store::bulk::rebuild(&mut tx, set_aside).await?;
     tx.commit().await?;
     state.seeds.forget_all_but_startup();
     state.verified_tokens.clear();
@@ -383,13 +373,7 @@ async fn insert_new_tenants(
     conn: &mut sqlx::SqliteConnection,
     seeds: &[TenantSeed],
 ) -> Result<()> {
-    let set_aside = store::bulk::set_aside_indexes(
-        db,
-        store::bulk::Readers::Serving,
-        conn,
-        fixtures::object_count(seeds),
-    )
-    .await?;
+    let set_aside = fixtures::set_aside_indexes(db, Readers::Serving, conn, seeds).await?;
     for seed in seeds {
         if store::tenants::tenant_exists(conn, &seed.id).await? {
             return Err(GraphError::new(
@@ -402,7 +386,7 @@ async fn insert_new_tenants(
             .await
             .map_err(GraphError::internal)?;
     }
-    store::bulk::rebuild_if(conn, set_aside).await?;
+    store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
 }
 

@@ -85,8 +85,12 @@ pub async fn set_aside_indexes(
     }))
 }
 
-/// Recreates the indexes [`set_aside_indexes`] dropped, from their own definitions.
-pub async fn rebuild(conn: &mut SqliteConnection, set_aside: SetAside) -> sqlx::Result<()> {
+/// Recreates the indexes [`set_aside_indexes`] dropped, from their own definitions (nothing
+/// when it kept them).
+pub async fn rebuild(conn: &mut SqliteConnection, set_aside: Option<SetAside>) -> sqlx::Result<()> {
+    let Some(set_aside) = set_aside else {
+        return Ok(());
+    };
     let started = std::time::Instant::now();
     for definition in set_aside.definitions {
         sqlx::query(sqlx::AssertSqlSafe(definition))
@@ -95,15 +99,4 @@ pub async fn rebuild(conn: &mut SqliteConnection, set_aside: SetAside) -> sqlx::
     }
     tracing::debug!(elapsed = ?started.elapsed(), "indexes rebuilt after a bulk load");
     Ok(())
-}
-
-/// [`rebuild`] when `set_aside_indexes` set indexes aside.
-pub async fn rebuild_if(
-    conn: &mut SqliteConnection,
-    set_aside: Option<SetAside>,
-) -> sqlx::Result<()> {
-    match set_aside {
-        Some(set_aside) => rebuild(conn, set_aside).await,
-        None => Ok(()),
-    }
 }

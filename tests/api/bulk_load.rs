@@ -99,16 +99,21 @@ async fn observed(app: &TestApp) -> Vec<Vec<String>> {
     seen
 }
 
-/// Creates the bulk tenant, checks what a client reads, changes it, resets it and checks it
-/// reads as created again; the schema is the same as before at every step.
-async fn create_change_and_reset(app: &TestApp) {
-    let schema = indexes(app).await;
+/// Creates the bulk tenant through the control API.
+async fn create_bulk(app: &TestApp) {
     let created = app
         .post("/_tenantsim/tenants")
         .json(json!({ "fixture": bulk_fixture("bulk.example") }))
         .send()
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
+}
+
+/// Creates the bulk tenant, checks what a client reads, changes it, resets it and checks it
+/// reads as created again; the schema is the same as before at every step.
+async fn create_change_and_reset(app: &TestApp) {
+    let schema = indexes(app).await;
+    create_bulk(app).await;
     assert_eq!(
         indexes(app).await,
         schema,
@@ -180,10 +185,7 @@ async fn a_large_tenant_reads_as_created_after_a_reset_in_memory() {
 #[tokio::test]
 async fn a_large_tenant_reads_as_created_after_a_reset_in_a_file_database() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(Some(&dir.path().join("bulk.db")))
-        .await
-        .expect("db");
-    create_change_and_reset(&TestApp::on_db(db, Settings::default(), true).await).await;
+    create_change_and_reset(&TestApp::in_file(dir.path(), "bulk.db").await).await;
 }
 
 #[tokio::test]
@@ -208,12 +210,7 @@ async fn a_large_start_up_fixture_loads_with_every_index() {
 /// Resets the bulk tenant while a client reads a group's members in a loop: every read must
 /// answer 200 with the whole group (the state before the reset or after it, never between).
 async fn read_during_a_large_reset(app: &TestApp) {
-    let created = app
-        .post("/_tenantsim/tenants")
-        .json(json!({ "fixture": bulk_fixture("bulk.example") }))
-        .send()
-        .await;
-    assert_eq!(created.status, 201, "{}", created.text);
+    create_bulk(app).await;
     let token = app.app_token(BULK, &["Directory.Read.All"]);
     let path = format!("/v1.0/groups/{}/members?$top=999&$count=true", group_id(1));
     let done = AtomicBool::new(false);
@@ -253,19 +250,13 @@ async fn reads_during_a_large_reset_in_memory_see_before_or_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_during_a_large_reset_in_a_file_database_see_before_or_after() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(Some(&dir.path().join("bulk.db")))
-        .await
-        .expect("db");
-    read_during_a_large_reset(&TestApp::on_db(db, Settings::default(), true).await).await;
+    read_during_a_large_reset(&TestApp::in_file(dir.path(), "bulk.db").await).await;
 }
 
 #[tokio::test]
 async fn a_large_load_that_fails_leaves_the_schema_and_the_tenants_as_they_were() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(Some(&dir.path().join("bulk.db")))
-        .await
-        .expect("db");
-    let app = TestApp::on_db(db, Settings::default(), true).await;
+    let app = TestApp::in_file(dir.path(), "bulk.db").await;
     let schema = indexes(&app).await;
     // Contoso's domain: refused with 409 once the load has begun, inside its transaction.
     let refused = app

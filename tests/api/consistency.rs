@@ -129,10 +129,7 @@ async fn snapshots_taken_during_writes_import_back_in_memory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn snapshots_taken_during_writes_import_back_from_a_file_database() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(Some(&dir.path().join("snapshots.db")))
-        .await
-        .expect("db");
-    let app = TestApp::on_db(db, Settings::default(), true).await;
+    let app = TestApp::in_file(dir.path(), "snapshots.db").await;
     let distinct = snapshots_during_writes(Arc::new(app)).await;
     assert!(
         distinct > 1,

@@ -2,8 +2,7 @@
 //! binary resetting created, imported and lab tenants the same after a restart.
 
 use serde_json::json;
-use tenantsim::Settings;
-use tenantsim::store::{self, Db};
+use tenantsim::store;
 
 use crate::binary::Server;
 use crate::common::*;
@@ -21,10 +20,7 @@ async fn persisted(app: &TestApp) -> Vec<String> {
 #[tokio::test]
 async fn a_seed_is_kept_with_its_tenant_and_deleted_with_it() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let db = Db::open(Some(&dir.path().join("seeds.db")))
-        .await
-        .expect("db");
-    let app = TestApp::on_db(db, Settings::default(), true).await;
+    let app = TestApp::in_file(dir.path(), "seeds.db").await;
     assert!(
         persisted(&app).await.is_empty(),
         "fixture tenants take their seed from the fixture files"

@@ -95,6 +95,12 @@ impl TestApp {
         Self::on_db(db, settings, true).await
     }
 
+    /// Both embedded tenants over a new database file `name` in `dir` (WAL, as `--db`).
+    pub async fn in_file(dir: &std::path::Path, name: &str) -> Self {
+        let db = Db::open(Some(&dir.join(name))).await.expect("db");
+        Self::on_db(db, Settings::default(), true).await
+    }
+
     /// An app over an existing database; `seed` loads the embedded fixtures first.
     pub async fn on_db(db: Db, settings: Settings, seed: bool) -> Self {
         let seeds = if seed {
