@@ -28,7 +28,8 @@ use crate::store::objects::{self, Kind, ListQuery, ObjectRow, ObjectWrite, Order
 pub struct Write<'a> {
     pub state: &'a AppState,
     pub tenant: &'a str,
-    pub tx: &'a mut sqlx::SqliteConnection,
+    /// The write transaction (derefs to the connection every store function takes).
+    pub tx: &'a mut crate::store::WriteTx,
 }
 
 /// A directory resource: the declaration the generic handlers serve.
@@ -187,6 +188,37 @@ pub async fn insert(
     )
     .await?;
     Ok(())
+}
+
+/// Inserts a user whose userPrincipalName is on `domain`, if that domain is the tenant's and
+/// the name is free (checked in the insert's own query); `false` when a check failed and
+/// nothing was written. The committed row goes to the object cache: the user's data must not
+/// change again in this transaction.
+pub async fn insert_user(
+    write: &mut Write<'_>,
+    id: &str,
+    data: &Map<String, Value>,
+    secret: &str,
+    domain: &str,
+) -> Result<bool> {
+    let json = serde_json::to_string(data).map_err(GraphError::internal)?;
+    let object = write_of(id, Kind::User, data, &json);
+    let Some(seq) =
+        objects::insert_user_checked(write.tx, write.tenant, &object, Some(secret), domain).await?
+    else {
+        return Ok(false);
+    };
+    let row = ObjectRow {
+        id: id.to_owned(),
+        kind: Kind::User.as_str().to_owned(),
+        display_name: object.display_name.map(str::to_owned),
+        user_principal_name: object.user_principal_name.map(str::to_owned),
+        app_id: object.app_id.map(str::to_owned),
+        data: json,
+        seq,
+    };
+    write.tx.created_user(write.tenant, row);
+    Ok(true)
 }
 
 /// Replaces an object's JSON (and its indexed columns).

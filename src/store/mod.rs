@@ -164,20 +164,37 @@ fn is_storage_error(error: &sqlx::Error) -> bool {
 
 /// Held by a write transaction; ends the write when dropped (committed or rolled back).
 #[derive(Debug)]
-struct WriteGuard(Arc<Changes>);
+struct WriteGuard {
+    changes: Arc<Changes>,
+    ended: bool,
+}
 
 impl WriteGuard {
     fn new(changes: Arc<Changes>) -> Self {
         changes.writers.fetch_add(1, Ordering::SeqCst);
         changes.generation.fetch_add(1, Ordering::SeqCst);
-        Self(changes)
+        Self {
+            changes,
+            ended: false,
+        }
+    }
+
+    /// Ends the write; returns the generation it ended in (what a reader that starts right
+    /// after it sees, until the next write starts).
+    fn end(mut self) -> u64 {
+        self.ended = true;
+        let ended = self.changes.generation.fetch_add(1, Ordering::SeqCst) + 1;
+        self.changes.writers.fetch_sub(1, Ordering::SeqCst);
+        ended
     }
 }
 
 impl Drop for WriteGuard {
     fn drop(&mut self) {
-        self.0.generation.fetch_add(1, Ordering::SeqCst);
-        self.0.writers.fetch_sub(1, Ordering::SeqCst);
+        if !self.ended {
+            self.changes.generation.fetch_add(1, Ordering::SeqCst);
+            self.changes.writers.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }
 
@@ -185,7 +202,11 @@ impl Drop for WriteGuard {
 #[derive(Debug)]
 pub struct WriteTx {
     tx: Tx,
-    _guard: WriteGuard,
+    guard: WriteGuard,
+    /// Users this write created, as committed: cached once it commits, so reading one back
+    /// (create, then GET) needs no round trip to the database.
+    written_users: Vec<(String, objects::ObjectRow)>,
+    objects: Arc<ObjectCache>,
 }
 
 impl std::ops::Deref for WriteTx {
@@ -203,13 +224,30 @@ impl std::ops::DerefMut for WriteTx {
 
 impl WriteTx {
     pub async fn commit(self) -> sqlx::Result<()> {
-        let Self { tx, _guard } = self;
+        let Self {
+            tx,
+            guard,
+            written_users,
+            objects,
+        } = self;
         let result = tx.commit().await;
         match &result {
-            Ok(()) => _guard.0.succeeded(),
-            Err(error) => _guard.0.failed(error),
+            Ok(()) => guard.changes.succeeded(),
+            Err(error) => guard.changes.failed(error),
+        }
+        let changes = guard.changes.clone();
+        let ended = guard.end();
+        if result.is_ok() && !written_users.is_empty() {
+            objects.keep_written(&changes, ended, written_users);
         }
         result
+    }
+
+    /// Caches `row`, a user this transaction inserted and will not change again, under
+    /// `tenant` once the transaction commits. The caller's promise matters: the cache serves
+    /// exactly this row until the next write.
+    pub fn created_user(&mut self, tenant: &str, row: objects::ObjectRow) {
+        self.written_users.push((tenant.to_owned(), row));
     }
 }
 
@@ -227,6 +265,31 @@ type CacheKey = (String, String);
 type CacheEntry = (u64, Option<objects::ObjectRow>);
 
 const OBJECT_CACHE_CAP: usize = 50_000;
+
+impl ObjectCache {
+    /// Keeps rows a write committed, under the generation it `ended` in: only if no other
+    /// write has started since (checked under the lock; one that starts after the check moves
+    /// the generation, so the entries are never served). By id and by userPrincipalName.
+    fn keep_written(&self, changes: &Changes, ended: u64, rows: Vec<(String, objects::ObjectRow)>) {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let quiet = changes.writers.load(Ordering::SeqCst) == 0
+            && changes.generation.load(Ordering::SeqCst) == ended;
+        if !quiet {
+            return;
+        }
+        if entries.len() + 2 * rows.len() > OBJECT_CACHE_CAP {
+            entries.clear();
+        }
+        for (tenant, row) in rows {
+            if let Some(upn) = &row.user_principal_name {
+                let key = (tenant.clone(), upn.to_ascii_lowercase());
+                entries.insert(key, (ended, Some(row.clone())));
+            }
+            let key = (tenant, row.id.to_ascii_lowercase());
+            entries.insert(key, (ended, Some(row)));
+        }
+    }
+}
 
 pub type Tx = Transaction<'static, sqlx::Sqlite>;
 
@@ -474,6 +537,11 @@ impl Db {
             .begin_with("BEGIN IMMEDIATE")
             .await
             .inspect_err(|error| self.changes.failed(error))?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx,
+            guard,
+            written_users: Vec::new(),
+            objects: self.objects.clone(),
+        })
     }
 }

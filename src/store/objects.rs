@@ -117,6 +117,46 @@ pub async fn insert_object(
     Ok(())
 }
 
+/// Inserts a user, with its change-log row, only if `domain` is one of the tenant's domains
+/// and no other object holds its userPrincipalName: the checks and the insert in one round
+/// trip to the connection's worker thread (the hand-offs, not SQLite, are most of a create's
+/// time). Returns the new row's `seq`, or `None` when a check failed and nothing was written
+/// (ask [`upn_domain_and_taken`] which one).
+pub async fn insert_user_checked(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    user: &ObjectWrite<'_>,
+    secret: Option<&str>,
+    domain: &str,
+) -> sqlx::Result<Option<i64>> {
+    const INSERT_CHECKED_AND_LOG: &str = "insert into directory_objects
+            (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         select ?1, ?2, 'user', ?3, ?4, ?9, ?5, ?6,
+            (select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1)
+         where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?7)
+           and not exists(select 1 from directory_objects
+                          where tenant_id = ?1 and user_principal_name = ?4 and id <> ?2)
+         returning seq;
+         insert into directory_changes (tenant_id, object_id, kind, change)
+         select ?1, ?2, 'user', ?8 where changes() = 1";
+    debug_assert!(matches!(user.kind, Kind::User) && Kind::User.tracked());
+    // fetch_all: every statement of the text runs (a fetch that stops at the first row
+    // could leave the change-log insert unexecuted).
+    let seqs: Vec<i64> = sqlx::query_scalar(INSERT_CHECKED_AND_LOG)
+        .bind(tenant)
+        .bind(user.id)
+        .bind(user.display_name)
+        .bind(user.user_principal_name)
+        .bind(user.data)
+        .bind(secret)
+        .bind(domain)
+        .bind(Change::Created.as_str())
+        .bind(user.app_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(seqs.first().copied())
+}
+
 /// Replaces the indexed columns and the JSON of an existing object.
 pub async fn update_object(
     conn: &mut SqliteConnection,

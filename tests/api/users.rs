@@ -392,3 +392,66 @@ async fn a_read_after_a_write_sees_the_write_through_the_object_cache() {
         .await
         .assert_error(404, "Request_ResourceNotFound");
 }
+
+#[tokio::test]
+async fn a_created_user_reads_back_the_same_from_the_write_through_cache_and_the_database() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let created = app
+        .post("/v1.0/users")
+        .token(&token)
+        .json(new_user("Cache.Probe@contoso.com"))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_str().expect("id").to_owned();
+    // Right after the create (the cache holds the committed row), by id and by UPN in
+    // another case, in both versions.
+    let paths = [
+        format!("/v1.0/users/{id}"),
+        "/beta/users/cache.probe@CONTOSO.com".to_owned(),
+        format!("/v1.0/users/{id}?$select=id,userPrincipalName,createdDateTime,userType"),
+    ];
+    let mut first = Vec::new();
+    for path in &paths {
+        let read = app.get(path).token(&token).send().await;
+        assert_eq!(read.status, 200, "{path}: {}", read.text);
+        assert_eq!(read.json["id"], id.as_str(), "{path}");
+        first.push(read.text);
+    }
+    // An unrelated write moves the write generation: the same reads now come from the database.
+    let other = app
+        .patch(&format!("/v1.0/users/{ADELE}"))
+        .token(&token)
+        .json(json!({"jobTitle": "Elsewhere"}))
+        .send()
+        .await;
+    assert_eq!(other.status, 204);
+    for (path, cached) in paths.iter().zip(&first) {
+        let read = app.get(path).token(&token).send().await;
+        assert_eq!(&read.text, cached, "{path}");
+    }
+    // And the created user's own later writes are seen at once.
+    let patched = app
+        .patch(&format!("/v1.0/users/{id}"))
+        .token(&token)
+        .json(json!({"jobTitle": "Probe"}))
+        .send()
+        .await;
+    assert_eq!(patched.status, 204);
+    let read = app.get(&paths[1]).token(&token).send().await;
+    assert_eq!(read.json["jobTitle"], "Probe", "{}", read.text);
+    assert_eq!(
+        app.delete(&format!("/v1.0/users/{id}"))
+            .token(&token)
+            .send()
+            .await
+            .status,
+        204
+    );
+    app.get(&paths[0])
+        .token(&token)
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
+}
