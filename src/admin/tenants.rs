@@ -269,12 +269,14 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
         .into_iter()
         .map(|s| if empty { emptied(&s) } else { s })
         .collect();
-    replace_all(&state, &seeds)
+    let tenants = seeds.len();
+    let replacing = state.clone();
+    store::busy_poll::run(async move { replace_all(&replacing, &seeds).await })
         .await
         .map_err(GraphError::internal)?;
     Ok(GraphJson(
         StatusCode::OK,
-        json!({"tenants": seeds.len(), "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
+        json!({"tenants": tenants, "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
     ))
 }
 
@@ -286,7 +288,9 @@ async fn reset_tenant(
 ) -> Result<GraphJson> {
     let (empty, keep_keys) = reset_target(&body)?;
     let started = Instant::now();
-    let tenant = reset_one(&state, &key, empty).await?;
+    let resetting = state.clone();
+    let tenant =
+        store::busy_poll::run(async move { reset_one(&resetting, &key, empty).await }).await?;
     if !keep_keys {
         // Divergence: the signing key is one for all tenants, so rotating it affects every
         // tenant; the new key lives in memory (a restart reads the data directory's again).
