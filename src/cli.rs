@@ -320,16 +320,11 @@ async fn load_fixtures(state: &AppState, seeds: Vec<fixtures::TenantSeed>) -> an
     let empty = store::tenants::list_tenants(&mut *state.db.pool.acquire().await?)
         .await?
         .is_empty();
-    let seeds = if empty {
-        let db = state.db.clone();
-        crate::store::busy_poll::run(
-            async move { fixtures::load(&db, &seeds).await.map(|()| seeds) },
-        )
-        .await
-        .context("loading fixtures")?
-    } else {
-        seeds
-    };
+    if empty {
+        fixtures::load(&state.db, &seeds)
+            .await
+            .context("loading fixtures")?;
+    }
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
     state.seeds.set_startup(seeds);
     let persisted = crate::admin::seeds::load_persisted(&state.db, &state.seeds)
