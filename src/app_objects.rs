@@ -249,18 +249,9 @@ pub fn key_credential(app_id: &str, row: &CredentialRow) -> Value {
     })
 }
 
-/// Rewrites `passwordCredentials` and `keyCredentials` of the application object of `app_id`
-/// from its stored credentials (after a credential is added or removed).
-pub async fn refresh_credentials(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    object: &ObjectRow,
-) -> sqlx::Result<()> {
-    let Some(app_id) = object.app_id.as_deref() else {
-        return Ok(());
-    };
-    let rows = store::apps::credentials(conn, tenant, app_id).await?;
-    let mut doc: Map<String, Value> = serde_json::from_str(&object.data).unwrap_or_default();
+/// Sets `passwordCredentials` and `keyCredentials` of an application document from its
+/// stored credentials, in their order.
+pub fn set_credentials(doc: &mut Map<String, Value>, app_id: &str, rows: &[CredentialRow]) {
     doc.insert(
         "passwordCredentials".into(),
         rows.iter()
@@ -275,6 +266,21 @@ pub async fn refresh_credentials(
             .map(|r| key_credential(app_id, r))
             .collect(),
     );
+}
+
+/// Rewrites `passwordCredentials` and `keyCredentials` of the application object of `app_id`
+/// from its stored credentials (after a credential is added or removed).
+pub async fn refresh_credentials(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    object: &ObjectRow,
+) -> sqlx::Result<()> {
+    let Some(app_id) = object.app_id.as_deref() else {
+        return Ok(());
+    };
+    let rows = store::apps::credentials(conn, tenant, app_id).await?;
+    let mut doc: Map<String, Value> = serde_json::from_str(&object.data).unwrap_or_default();
+    set_credentials(&mut doc, app_id, &rows);
     let data = Value::Object(doc).to_string();
     let write = store::objects::ObjectWrite {
         id: &object.id,

@@ -78,6 +78,12 @@ struct Changes {
 }
 
 impl Changes {
+    /// The write generation, if no write is in progress.
+    fn quiet_generation(&self) -> Option<u64> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        (self.writers.load(Ordering::SeqCst) == 0).then_some(generation)
+    }
+
     /// A write committed: storage works again.
     fn succeeded(&self) {
         if self.failing.load(Ordering::Acquire) {
@@ -182,7 +188,7 @@ impl WriteGuard {
 
     /// Ends the write; returns the generation it ended in (what a reader that starts right
     /// after it sees, until the next write starts).
-    fn end(mut self) -> u64 {
+    fn end(&mut self) -> u64 {
         self.ended = true;
         let ended = self.changes.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.changes.writers.fetch_sub(1, Ordering::SeqCst);
@@ -227,7 +233,7 @@ impl WriteTx {
     pub async fn commit(self) -> sqlx::Result<()> {
         let Self {
             tx,
-            guard,
+            mut guard,
             written_users,
             objects,
         } = self;
@@ -236,10 +242,9 @@ impl WriteTx {
             Ok(()) => guard.changes.succeeded(),
             Err(error) => guard.changes.failed(error),
         }
-        let changes = guard.changes.clone();
         let ended = guard.end();
         if result.is_ok() && !written_users.is_empty() {
-            objects.keep_written(&changes, ended, written_users);
+            objects.keep_written(&guard.changes, ended, written_users);
         }
         result
     }
@@ -273,9 +278,7 @@ impl ObjectCache {
     /// the generation, so the entries are never served). By id and by userPrincipalName.
     fn keep_written(&self, changes: &Changes, ended: u64, rows: Vec<(String, objects::ObjectRow)>) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        let quiet = changes.writers.load(Ordering::SeqCst) == 0
-            && changes.generation.load(Ordering::SeqCst) == ended;
-        if !quiet {
+        if changes.quiet_generation() != Some(ended) {
             return;
         }
         if entries.len() + 2 * rows.len() > OBJECT_CACHE_CAP {
@@ -459,8 +462,7 @@ impl Db {
 
     /// The write generation, if no write is in progress.
     pub fn quiet_generation(&self) -> Option<u64> {
-        let generation = self.changes.generation.load(Ordering::SeqCst);
-        (self.changes.writers.load(Ordering::SeqCst) == 0).then_some(generation)
+        self.changes.quiet_generation()
     }
 
     /// A user by id or userPrincipalName, through the object cache.
