@@ -4,10 +4,10 @@
 //! so they are stable across resets and differ between tenants, as in Entra.
 
 use serde_json::{Value, json};
-use sqlx::SqliteConnection;
 
 use crate::graph_permissions;
-use crate::store::{self, objects::Kind, objects::ObjectWrite};
+use crate::store::load::NewRows;
+use crate::store::{objects::Kind, objects::ObjectWrite};
 
 pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const PORTAL_APP_ID: &str = "74658136-14ec-4630-ad9b-26e160ff0fc6";
@@ -153,43 +153,35 @@ fn first_party(app_id: &str, name: &str) -> Value {
     })
 }
 
-async fn insert_sp(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    app_id: &str,
-    data: &Value,
-) -> sqlx::Result<String> {
+fn insert_sp(rows: &mut NewRows, tenant: &str, app_id: &str, data: &Value) -> String {
     let id = derived_id(tenant, app_id);
     let text = data.to_string();
-    let write = ObjectWrite {
+    rows.object(&ObjectWrite {
         id: &id,
         kind: Kind::ServicePrincipal,
         display_name: data["displayName"].as_str(),
         user_principal_name: None,
         app_id: Some(app_id),
         data: &text,
-    };
-    store::objects::insert_object(conn, tenant, &write, None).await?;
-    Ok(id)
+    });
+    id
 }
 
-/// Inserts the built-in service principals into a new tenant.
-pub async fn insert_builtins(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<()> {
-    insert_sp(conn, tenant, GRAPH_APP_ID, &graph_data()).await?;
+/// Queues the built-in service principals of a new tenant.
+pub fn insert_builtins(rows: &mut NewRows, tenant: &str) {
+    insert_sp(rows, tenant, GRAPH_APP_ID, &graph_data());
     let mut portal = first_party(PORTAL_APP_ID, "ADIbizaUX");
     portal["servicePrincipalNames"] = json!([PORTAL_APP_ID, "https://main.iam.ad.ext.azure.com"]);
-    insert_sp(conn, tenant, PORTAL_APP_ID, &portal).await?;
+    insert_sp(rows, tenant, PORTAL_APP_ID, &portal);
     for (app_id, name) in PUBLIC_CLIENTS {
-        let id = insert_sp(conn, tenant, app_id, &first_party(app_id, name)).await?;
+        let id = insert_sp(rows, tenant, app_id, &first_party(app_id, name));
         // Public clients: any loopback redirect URI (RFC 8252), plus the native-client page.
         let redirects = json!([
             "http://localhost",
             "https://login.microsoftonline.com/common/oauth2/nativeclient"
         ]);
-        store::apps::insert_application(conn, tenant, app_id, &id, true, &redirects.to_string())
-            .await?;
+        rows.application(app_id, &id, true, &redirects.to_string());
     }
-    Ok(())
 }
 
 /// Whether an object id is one of the built-ins of `tenant` (left out of snapshots).

@@ -317,14 +317,9 @@ async fn open_state(
 /// Loads the fixtures into an empty database and reads the seeds a `--db` file keeps.
 async fn load_fixtures(state: &AppState, seeds: Vec<fixtures::TenantSeed>) -> anyhow::Result<()> {
     let started = Instant::now();
-    let empty = store::tenants::list_tenants(&mut *state.db.pool.acquire().await?)
-        .await?
-        .is_empty();
-    if empty {
-        fixtures::load(&state.db, &seeds)
-            .await
-            .context("loading fixtures")?;
-    }
+    fixtures::load(&state.db, &seeds)
+        .await
+        .context("loading fixtures")?;
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
     state.seeds.set_startup(seeds);
     let persisted = crate::admin::seeds::load_persisted(&state.db, &state.seeds)

@@ -10,6 +10,7 @@ pub mod settings;
 use serde::Serialize;
 use sqlx::SqliteConnection;
 
+use crate::store::load::NewRows;
 use crate::store::{self, apps::GrantRow};
 use crate::{builtin, consent};
 
@@ -74,11 +75,11 @@ pub async fn connection(
 
 /// Inserts the LinkedIn service principal of a new tenant, registered as a public client whose
 /// redirect URIs are tenantsim's own connect callback on any loopback origin.
-pub async fn insert_service_principal(
-    conn: &mut SqliteConnection,
+pub fn insert_service_principal(
+    rows: &mut NewRows,
     tenant: &str,
     settings: &LinkedInSettings,
-) -> sqlx::Result<String> {
+) -> String {
     let app_id = settings.app_id();
     let id = service_principal_id(tenant, settings);
     let data = serde_json::json!({
@@ -104,12 +105,11 @@ pub async fn insert_service_principal(
         app_id: Some(app_id),
         data: &data,
     };
-    store::objects::insert_object(conn, tenant, &write, None).await?;
+    rows.object(&write);
     let redirects = serde_json::json!([
         format!("http://localhost{CALLBACK_PATH}"),
         format!("https://localhost{CALLBACK_PATH}")
     ]);
-    store::apps::insert_application(conn, tenant, app_id, &id, true, &redirects.to_string())
-        .await?;
-    Ok(id)
+    rows.application(app_id, &id, true, &redirects.to_string());
+    id
 }

@@ -2,6 +2,7 @@
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
+use super::batch::{Batch, Statement};
 use super::filter_sql;
 use super::objects::{ListError, ObjectRow};
 use crate::odata::Filter;
@@ -93,28 +94,6 @@ pub async fn add_secret(
     Ok(())
 }
 
-pub async fn add_certificate(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    app_id: &str,
-    pem: &str,
-    sha1: &str,
-    sha256: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into app_credentials (tenant_id, app_id, kind, certificate_pem, thumbprint_sha1, thumbprint_sha256)
-         values (?, ?, 'certificate', ?, ?, ?)",
-    )
-    .bind(tenant)
-    .bind(app_id)
-    .bind(pem)
-    .bind(sha1)
-    .bind(sha256)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 pub async fn credentials(
     conn: &mut SqliteConnection,
     tenant: &str,
@@ -129,30 +108,6 @@ pub async fn credentials(
     .bind(app_id)
     .fetch_all(conn)
     .await
-}
-
-pub async fn assign_app_role(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    id: &str,
-    principal: &str,
-    resource: &str,
-    app_role: &str,
-    created: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into app_role_assignments (tenant_id, id, principal_id, resource_id, app_role_id, created_date_time)
-         values (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .bind(principal)
-    .bind(resource)
-    .bind(app_role)
-    .bind(created)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// App-role ids assigned to `principal` on `resource`.
@@ -207,19 +162,58 @@ pub async fn insert_grant(
     Ok(done.rows_affected() > 0)
 }
 
-/// Inserts many grants at once (fixture loading); how many were new (a duplicate id is skipped).
+/// Queues many grants (fixture loading); one whose id or key the tenant already holds is
+/// skipped.
 pub async fn insert_grants(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
+    tenant: &str,
+    grants: &[GrantRow],
+) -> sqlx::Result<()> {
+    let rows = grant_rows(grants);
+    super::insert_json_rows(batch, INSERT_GRANTS, Some(LAST_GRANT_SEQ), tenant, &rows).await
+}
+
+/// [`insert_grants`] run at once (after what `batch` queued), saying how many were new.
+pub async fn insert_grants_counted(
+    batch: &mut Batch<'_>,
     tenant: &str,
     grants: &[GrantRow],
 ) -> sqlx::Result<u64> {
-    let last: i64 = sqlx::query_scalar(
-        "select coalesce(max(seq), 0) from oauth2_permission_grants where tenant_id = ?",
-    )
-    .bind(tenant)
-    .fetch_one(&mut *conn)
-    .await?;
-    let rows: Vec<_> = grants
+    let conn = batch.conn().await?;
+    let mut inserted = 0;
+    // Each chunk reads the last seq itself: the grants' sequence index is never set aside.
+    for chunk in grant_rows(grants).chunks(super::JSON_ROWS_CHUNK) {
+        let json = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let done = Statement::new(INSERT_GRANTS)
+            .bind(tenant)
+            .bind(None::<i64>)
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
+        inserted += done.rows_affected();
+    }
+    Ok(inserted)
+}
+
+const INSERT_GRANTS: &str = "insert into oauth2_permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq)
+     select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+        coalesce(?2, (select coalesce(max(seq), 0) from oauth2_permission_grants where tenant_id = ?1)) + key + 1
+     from json_each(?3) where true
+     on conflict do nothing";
+const LAST_GRANT_SEQ: &str =
+    "select coalesce(max(seq), 0) from oauth2_permission_grants where tenant_id = ?";
+
+type GrantJsonRow<'a> = (
+    &'a String,
+    &'a String,
+    &'a String,
+    &'a Option<String>,
+    &'a String,
+    &'a String,
+);
+
+fn grant_rows(grants: &[GrantRow]) -> Vec<GrantJsonRow<'_>> {
+    grants
         .iter()
         .map(|g| {
             (
@@ -231,18 +225,7 @@ pub async fn insert_grants(
                 &g.scope,
             )
         })
-        .collect();
-    super::insert_json_rows(
-        conn,
-        "insert into oauth2_permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq)
-         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, ?2 + key + 1
-         from json_each(?3) where true
-         on conflict do nothing",
-        tenant,
-        last,
-        &rows,
-    )
-    .await
+        .collect()
 }
 
 pub async fn update_grant_scope(

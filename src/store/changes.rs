@@ -116,15 +116,6 @@ pub async fn record_member_everywhere_removed(
     Ok(())
 }
 
-/// Forgets a tenant's log and marks the reset, so delta tokens issued before it are refused.
-pub async fn reset_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<()> {
-    sqlx::query("delete from directory_changes where tenant_id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    record(conn, tenant, tenant, "tenant", Change::Reset).await
-}
-
 /// The current end of the log (all tenants): a position later changes come after.
 pub async fn position(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
     sqlx::query_scalar("select coalesce(max(seq), 0) from directory_changes")

@@ -2,6 +2,8 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
+use super::batch::Batch;
+
 #[derive(Debug, Clone, FromRow, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LinkedInProfileRow {
@@ -90,17 +92,17 @@ pub async fn set_user_state(
 
 /// Sets the state of many users at once (fixture loading): `(user, opt_out, linkedin_side)`.
 pub async fn set_user_states(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
     tenant: &str,
     states: &[(&str, bool, &str)],
 ) -> sqlx::Result<()> {
     super::insert_json_rows(
-        &mut *conn,
+        batch,
         "insert into linkedin_user_state (tenant_id, user_id, opt_out, linkedin_side)
          select ?1, value ->> 0, value ->> 1, value ->> 2 from json_each(?3) where true
          on conflict (tenant_id, user_id) do update set opt_out = excluded.opt_out, linkedin_side = excluded.linkedin_side",
+        None,
         tenant,
-        0,
         states,
     )
     .await?;
@@ -109,7 +111,7 @@ pub async fn set_user_states(
 
 /// Inserts many profiles at once (fixture loading).
 pub async fn insert_profiles(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
     tenant: &str,
     profiles: &[LinkedInProfileRow],
 ) -> sqlx::Result<()> {
@@ -127,11 +129,11 @@ pub async fn insert_profiles(
         })
         .collect();
     super::insert_json_rows(
-        &mut *conn,
+        batch,
         "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility)
          select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from json_each(?3)",
+        None,
         tenant,
-        0,
         &rows,
     )
     .await?;
@@ -140,7 +142,7 @@ pub async fn insert_profiles(
 
 /// Records many first-degree connections at once (fixture loading).
 pub async fn connect_many(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
     tenant: &str,
     pairs: &[(String, String)],
 ) -> sqlx::Result<()> {
@@ -149,12 +151,12 @@ pub async fn connect_many(
         .map(|(a, b)| if a < b { (a, b) } else { (b, a) })
         .collect();
     super::insert_json_rows(
-        &mut *conn,
+        batch,
         "insert into linkedin_connections (tenant_id, user_a, user_b)
          select ?1, value ->> 0, value ->> 1 from json_each(?3) where true
          on conflict do nothing",
+        None,
         tenant,
-        0,
         &rows,
     )
     .await?;

@@ -4,6 +4,8 @@
 
 use sqlx::SqliteConnection;
 
+use super::batch::Batch;
+
 /// What a link means. `source` → `target` reads "source is owned by / reports to target".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkKind {
@@ -157,31 +159,27 @@ pub async fn all(
     .await
 }
 
-/// Inserts many links of one kind (fixture loading).
+/// Queues many links of one kind (fixture loading).
 pub async fn add_many(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
     tenant: &str,
     kind: LinkKind,
     pairs: &[(String, String)],
 ) -> sqlx::Result<()> {
-    let last: i64 =
-        sqlx::query_scalar("select coalesce(max(seq), 0) from directory_links where tenant_id = ?")
-            .bind(tenant)
-            .fetch_one(&mut *conn)
-            .await?;
     let rows: Vec<(&str, &str, &str)> = pairs
         .iter()
         .map(|(s, t)| (kind.as_str(), s.as_str(), t.as_str()))
         .collect();
     super::insert_json_rows(
-        conn,
+        batch,
         "insert into directory_links (tenant_id, kind, source_id, target_id, seq)
-         select ?1, value ->> 0, value ->> 1, value ->> 2, ?2 + key + 1 from json_each(?3) where true
+         select ?1, value ->> 0, value ->> 1, value ->> 2,
+            coalesce(?2, (select coalesce(max(seq), 0) from directory_links where tenant_id = ?1)) + key + 1
+         from json_each(?3) where true
          on conflict do nothing",
+        Some("select coalesce(max(seq), 0) from directory_links where tenant_id = ?"),
         tenant,
-        last,
         &rows,
     )
-    .await?;
-    Ok(())
+    .await
 }

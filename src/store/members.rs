@@ -2,6 +2,7 @@
 
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
+use super::batch::{Batch, Statement};
 use super::changes::{self, Change};
 
 /// Adds a direct member; `false` when it already was one.
@@ -168,16 +169,21 @@ pub async fn assign_role(
     role_template: &str,
     member: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    assign_role_statement(tenant, role_template, member)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// [`assign_role`]'s statement, for a [`Batch`](super::batch::Batch).
+pub fn assign_role_statement(tenant: &str, role_template: &str, member: &str) -> Statement {
+    Statement::new(
         "insert into directory_role_members (tenant_id, role_template_id, member_id) values (?, ?, ?)
          on conflict do nothing",
     )
     .bind(tenant)
     .bind(role_template)
     .bind(member)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Role template ids held by `member` (the `wids` claim).
@@ -211,27 +217,23 @@ pub async fn member_ids(
     .await
 }
 
-/// Adds many direct memberships `(group, member)` at once (fixture loading).
+/// Queues many direct memberships `(group, member)` (fixture loading).
 pub async fn add_members(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
     tenant: &str,
     pairs: &[(String, String)],
 ) -> sqlx::Result<()> {
-    let last: i64 =
-        sqlx::query_scalar("select coalesce(max(seq), 0) from memberships where tenant_id = ?")
-            .bind(tenant)
-            .fetch_one(&mut *conn)
-            .await?;
     // `where true`: SQLite needs it to tell the upsert's ON from a join's.
     super::insert_json_rows(
-        conn,
+        batch,
         "insert into memberships (tenant_id, group_id, member_id, seq)
-         select ?1, value ->> 0, value ->> 1, ?2 + key + 1 from json_each(?3) where true
+         select ?1, value ->> 0, value ->> 1,
+            coalesce(?2, (select coalesce(max(seq), 0) from memberships where tenant_id = ?1)) + key + 1
+         from json_each(?3) where true
          on conflict do nothing",
+        Some("select coalesce(max(seq), 0) from memberships where tenant_id = ?"),
         tenant,
-        last,
         pairs,
     )
-    .await?;
-    Ok(())
+    .await
 }

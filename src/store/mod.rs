@@ -4,6 +4,7 @@
 
 pub mod app_registrations;
 pub mod apps;
+pub mod batch;
 pub mod bulk;
 pub mod busy_poll;
 pub mod changes;
@@ -11,6 +12,7 @@ pub mod extensions;
 pub mod filter_sql;
 pub mod linkedin;
 pub mod links;
+pub mod load;
 pub mod members;
 pub mod objects;
 pub mod roles;
@@ -24,7 +26,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{SqlitePool, Transaction};
+use sqlx::{SqlSafeStr, SqlitePool, Transaction};
 
 /// The database handle shared by every request.
 #[derive(Debug, Clone)]
@@ -40,6 +42,11 @@ pub struct Db {
     /// The database file and the identity it had when opened ([`Db::check_writable`]); `None`
     /// in memory.
     file: Option<(std::path::PathBuf, (u64, u64))>,
+    /// The connection the in-memory schema was created on, kept for the first write (the
+    /// start-up load). sqlx returns a released connection to the pool from a spawned task
+    /// after a ping, a round trip to its worker thread; a write acquiring meanwhile made the
+    /// pool open a second connection, ~4 ms of a 14 ms start.
+    schema_connection: Arc<std::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>>>,
 }
 
 /// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
@@ -297,32 +304,54 @@ impl ObjectCache {
 
 pub type Tx = Transaction<'static, sqlx::Sqlite>;
 
-/// Bulk insert: runs `sql` for each chunk of `rows`, binding `?1` the tenant, `?2` the sequence
-/// number before the chunk's first row and `?3` the chunk as one JSON array of row arrays, which
-/// the SQL reads back with `json_each(?3)`. One statement text whatever the size (multi-row
-/// `VALUES` prepared a statement per chunk size, binding nine values a row: most of a large
-/// fixture's load time); chunks keep the bound text small, as sqlx and SQLite each copy it.
-/// Returns how many rows were inserted.
+/// Rows per statement of [`insert_json_rows`].
+pub(crate) const JSON_ROWS_CHUNK: usize = 5_000;
+
+/// Bulk insert, queued on `batch`: `sql` runs for each chunk of `rows`, binding `?1` the
+/// tenant, `?3` the chunk as one JSON array of row arrays, which the SQL reads back with
+/// `json_each(?3)`, and `?2` the sequence number before the chunk's first row, or NULL for
+/// the SQL to read it (`coalesce(?2, (select max(seq) …))`, evaluated once per statement).
+/// One statement text whatever the size (multi-row `VALUES` prepared a statement per chunk
+/// size, binding nine values a row: most of a large fixture's load time); chunks keep the
+/// bound text small, as sqlx and SQLite each copy it.
+///
+/// `last_seq` (the table's `select coalesce(max(seq), 0) … where tenant_id = ?`) is read once
+/// before the first chunk when there are several: a bulk load sets the sequence index aside
+/// (`store::bulk`), and without it each chunk's own read of the maximum would visit every
+/// row loaded so far.
 pub async fn insert_json_rows<R: serde::Serialize>(
-    conn: &mut sqlx::SqliteConnection,
+    batch: &mut batch::Batch<'_>,
     sql: &'static str,
+    last_seq: Option<&'static str>,
     tenant: &str,
-    first_seq: i64,
     rows: &[R],
-) -> sqlx::Result<u64> {
-    const CHUNK: usize = 5_000;
-    let mut inserted = 0;
+) -> sqlx::Result<()> {
+    const CHUNK: usize = JSON_ROWS_CHUNK;
+    let first = match last_seq {
+        Some(last_seq) if rows.len() > CHUNK => {
+            let conn = batch.conn().await?;
+            Some(
+                sqlx::query_scalar::<_, i64>(last_seq)
+                    .bind(tenant)
+                    .fetch_one(conn)
+                    .await?,
+            )
+        }
+        _ => None,
+    };
     for (index, chunk) in rows.chunks(CHUNK).enumerate() {
         let json = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let done = sqlx::query(sql)
-            .bind(tenant)
-            .bind(first_seq + (index * CHUNK) as i64)
-            .bind(json)
-            .execute(&mut *conn)
+        let before = first.map(|first| first + (index * CHUNK) as i64);
+        batch
+            .push(
+                batch::Statement::new(sql)
+                    .bind(tenant)
+                    .bind(before)
+                    .bind(json),
+            )
             .await?;
-        inserted += done.rows_affected();
     }
-    Ok(inserted)
+    Ok(())
 }
 
 impl Db {
@@ -380,6 +409,7 @@ impl Db {
             rendered: Arc::default(),
             in_memory: path.is_none(),
             file,
+            schema_connection: Arc::default(),
         };
         tracing::debug!("database connected");
         let migrator = sqlx::migrate!();
@@ -396,6 +426,9 @@ impl Db {
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("begin;\n{script};\ncommit;")))
                 .execute(&mut *conn)
                 .await?;
+            *db.schema_connection
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(conn);
         } else {
             migrator.run(&db.pool).await?;
         }
@@ -535,11 +568,16 @@ impl Db {
     /// Every write to the store goes through here (the object cache depends on it).
     pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
         let guard = WriteGuard::new(self.changes.clone());
-        let tx = self
-            .pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .inspect_err(|error| self.changes.failed(error))?;
+        let schema_connection = self
+            .schema_connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let tx = match schema_connection {
+            Some(conn) => Transaction::begin(conn, Some("BEGIN IMMEDIATE".into_sql_str())).await,
+            None => self.pool.begin_with("BEGIN IMMEDIATE").await,
+        }
+        .inspect_err(|error| self.changes.failed(error))?;
         Ok(WriteTx {
             tx,
             guard,

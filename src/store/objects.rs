@@ -2,6 +2,7 @@
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 
+use super::batch::Batch;
 use super::changes::Change;
 use super::filter_sql::{self, Bind};
 use crate::odata::{Filter, Search};
@@ -728,20 +729,29 @@ pub async fn get_many(
     builder.build_query_as().fetch_all(conn).await
 }
 
-/// Inserts many objects in a few multi-row statements (fixture loading), numbering them after
-/// the tenant's current last object. `secrets[i]` belongs to `objects[i]`.
+/// Queues many objects in a few multi-row statements (fixture loading), numbering them after
+/// the tenant's current last object. `secrets[i]` belongs to `objects[i]`. With
+/// `log_changes`, each object of a tracked kind gets its `created` entry in the change log,
+/// in the same order (what [`insert_object`] writes for one).
 pub async fn insert_objects(
-    conn: &mut SqliteConnection,
+    batch: &mut Batch<'_>,
     tenant: &str,
     objects: &[ObjectWrite<'_>],
     secrets: &[Option<&str>],
+    log_changes: bool,
 ) -> sqlx::Result<()> {
-    let last: i64 = sqlx::query_scalar(
-        "select coalesce(max(seq), 0) from directory_objects where tenant_id = ?",
-    )
-    .bind(tenant)
-    .fetch_one(&mut *conn)
-    .await?;
+    const INSERT: &str = "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+            coalesce(?2, (select coalesce(max(seq), 0) from directory_objects where tenant_id = ?1)) + key + 1
+         from json_each(?3)";
+    const INSERT_AND_LOG: &str = "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+            coalesce(?2, (select coalesce(max(seq), 0) from directory_objects where tenant_id = ?1)) + key + 1
+         from json_each(?3);
+         insert into directory_changes (tenant_id, object_id, kind, change)
+         select ?1, value ->> 0, value ->> 1, 'created' from json_each(?3) where value ->> 7 order by key";
+    // The log's `created` is written literally above: the JSON is the only value bound.
+    const _: () = assert!(const_str_eq(Change::Created.as_str(), "created"));
     let rows: Vec<_> = objects
         .iter()
         .zip(secrets.iter().copied().chain(std::iter::repeat(None)))
@@ -754,20 +764,36 @@ pub async fn insert_objects(
                 o.app_id,
                 o.data,
                 secret,
+                log_changes && o.kind.tracked(),
             )
         })
         .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
     super::insert_json_rows(
-        &mut *conn,
-        "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
-         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, ?2 + key + 1
-         from json_each(?3)",
+        batch,
+        if log_changes { INSERT_AND_LOG } else { INSERT },
+        Some("select coalesce(max(seq), 0) from directory_objects where tenant_id = ?"),
         tenant,
-        last,
         &rows,
     )
-    .await?;
-    Ok(())
+    .await
+}
+
+const fn const_str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Whether a group of `tenant` already uses `nickname` as its mailNickname (any case).

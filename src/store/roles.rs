@@ -5,6 +5,7 @@
 
 use sqlx::SqliteConnection;
 
+use super::load::NewRows;
 use super::objects::{self, Kind, ObjectRow, ObjectWrite};
 
 /// The object id of the activated role for `template` in `tenant`: derived from both, so a
@@ -31,6 +32,21 @@ pub async fn activate(
     {
         return Ok((id, false));
     }
+    let (display_name, data) = role_document(template);
+    objects::insert_object(conn, tenant, &role_write(&id, &display_name, &data), None).await?;
+    Ok((id, true))
+}
+
+/// Queues the role object of `template` on a new tenant's rows (none of its roles is active
+/// yet, so there is nothing to check).
+pub fn activate_new(rows: &mut NewRows, tenant: &str, template: &str) {
+    let id = role_object_id(tenant, template);
+    let (display_name, data) = role_document(template);
+    rows.object(&role_write(&id, &display_name, &data));
+}
+
+/// The activated role's display name and document (Graph's name and description).
+fn role_document(template: &str) -> (String, String) {
     let display_name = crate::roles::display_name(template).unwrap_or(template);
     let data = serde_json::json!({
         "deletedDateTime": null,
@@ -39,16 +55,18 @@ pub async fn activate(
         "roleTemplateId": template,
     })
     .to_string();
-    let write = ObjectWrite {
-        id: &id,
+    (display_name.to_owned(), data)
+}
+
+fn role_write<'a>(id: &'a str, display_name: &'a str, data: &'a str) -> ObjectWrite<'a> {
+    ObjectWrite {
+        id,
         kind: Kind::DirectoryRole,
         display_name: Some(display_name),
         user_principal_name: None,
         app_id: None,
-        data: &data,
-    };
-    objects::insert_object(conn, tenant, &write, None).await?;
-    Ok((id, true))
+        data,
+    }
 }
 
 /// The template ids of the roles activated in `tenant`.

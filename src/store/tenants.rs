@@ -2,6 +2,8 @@
 
 use sqlx::{FromRow, SqliteConnection};
 
+use super::batch::Statement;
+
 /// A tenant as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct TenantRow {
@@ -25,7 +27,15 @@ pub async fn insert_tenant(
     conn: &mut SqliteConnection,
     tenant: &NewTenant<'_>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
+    for statement in insert_tenant_statements(tenant) {
+        statement.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// [`insert_tenant`]'s statements, for a [`Batch`](super::batch::Batch).
+pub fn insert_tenant_statements(tenant: &NewTenant<'_>) -> Vec<Statement> {
+    let row = Statement::new(
         "insert into tenants (id, display_name, cloud, country, settings, created_seq)
          values (?, ?, ?, ?, ?, (select coalesce(max(created_seq), 0) + 1 from tenants))",
     )
@@ -33,21 +43,17 @@ pub async fn insert_tenant(
     .bind(tenant.display_name)
     .bind(tenant.cloud)
     .bind(tenant.country)
-    .bind(tenant.settings)
-    .execute(&mut *conn)
-    .await?;
-    for (position, domain) in tenant.domains.iter().enumerate() {
-        sqlx::query(
+    .bind(tenant.settings);
+    let domains = tenant.domains.iter().enumerate().map(|(position, domain)| {
+        Statement::new(
             "insert into tenant_domains (tenant_id, name, is_initial, position) values (?, ?, ?, ?)",
         )
         .bind(tenant.id)
         .bind(domain)
         .bind(position == 0)
         .bind(position as i64)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
+    });
+    std::iter::once(row).chain(domains).collect()
 }
 
 /// Finds a tenant by id (GUID, any case) or else by one of its verified domains (any case).
@@ -125,47 +131,34 @@ pub async fn tenant_domains(
         .await
 }
 
-/// Deletes a tenant and everything in it.
+/// Deletes a tenant and everything in it; whether it was there.
 pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<bool> {
     // Grants, credentials and assignments reference objects; objects reference the tenant.
-    for table in [
-        "delete from linkedin_user_state where tenant_id = ?",
-        "delete from linkedin_connections where tenant_id = ?",
-        "delete from linkedin_profiles where tenant_id = ?",
-        "delete from oauth2_permission_grants where tenant_id = ?",
-        "delete from app_role_assignments where tenant_id = ?",
-        "delete from app_credentials where tenant_id = ?",
-        "delete from applications where tenant_id = ?",
-    ] {
-        sqlx::query(table).bind(tenant).execute(&mut *conn).await?;
-    }
-    sqlx::query("delete from directory_links where tenant_id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("delete from memberships where tenant_id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("delete from directory_role_members where tenant_id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("delete from directory_objects where tenant_id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("delete from tenant_domains where tenant_id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    let done = sqlx::query("delete from tenants where id = ?")
-        .bind(tenant)
-        .execute(&mut *conn)
-        .await?;
-    // Delta tokens issued before this point must not be answered from a log that lost its past.
-    super::changes::reset_tenant(conn, tenant).await?;
-    Ok(done.rows_affected() > 0)
+    // One query: each statement alone was a round trip to the connection's worker thread.
+    // Delta tokens issued before this point must not be answered from a log that lost its
+    // past: the log restarts with a `reset` entry.
+    let gone: Vec<i64> = sqlx::query_scalar(
+        "delete from linkedin_user_state where tenant_id = ?1;
+         delete from linkedin_connections where tenant_id = ?1;
+         delete from linkedin_profiles where tenant_id = ?1;
+         delete from oauth2_permission_grants where tenant_id = ?1;
+         delete from app_role_assignments where tenant_id = ?1;
+         delete from app_credentials where tenant_id = ?1;
+         delete from applications where tenant_id = ?1;
+         delete from directory_links where tenant_id = ?1;
+         delete from memberships where tenant_id = ?1;
+         delete from directory_role_members where tenant_id = ?1;
+         delete from directory_objects where tenant_id = ?1;
+         delete from tenant_domains where tenant_id = ?1;
+         delete from tenants where id = ?1 returning 1;
+         delete from directory_changes where tenant_id = ?1;
+         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?2)",
+    )
+    .bind(tenant)
+    .bind(super::changes::Change::Reset.as_str())
+    .fetch_all(conn)
+    .await?;
+    Ok(!gone.is_empty())
 }
 
 pub async fn update_settings(
