@@ -270,8 +270,7 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
         .map(|s| if empty { emptied(&s) } else { s })
         .collect();
     let tenants = seeds.len();
-    let replacing = state.clone();
-    store::busy_poll::run(async move { replace_all(&replacing, &seeds).await })
+    replace_all(&state, &seeds)
         .await
         .map_err(GraphError::internal)?;
     Ok(GraphJson(
@@ -288,9 +287,7 @@ async fn reset_tenant(
 ) -> Result<GraphJson> {
     let (empty, keep_keys) = reset_target(&body)?;
     let started = Instant::now();
-    let resetting = state.clone();
-    let tenant =
-        store::busy_poll::run(async move { reset_one(&resetting, &key, empty).await }).await?;
+    let tenant = reset_one(&state, &key, empty).await?;
     if !keep_keys {
         // Divergence: the signing key is one for all tenants, so rotating it affects every
         // tenant; the new key lives in memory (a restart reads the data directory's again).

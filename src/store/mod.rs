@@ -6,7 +6,6 @@ pub mod app_registrations;
 pub mod apps;
 pub mod batch;
 pub mod bulk;
-pub mod busy_poll;
 pub mod changes;
 pub mod extensions;
 pub mod filter_sql;
