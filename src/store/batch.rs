@@ -174,7 +174,7 @@ impl<'c> Batch<'c> {
 /// Appends `statement` to `sql` with every placeholder a plain `?`, and its values to `values`
 /// in placeholder order. Numbering follows SQLite: `?N` is value N, a bare `?` is one more
 /// than the largest number seen so far; a number past the values binds NULL, as SQLite leaves
-/// an unbound parameter. Quoted text and identifiers are copied as they are.
+/// an unbound parameter. Quoted text and identifiers and `--` comments are copied as they are.
 fn rewrite(statement: Statement, sql: &mut String, values: &mut Vec<Value>) {
     let text = statement.sql;
     let mut largest = 0usize;
@@ -191,6 +191,16 @@ fn rewrite(statement: Statement, sql: &mut String, values: &mut Vec<Value>) {
             (None, '\'' | '"') => {
                 sql.push(c);
                 quote = Some(c);
+            }
+            // A comment runs to the end of its line: a quote or `?` in it is not SQL.
+            (None, '-') if chars.peek().is_some_and(|&(_, next)| next == '-') => {
+                sql.push(c);
+                for (_, c) in chars.by_ref() {
+                    sql.push(c);
+                    if c == '\n' {
+                        break;
+                    }
+                }
             }
             (None, '?') => {
                 let mut number = String::new();
@@ -246,15 +256,17 @@ mod tests {
     #[test]
     fn bare_placeholders_count_on_from_the_largest_number_and_quotes_are_left_alone() {
         let (sql, values) = rewritten(
-            Statement::new("select '?1', \"a?\" from t where a = ?2 and b = ? and c = ?9")
-                .bind("one")
-                .bind("two")
-                .bind(None::<&str>)
-                .bind(true),
+            Statement::new(
+                "select '?1', \"a?\" -- isn't ?1\n from t where a = ?2 and b = ? and c = ?9",
+            )
+            .bind("one")
+            .bind("two")
+            .bind(None::<&str>)
+            .bind(true),
         );
         assert_eq!(
             sql,
-            "select '?1', \"a?\" from t where a = ? and b = ? and c = ?;\n"
+            "select '?1', \"a?\" -- isn't ?1\n from t where a = ? and b = ? and c = ?;\n"
         );
         // ?2, then the bare ? is ?3, then ?9 is past the values: NULL, as SQLite would bind.
         assert_eq!(values, [Value::from("two"), Value::Null, Value::Null]);
