@@ -312,4 +312,49 @@ mod tests {
             .unwrap();
         assert_eq!(nulls, 1);
     }
+
+    #[tokio::test]
+    async fn json_rows_number_on_from_the_tables_last_seq_across_chunks_and_batches() {
+        use sqlx::Connection;
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("create table t (tenant_id text, v text, seq integer)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        const INSERT: &str = "insert into t (tenant_id, v, seq)
+             select ?1, value ->> 0,
+                coalesce(?2, (select coalesce(max(seq), 0) from t where tenant_id = ?1)) + key + 1
+             from json_each(?3)";
+        const LAST: &str = "select coalesce(max(seq), 0) from t where tenant_id = ?";
+        let rows = |n: usize, tag: &str| -> Vec<(String,)> {
+            (0..n).map(|i| (format!("{tag}{i}"),)).collect()
+        };
+        let mut batch = Batch::new(&mut conn);
+        // Another tenant's rows never move this tenant's numbers.
+        super::super::insert_json_rows(&mut batch, INSERT, Some(LAST), "b", &rows(3, "b"))
+            .await
+            .unwrap();
+        // One chunk (the SQL reads the last seq), then more than a chunk (read once, before).
+        super::super::insert_json_rows(&mut batch, INSERT, Some(LAST), "a", &rows(2, "x"))
+            .await
+            .unwrap();
+        let many = super::super::JSON_ROWS_CHUNK * 2 + 1;
+        super::super::insert_json_rows(&mut batch, INSERT, Some(LAST), "a", &rows(many, "y"))
+            .await
+            .unwrap();
+        super::super::insert_json_rows(&mut batch, INSERT, Some(LAST), "a", &rows(1, "z"))
+            .await
+            .unwrap();
+        batch.finish().await.unwrap();
+        let seqs: Vec<(String, i64)> =
+            sqlx::query_as("select v, seq from t where tenant_id = 'a' order by rowid")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+        assert_eq!(seqs.len(), many + 3);
+        for (i, (_, seq)) in seqs.iter().enumerate() {
+            assert_eq!(*seq, i as i64 + 1, "row {i} of tenant a");
+        }
+        assert_eq!(seqs.last().map(|(v, _)| v.as_str()), Some("z0"));
+    }
 }
