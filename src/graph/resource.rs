@@ -217,7 +217,7 @@ pub async fn insert_user(
         data: json,
         seq,
     };
-    write.tx.created_user(write.tenant, row);
+    write.tx.wrote_user(write.tenant, row);
     Ok(true)
 }
 
@@ -230,6 +230,31 @@ pub async fn replace(
 ) -> Result<()> {
     let json = serde_json::to_string(data).map_err(GraphError::internal)?;
     objects::update_object(write.tx, write.tenant, &write_of(id, kind, data, &json)).await?;
+    Ok(())
+}
+
+/// [`replace`] for a user that this write changes no further: the replaced row goes to the
+/// object cache at commit, so reading the user back (PATCH, then GET) needs no database read.
+pub async fn replace_user(
+    write: &mut Write<'_>,
+    row: &ObjectRow,
+    data: &Map<String, Value>,
+) -> Result<()> {
+    let json = serde_json::to_string(data).map_err(GraphError::internal)?;
+    let object = write_of(&row.id, Kind::User, data, &json);
+    if !objects::update_object(write.tx, write.tenant, &object).await? {
+        return Ok(());
+    }
+    let replaced = ObjectRow {
+        id: row.id.clone(),
+        kind: Kind::User.as_str().to_owned(),
+        display_name: object.display_name.map(str::to_owned),
+        user_principal_name: object.user_principal_name.map(str::to_owned),
+        app_id: object.app_id.map(str::to_owned),
+        data: json,
+        seq: row.seq,
+    };
+    write.tx.wrote_user(write.tenant, replaced);
     Ok(())
 }
 

@@ -165,7 +165,8 @@ impl WritableResource for Users {
         if let Some(password) = &password {
             super::password::check_complexity(password, user.password_policies.as_deref())?;
         }
-        resource::replace(write, Kind::User, &row.id, &stored(&user)?).await?;
+        // The password's digest is not part of the cached row: set after it is fine.
+        resource::replace_user(write, row, &stored(&user)?).await?;
         if let Some(password) = password {
             let digest = crate::fixtures::password_digest(&password);
             store::objects::set_secret(write.tx, write.tenant, &row.id, &digest).await?;

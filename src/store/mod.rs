@@ -255,10 +255,10 @@ impl WriteTx {
         result
     }
 
-    /// Caches `row`, a user this transaction inserted and will not change again, under
-    /// `tenant` once the transaction commits. The caller's promise matters: the cache serves
-    /// exactly this row until the next write.
-    pub fn created_user(&mut self, tenant: &str, row: objects::ObjectRow) {
+    /// Caches `row`, a user as this transaction left it (inserted or replaced; it must not
+    /// change again before the commit), under `tenant` once the transaction commits. The
+    /// caller's promise matters: the cache serves exactly this row until the next write.
+    pub fn wrote_user(&mut self, tenant: &str, row: objects::ObjectRow) {
         self.written_users.push((tenant.to_owned(), row));
     }
 }

@@ -164,31 +164,34 @@ pub async fn update_object(
     tenant: &str,
     object: &ObjectWrite<'_>,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "update directory_objects set display_name = ?, user_principal_name = ?, app_id = ?, data = ?
-         where tenant_id = ? and id = ? and kind = ?",
-    )
-    .bind(object.display_name)
-    .bind(object.user_principal_name)
-    .bind(object.app_id)
-    .bind(object.data)
-    .bind(tenant)
-    .bind(object.id)
-    .bind(object.kind.as_str())
-    .execute(&mut *conn)
-    .await?;
-    let updated = done.rows_affected() > 0;
-    if updated && object.kind.tracked() {
-        super::changes::record(
-            conn,
-            tenant,
-            object.id,
-            object.kind.as_str(),
-            Change::Updated,
-        )
-        .await?;
-    }
-    Ok(updated)
+    const UPDATE: &str = "update directory_objects
+            set display_name = ?1, user_principal_name = ?2, app_id = ?3, data = ?4
+         where tenant_id = ?5 and id = ?6 and kind = ?7
+         returning 1";
+    // A tracked kind's change-log row goes in the same query when the update found the row:
+    // one round trip to the connection's worker thread instead of two.
+    const UPDATE_AND_LOG: &str = "update directory_objects
+            set display_name = ?1, user_principal_name = ?2, app_id = ?3, data = ?4
+         where tenant_id = ?5 and id = ?6 and kind = ?7
+         returning 1;
+         insert into directory_changes (tenant_id, object_id, kind, change)
+         select ?5, ?6, ?7, ?8 where changes() = 1";
+    let tracked = object.kind.tracked();
+    let query = sqlx::query_scalar(if tracked { UPDATE_AND_LOG } else { UPDATE })
+        .bind(object.display_name)
+        .bind(object.user_principal_name)
+        .bind(object.app_id)
+        .bind(object.data)
+        .bind(tenant)
+        .bind(object.id)
+        .bind(object.kind.as_str());
+    let query = if tracked {
+        query.bind(Change::Updated.as_str())
+    } else {
+        query
+    };
+    let updated: Vec<i64> = query.fetch_all(&mut *conn).await?;
+    Ok(!updated.is_empty())
 }
 
 pub async fn set_secret(

@@ -455,3 +455,71 @@ async fn a_created_user_reads_back_the_same_from_the_write_through_cache_and_the
         .await
         .assert_error(404, "Request_ResourceNotFound");
 }
+
+#[tokio::test]
+async fn a_patched_user_reads_back_the_same_from_the_write_through_cache_and_the_database() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let before = app
+        .get(&format!("/v1.0/users/{ALEX}"))
+        .token(&token)
+        .send()
+        .await;
+    let old_upn = before.json["userPrincipalName"]
+        .as_str()
+        .expect("userPrincipalName")
+        .to_owned();
+    let patched = app
+        .patch(&format!("/v1.0/users/{ALEX}"))
+        .token(&token)
+        .json(json!({
+            "jobTitle": "Write-through",
+            "officeLocation": null,
+            "userPrincipalName": "Alex.Renamed@contoso.com",
+            "passwordProfile": {"password": "Str0ng!Passw0rd#1"}
+        }))
+        .send()
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    // Right after the PATCH (the cache holds the replaced row): by id, by the new UPN in
+    // another case, beta, and a $select.
+    let paths = [
+        format!("/v1.0/users/{ALEX}"),
+        "/beta/users/alex.RENAMED@contoso.com".to_owned(),
+        format!("/v1.0/users/{ALEX}?$select=id,userPrincipalName,jobTitle,officeLocation"),
+    ];
+    let mut first = Vec::new();
+    for path in &paths {
+        let read = app.get(path).token(&token).send().await;
+        assert_eq!(read.status, 200, "{path}: {}", read.text);
+        assert_eq!(read.json["jobTitle"], "Write-through", "{path}");
+        assert_eq!(
+            read.json["userPrincipalName"], "Alex.Renamed@contoso.com",
+            "{path}"
+        );
+        first.push(read.text);
+    }
+    let old_path = format!("/v1.0/users/{old_upn}");
+    app.get(&old_path)
+        .token(&token)
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
+    // An unrelated write moves the write generation: the same reads now come from the database.
+    let other = app
+        .patch(&format!("/v1.0/users/{ADELE}"))
+        .token(&token)
+        .json(json!({"jobTitle": "Elsewhere"}))
+        .send()
+        .await;
+    assert_eq!(other.status, 204);
+    for (path, cached) in paths.iter().zip(&first) {
+        let read = app.get(path).token(&token).send().await;
+        assert_eq!(&read.text, cached, "{path}");
+    }
+    app.get(&old_path)
+        .token(&token)
+        .send()
+        .await
+        .assert_error(404, "Request_ResourceNotFound");
+}
