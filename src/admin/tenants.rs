@@ -269,13 +269,12 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
         .into_iter()
         .map(|s| if empty { emptied(&s) } else { s })
         .collect();
-    let tenants = seeds.len();
     replace_all(&state, &seeds)
         .await
         .map_err(GraphError::internal)?;
     Ok(GraphJson(
         StatusCode::OK,
-        json!({"tenants": tenants, "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
+        json!({"tenants": seeds.len(), "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
     ))
 }
 

@@ -208,17 +208,21 @@ pub async fn insert_user(
     else {
         return Ok(false);
     };
-    let row = ObjectRow {
-        id: id.to_owned(),
-        kind: Kind::User.as_str().to_owned(),
+    write.tx.wrote_user(write.tenant, written_row(&object, seq));
+    Ok(true)
+}
+
+/// The row the store holds after `object` was written with this `seq`.
+fn written_row(object: &ObjectWrite<'_>, seq: i64) -> ObjectRow {
+    ObjectRow {
+        id: object.id.to_owned(),
+        kind: object.kind.as_str().to_owned(),
         display_name: object.display_name.map(str::to_owned),
         user_principal_name: object.user_principal_name.map(str::to_owned),
         app_id: object.app_id.map(str::to_owned),
-        data: json,
+        data: object.data.to_owned(),
         seq,
-    };
-    write.tx.wrote_user(write.tenant, row);
-    Ok(true)
+    }
 }
 
 /// Replaces an object's JSON (and its indexed columns).
@@ -242,19 +246,11 @@ pub async fn replace_user(
 ) -> Result<()> {
     let json = serde_json::to_string(data).map_err(GraphError::internal)?;
     let object = write_of(&row.id, Kind::User, data, &json);
-    if !objects::update_object(write.tx, write.tenant, &object).await? {
-        return Ok(());
+    if objects::update_object(write.tx, write.tenant, &object).await? {
+        write
+            .tx
+            .wrote_user(write.tenant, written_row(&object, row.seq));
     }
-    let replaced = ObjectRow {
-        id: row.id.clone(),
-        kind: Kind::User.as_str().to_owned(),
-        display_name: object.display_name.map(str::to_owned),
-        user_principal_name: object.user_principal_name.map(str::to_owned),
-        app_id: object.app_id.map(str::to_owned),
-        data: json,
-        seq: row.seq,
-    };
-    write.tx.wrote_user(write.tenant, replaced);
     Ok(())
 }
 

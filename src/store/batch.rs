@@ -228,6 +228,14 @@ fn rewrite(statement: Statement, sql: &mut String, values: &mut Vec<Value>) {
 mod tests {
     use super::*;
 
+    /// A private in-memory database with one table.
+    async fn connection_with(create: &'static str) -> SqliteConnection {
+        use sqlx::Connection;
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query(create).execute(&mut conn).await.unwrap();
+        conn
+    }
+
     fn rewritten(statement: Statement) -> (String, Vec<Value>) {
         let (mut sql, mut values) = (String::new(), Vec::new());
         rewrite(statement, &mut sql, &mut values);
@@ -274,12 +282,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_batch_runs_its_statements_in_order_and_reads_see_what_was_queued() {
-        use sqlx::Connection;
-        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
-        sqlx::query("create table t (a text, n integer)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        let mut conn = connection_with("create table t (a text, n integer)").await;
         let mut batch = Batch::new(&mut conn);
         for n in 0..600_i64 {
             let insert =
@@ -315,12 +318,8 @@ mod tests {
 
     #[tokio::test]
     async fn json_rows_number_on_from_the_tables_last_seq_across_chunks_and_batches() {
-        use sqlx::Connection;
-        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
-        sqlx::query("create table t (tenant_id text, v text, seq integer)")
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        let mut conn =
+            connection_with("create table t (tenant_id text, v text, seq integer)").await;
         const INSERT: &str = "insert into t (tenant_id, v, seq)
              select ?1, value ->> 0,
                 coalesce(?2, (select coalesce(max(seq), 0) from t where tenant_id = ?1)) + key + 1

@@ -325,9 +325,8 @@ pub async fn insert_json_rows<R: serde::Serialize>(
     tenant: &str,
     rows: &[R],
 ) -> sqlx::Result<()> {
-    const CHUNK: usize = JSON_ROWS_CHUNK;
     let first = match last_seq {
-        Some(last_seq) if rows.len() > CHUNK => {
+        Some(last_seq) if rows.len() > JSON_ROWS_CHUNK => {
             let conn = batch.conn().await?;
             Some(
                 sqlx::query_scalar::<_, i64>(last_seq)
@@ -338,9 +337,9 @@ pub async fn insert_json_rows<R: serde::Serialize>(
         }
         _ => None,
     };
-    for (index, chunk) in rows.chunks(CHUNK).enumerate() {
+    for (index, chunk) in rows.chunks(JSON_ROWS_CHUNK).enumerate() {
         let json = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        let before = first.map(|first| first + (index * CHUNK) as i64);
+        let before = first.map(|first| first + (index * JSON_ROWS_CHUNK) as i64);
         batch
             .push(
                 batch::Statement::new(sql)

@@ -743,18 +743,24 @@ pub async fn insert_objects(
     secrets: &[Option<&str>],
     log_changes: bool,
 ) -> sqlx::Result<()> {
-    const INSERT: &str = "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
-         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
-            coalesce(?2, (select coalesce(max(seq), 0) from directory_objects where tenant_id = ?1)) + key + 1
-         from json_each(?3)";
-    const INSERT_AND_LOG: &str = "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
-         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
-            coalesce(?2, (select coalesce(max(seq), 0) from directory_objects where tenant_id = ?1)) + key + 1
-         from json_each(?3);
+    // One insert text for both; with the log, the same JSON gives the change-log rows.
+    macro_rules! insert {
+        () => {
+            "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+             select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+                coalesce(?2, (select coalesce(max(seq), 0) from directory_objects where tenant_id = ?1)) + key + 1
+             from json_each(?3)"
+        };
+    }
+    const INSERT: &str = insert!();
+    const INSERT_AND_LOG: &str = concat!(
+        insert!(),
+        ";
          insert into directory_changes (tenant_id, object_id, kind, change)
-         select ?1, value ->> 0, value ->> 1, 'created' from json_each(?3) where value ->> 7 order by key";
+         select ?1, value ->> 0, value ->> 1, 'created' from json_each(?3) where value ->> 7 order by key"
+    );
     // The log's `created` is written literally above: the JSON is the only value bound.
-    const _: () = assert!(const_str_eq(Change::Created.as_str(), "created"));
+    const _: () = assert!(matches!(Change::Created.as_str().as_bytes(), b"created"));
     let rows: Vec<_> = objects
         .iter()
         .zip(secrets.iter().copied().chain(std::iter::repeat(None)))
@@ -782,21 +788,6 @@ pub async fn insert_objects(
         &rows,
     )
     .await
-}
-
-const fn const_str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
-            return false;
-        }
-        i += 1;
-    }
-    true
 }
 
 /// Whether a group of `tenant` already uses `nickname` as its mailNickname (any case).

@@ -393,6 +393,27 @@ async fn a_read_after_a_write_sees_the_write_through_the_object_cache() {
         .assert_error(404, "Request_ResourceNotFound");
 }
 
+/// An unrelated write moves the write generation, so the same reads now come from the
+/// database: each must answer exactly what it answered before (`first`, from the cache).
+async fn reads_match_after_an_unrelated_write(
+    app: &TestApp,
+    token: &str,
+    paths: &[String],
+    first: &[String],
+) {
+    let other = app
+        .patch(&format!("/v1.0/users/{ADELE}"))
+        .token(token)
+        .json(json!({"jobTitle": "Elsewhere"}))
+        .send()
+        .await;
+    assert_eq!(other.status, 204);
+    for (path, cached) in paths.iter().zip(first) {
+        let read = app.get(path).token(token).send().await;
+        assert_eq!(&read.text, cached, "{path}");
+    }
+}
+
 #[tokio::test]
 async fn a_created_user_reads_back_the_same_from_the_write_through_cache_and_the_database() {
     let app = TestApp::new().await;
@@ -419,18 +440,7 @@ async fn a_created_user_reads_back_the_same_from_the_write_through_cache_and_the
         assert_eq!(read.json["id"], id.as_str(), "{path}");
         first.push(read.text);
     }
-    // An unrelated write moves the write generation: the same reads now come from the database.
-    let other = app
-        .patch(&format!("/v1.0/users/{ADELE}"))
-        .token(&token)
-        .json(json!({"jobTitle": "Elsewhere"}))
-        .send()
-        .await;
-    assert_eq!(other.status, 204);
-    for (path, cached) in paths.iter().zip(&first) {
-        let read = app.get(path).token(&token).send().await;
-        assert_eq!(&read.text, cached, "{path}");
-    }
+    reads_match_after_an_unrelated_write(&app, &token, &paths, &first).await;
     // And the created user's own later writes are seen at once.
     let patched = app
         .patch(&format!("/v1.0/users/{id}"))
@@ -505,18 +515,7 @@ async fn a_patched_user_reads_back_the_same_from_the_write_through_cache_and_the
         .send()
         .await
         .assert_error(404, "Request_ResourceNotFound");
-    // An unrelated write moves the write generation: the same reads now come from the database.
-    let other = app
-        .patch(&format!("/v1.0/users/{ADELE}"))
-        .token(&token)
-        .json(json!({"jobTitle": "Elsewhere"}))
-        .send()
-        .await;
-    assert_eq!(other.status, 204);
-    for (path, cached) in paths.iter().zip(&first) {
-        let read = app.get(path).token(&token).send().await;
-        assert_eq!(&read.text, cached, "{path}");
-    }
+    reads_match_after_an_unrelated_write(&app, &token, &paths, &first).await;
     app.get(&old_path)
         .token(&token)
         .send()
