@@ -424,6 +424,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "tenantsim ready on {urls}"
     );
+    // Off the ready line's clock: the fixture text and the parse's scratch, freed, stay with
+    // the allocator otherwise (58 MiB at 100,000 users, 1.4 MiB with the default fixtures).
+    crate::memory::release_freed_memory();
     if let Some(ca) = &running.ca_path {
         tracing::info!(
             "HTTPS CA certificate: {} (see `tenantsim cert`)",

@@ -19,6 +19,7 @@ pub mod graph;
 pub mod graph_permissions;
 pub mod linkedin;
 pub mod listener;
+pub mod memory;
 pub mod odata;
 pub mod policy;
 pub mod portal;

@@ -249,7 +249,19 @@ pub async fn replace_all(
     tx.commit().await?;
     state.seeds.forget_all_but_startup();
     state.verified_tokens.clear();
+    release_after_bulk(seeds);
     Ok(())
+}
+
+/// After a large tenant went in or out: its parse and the in-memory rollback journal leave
+/// hundreds of megabytes free inside the allocator (see [`crate::memory`]). A small one's
+/// reset keeps its few milliseconds.
+fn release_after_bulk(seeds: &[impl Borrow<TenantSeed>]) {
+    if fixtures::object_count(seeds) >= store::bulk::MIN_OBJECTS {
+        let started = Instant::now();
+        crate::memory::release_freed_memory();
+        tracing::debug!(elapsed = ?started.elapsed(), "freed memory returned");
+    }
 }
 
 /// POST /_tenantsim/reset — every tenant back to its start-up state (tenants created since are
@@ -312,6 +324,7 @@ pub async fn reset_one(state: &AppState, key: &str, empty: bool) -> Result<Tenan
     replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed)).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
+    release_after_bulk(std::slice::from_ref(&seed));
     Ok(tenant)
 }
 
@@ -325,9 +338,13 @@ async fn delete_tenant(State(state): State<AppState>, Path(key): Path<String>) -
         store::seeds::delete_seed(&mut tx, &tenant.id).await?;
     }
     tx.commit().await?;
+    let seed = state.seeds.get(&tenant.id);
     state.seeds.forget(&tenant.id);
     // Tokens of the deleted tenant must stop working at once.
     state.verified_tokens.clear();
+    if let Some(seed) = seed {
+        release_after_bulk(std::slice::from_ref(&seed));
+    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -435,6 +452,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
     }
     tx.commit().await?;
     state.verified_tokens.clear();
+    release_after_bulk(&seeds);
     let mut conn = state.db.pool.acquire().await?;
     let mut created = Vec::new();
     for seed in seeds {
@@ -508,6 +526,7 @@ pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<Str
     }
     tx.commit().await?;
     state.verified_tokens.clear();
+    release_after_bulk(&seeds);
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
     for seed in seeds {
         state.seeds.remember(seed);
@@ -574,6 +593,7 @@ pub async fn create_lab(
     }
     tx.commit().await?;
     state.verified_tokens.clear();
+    release_after_bulk(&seeds);
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
     state.seeds.add_startup(seeds);
     Ok(ids)

@@ -29,7 +29,7 @@ pub enum Readers {
 
 /// Below this many incoming directory objects, maintaining the indexes costs less than
 /// rebuilding them (a rebuild reads every row of the table, every tenant's).
-const MIN_OBJECTS: usize = 5_000;
+pub const MIN_OBJECTS: usize = 5_000;
 
 /// The tables whose plain indexes a bulk load sets aside: the ones a large tenant fills.
 const TABLES: [&str; 2] = ["directory_objects", "memberships"];
