@@ -198,7 +198,7 @@ pub async fn insert_grants_counted(
 const INSERT_GRANTS: &str = "insert into oauth2_permission_grants (tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq)
      select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
         coalesce(?2, (select coalesce(max(seq), 0) from oauth2_permission_grants where tenant_id = ?1)) + key + 1
-     from json_each(?3) where true
+     from jsonb_each(?3) where true
      on conflict do nothing";
 const LAST_GRANT_SEQ: &str =
     "select coalesce(max(seq), 0) from oauth2_permission_grants where tenant_id = ?";

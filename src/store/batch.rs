@@ -323,7 +323,7 @@ mod tests {
         const INSERT: &str = "insert into t (tenant_id, v, seq)
              select ?1, value ->> 0,
                 coalesce(?2, (select coalesce(max(seq), 0) from t where tenant_id = ?1)) + key + 1
-             from json_each(?3)";
+             from jsonb_each(?3)";
         const LAST: &str = "select coalesce(max(seq), 0) from t where tenant_id = ?";
         let rows = |n: usize, tag: &str| -> Vec<(String,)> {
             (0..n).map(|i| (format!("{tag}{i}"),)).collect()

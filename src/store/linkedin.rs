@@ -99,7 +99,7 @@ pub async fn set_user_states(
     super::insert_json_rows(
         batch,
         "insert into linkedin_user_state (tenant_id, user_id, opt_out, linkedin_side)
-         select ?1, value ->> 0, value ->> 1, value ->> 2 from json_each(?3) where true
+         select ?1, value ->> 0, value ->> 1, value ->> 2 from jsonb_each(?3) where true
          on conflict (tenant_id, user_id) do update set opt_out = excluded.opt_out, linkedin_side = excluded.linkedin_side",
         None,
         tenant,
@@ -131,7 +131,7 @@ pub async fn insert_profiles(
     super::insert_json_rows(
         batch,
         "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility)
-         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from json_each(?3)",
+         select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 from jsonb_each(?3)",
         None,
         tenant,
         &rows,
@@ -153,7 +153,7 @@ pub async fn connect_many(
     super::insert_json_rows(
         batch,
         "insert into linkedin_connections (tenant_id, user_a, user_b)
-         select ?1, value ->> 0, value ->> 1 from json_each(?3) where true
+         select ?1, value ->> 0, value ->> 1 from jsonb_each(?3) where true
          on conflict do nothing",
         None,
         tenant,

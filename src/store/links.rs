@@ -175,7 +175,7 @@ pub async fn add_many(
         "insert into directory_links (tenant_id, kind, source_id, target_id, seq)
          select ?1, value ->> 0, value ->> 1, value ->> 2,
             coalesce(?2, (select coalesce(max(seq), 0) from directory_links where tenant_id = ?1)) + key + 1
-         from json_each(?3) where true
+         from jsonb_each(?3) where true
          on conflict do nothing",
         Some("select coalesce(max(seq), 0) from directory_links where tenant_id = ?"),
         tenant,

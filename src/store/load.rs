@@ -111,7 +111,7 @@ impl NewRows {
             super::insert_json_rows(
                 batch,
                 "insert into applications (tenant_id, app_id, service_principal_id, public_client, redirect_uris)
-                 select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from json_each(?3)",
+                 select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3 from jsonb_each(?3)",
                 None,
                 tenant,
                 &self.applications,
@@ -145,7 +145,7 @@ impl NewRows {
                      end_date_time, certificate_pem, thumbprint_sha1, thumbprint_sha256)
                  select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
                     value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
-                 from json_each(?3)",
+                 from jsonb_each(?3)",
                 None,
                 tenant,
                 &rows,
@@ -163,7 +163,7 @@ impl NewRows {
                 "insert into extension_properties (tenant_id, id, application_id, name, data, seq)
                  select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3,
                     coalesce(?2, (select coalesce(max(seq), 0) from extension_properties where tenant_id = ?1)) + key + 1
-                 from json_each(?3)",
+                 from jsonb_each(?3)",
                 Some("select coalesce(max(seq), 0) from extension_properties where tenant_id = ?"),
                 tenant,
                 &rows,
@@ -174,7 +174,7 @@ impl NewRows {
             super::insert_json_rows(
                 batch,
                 "insert into app_role_assignments (tenant_id, id, principal_id, resource_id, app_role_id, created_date_time)
-                 select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 from json_each(?3)",
+                 select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 from jsonb_each(?3)",
                 None,
                 tenant,
                 &self.assignments,

@@ -229,7 +229,7 @@ pub async fn add_members(
         "insert into memberships (tenant_id, group_id, member_id, seq)
          select ?1, value ->> 0, value ->> 1,
             coalesce(?2, (select coalesce(max(seq), 0) from memberships where tenant_id = ?1)) + key + 1
-         from json_each(?3) where true
+         from jsonb_each(?3) where true
          on conflict do nothing",
         Some("select coalesce(max(seq), 0) from memberships where tenant_id = ?"),
         tenant,

@@ -749,7 +749,7 @@ pub async fn insert_objects(
             "insert into directory_objects (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
              select ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
                 coalesce(?2, (select coalesce(max(seq), 0) from directory_objects where tenant_id = ?1)) + key + 1
-             from json_each(?3)"
+             from jsonb_each(?3)"
         };
     }
     const INSERT: &str = insert!();
@@ -757,7 +757,7 @@ pub async fn insert_objects(
         insert!(),
         ";
          insert into directory_changes (tenant_id, object_id, kind, change)
-         select ?1, value ->> 0, value ->> 1, 'created' from json_each(?3) where value ->> 7 order by key"
+         select ?1, value ->> 0, value ->> 1, 'created' from jsonb_each(?3) where value ->> 7 order by key"
     );
     // The log's `created` is written literally above: the JSON is the only value bound.
     const _: () = assert!(matches!(Change::Created.as_str().as_bytes(), b"created"));
