@@ -153,34 +153,62 @@ fn first_party(app_id: &str, name: &str) -> Value {
     })
 }
 
-fn insert_sp(rows: &mut NewRows, tenant: &str, app_id: &str, data: &Value) -> String {
-    let id = derived_id(tenant, app_id);
-    let text = data.to_string();
-    rows.object(&ObjectWrite {
-        id: &id,
-        kind: Kind::ServicePrincipal,
-        display_name: data["displayName"].as_str(),
-        user_principal_name: None,
-        app_id: Some(app_id),
-        data: &text,
-    });
-    id
+/// A built-in service principal's Graph JSON, rendered once: the same in every tenant, and
+/// Microsoft Graph's (hundreds of app roles and scopes) was built anew for each tenant load,
+/// 12 % of a default-fixture reset's samples.
+struct Builtin {
+    app_id: &'static str,
+    display_name: &'static str,
+    data: String,
+    /// A public client also gets an application row (loopback redirect URIs).
+    public_client: bool,
 }
+
+static BUILTINS: std::sync::LazyLock<Vec<Builtin>> = std::sync::LazyLock::new(|| {
+    let mut portal = first_party(PORTAL_APP_ID, "ADIbizaUX");
+    portal["servicePrincipalNames"] = json!([PORTAL_APP_ID, "https://main.iam.ad.ext.azure.com"]);
+    let mut builtins = vec![
+        Builtin {
+            app_id: GRAPH_APP_ID,
+            display_name: "Microsoft Graph",
+            data: graph_data().to_string(),
+            public_client: false,
+        },
+        Builtin {
+            app_id: PORTAL_APP_ID,
+            display_name: "ADIbizaUX",
+            data: portal.to_string(),
+            public_client: false,
+        },
+    ];
+    builtins.extend(PUBLIC_CLIENTS.iter().map(|&(app_id, name)| Builtin {
+        app_id,
+        display_name: name,
+        data: first_party(app_id, name).to_string(),
+        public_client: true,
+    }));
+    builtins
+});
+
+/// Public clients: any loopback redirect URI (RFC 8252), plus the native-client page.
+const PUBLIC_CLIENT_REDIRECTS: &str =
+    r#"["http://localhost","https://login.microsoftonline.com/common/oauth2/nativeclient"]"#;
 
 /// Queues the built-in service principals of a new tenant.
 pub fn insert_builtins(rows: &mut NewRows, tenant: &str) {
-    insert_sp(rows, tenant, GRAPH_APP_ID, &graph_data());
-    let mut portal = first_party(PORTAL_APP_ID, "ADIbizaUX");
-    portal["servicePrincipalNames"] = json!([PORTAL_APP_ID, "https://main.iam.ad.ext.azure.com"]);
-    insert_sp(rows, tenant, PORTAL_APP_ID, &portal);
-    for (app_id, name) in PUBLIC_CLIENTS {
-        let id = insert_sp(rows, tenant, app_id, &first_party(app_id, name));
-        // Public clients: any loopback redirect URI (RFC 8252), plus the native-client page.
-        let redirects = json!([
-            "http://localhost",
-            "https://login.microsoftonline.com/common/oauth2/nativeclient"
-        ]);
-        rows.application(app_id, &id, true, &redirects.to_string());
+    for builtin in BUILTINS.iter() {
+        let id = derived_id(tenant, builtin.app_id);
+        rows.object(&ObjectWrite {
+            id: &id,
+            kind: Kind::ServicePrincipal,
+            display_name: Some(builtin.display_name),
+            user_principal_name: None,
+            app_id: Some(builtin.app_id),
+            data: &builtin.data,
+        });
+        if builtin.public_client {
+            rows.application(builtin.app_id, &id, true, PUBLIC_CLIENT_REDIRECTS);
+        }
     }
 }
 
