@@ -158,7 +158,7 @@ fn first_party(app_id: &str, name: &str) -> Value {
 /// 12 % of a default-fixture reset's samples.
 struct Builtin {
     app_id: &'static str,
-    display_name: &'static str,
+    display_name: String,
     data: String,
     /// A public client also gets an application row (loopback redirect URIs).
     public_client: bool,
@@ -167,26 +167,21 @@ struct Builtin {
 static BUILTINS: std::sync::LazyLock<Vec<Builtin>> = std::sync::LazyLock::new(|| {
     let mut portal = first_party(PORTAL_APP_ID, "ADIbizaUX");
     portal["servicePrincipalNames"] = json!([PORTAL_APP_ID, "https://main.iam.ad.ext.azure.com"]);
-    let mut builtins = vec![
-        Builtin {
-            app_id: GRAPH_APP_ID,
-            display_name: "Microsoft Graph",
-            data: graph_data().to_string(),
-            public_client: false,
-        },
-        Builtin {
-            app_id: PORTAL_APP_ID,
-            display_name: "ADIbizaUX",
-            data: portal.to_string(),
-            public_client: false,
-        },
-    ];
-    builtins.extend(PUBLIC_CLIENTS.iter().map(|&(app_id, name)| Builtin {
+    let builtin = |app_id, data: Value, public_client| Builtin {
         app_id,
-        display_name: name,
-        data: first_party(app_id, name).to_string(),
-        public_client: true,
-    }));
+        display_name: data["displayName"].as_str().unwrap_or_default().to_owned(),
+        data: data.to_string(),
+        public_client,
+    };
+    let mut builtins = vec![
+        builtin(GRAPH_APP_ID, graph_data(), false),
+        builtin(PORTAL_APP_ID, portal, false),
+    ];
+    builtins.extend(
+        PUBLIC_CLIENTS
+            .iter()
+            .map(|&(app_id, name)| builtin(app_id, first_party(app_id, name), true)),
+    );
     builtins
 });
 
@@ -201,7 +196,7 @@ pub fn insert_builtins(rows: &mut NewRows, tenant: &str) {
         rows.object(&ObjectWrite {
             id: &id,
             kind: Kind::ServicePrincipal,
-            display_name: Some(builtin.display_name),
+            display_name: Some(&builtin.display_name),
             user_principal_name: None,
             app_id: Some(builtin.app_id),
             data: &builtin.data,
