@@ -80,13 +80,22 @@ impl Seeds {
         }
     }
 
-    /// Drops every seed a full reset does not restore.
-    pub(crate) fn forget_all_but_startup(&self) {
+    /// Drops every seed a full reset does not restore, and hands them back: the caller counts
+    /// what went out with them and frees them where it chooses.
+    pub(crate) fn forget_all_but_startup(&self) -> Vec<Arc<TenantSeed>> {
         let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
         let SeedsInner {
             by_tenant, startup, ..
         } = &mut *inner;
-        by_tenant.retain(|id, _| startup.contains(id));
+        let dropped: Vec<String> = by_tenant
+            .keys()
+            .filter(|id| !startup.contains(id))
+            .cloned()
+            .collect();
+        dropped
+            .iter()
+            .filter_map(|id| by_tenant.remove(id))
+            .collect()
     }
 
     /// The seeds of the start-up tenants.
@@ -186,5 +195,37 @@ fn restore_clear(seed: &mut TenantSeed, clear: &HashMap<String, String>) {
         app.secrets
             .extend(known.iter().map(|digest| clear[digest].clone()));
         app.secret_sha256 = unknown;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(id: &str, domain: &str) -> TenantSeed {
+        let document = serde_json::json!({"tenants": [{
+            "id": id, "displayName": domain, "domains": [domain],
+        }]});
+        fixtures::parse_text("test.json", &document.to_string(), false)
+            .expect("a valid tenant")
+            .remove(0)
+    }
+
+    /// A full reset trims the allocator only after the seeds of the tenants it deleted are
+    /// freed, and counts their objects: it is handed exactly those seeds.
+    #[test]
+    fn forgetting_hands_back_the_run_time_seeds_only() {
+        const STARTUP: &str = "5c4e0000-0000-4000-8000-000000000001";
+        const CREATED: &str = "5c4e0000-0000-4000-8000-000000000002";
+        let seeds = Seeds::default();
+        seeds.set_startup(vec![seed(STARTUP, "startup.example")]);
+        seeds.remember(seed(CREATED, "created.example"));
+
+        let dropped = seeds.forget_all_but_startup();
+        let ids: Vec<&str> = dropped.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, [CREATED]);
+        assert!(seeds.get(CREATED).is_none());
+        assert!(seeds.get(STARTUP).is_some());
+        assert!(seeds.forget_all_but_startup().is_empty());
     }
 }

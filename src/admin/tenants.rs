@@ -247,17 +247,22 @@ pub async fn replace_all(
     }
     store::bulk::rebuild(&mut tx, set_aside).await?;
     tx.commit().await?;
-    state.seeds.forget_all_but_startup();
+    // The tenants created since start-up went out with the commit: their rows count as much
+    // as the ones loaded, and their seeds are freed before the allocator is trimmed.
+    let dropped = state.seeds.forget_all_but_startup();
+    let objects = fixtures::object_count(seeds) + fixtures::object_count(&dropped);
+    drop(dropped);
     state.verified_tokens.clear();
-    release_after_bulk(seeds);
+    release_after_bulk(objects);
     Ok(())
 }
 
-/// After a large tenant went in or out: its parse and the in-memory rollback journal leave
-/// hundreds of megabytes free inside the allocator (see [`crate::memory`]). A small one's
-/// reset keeps its few milliseconds.
-fn release_after_bulk(seeds: &[impl Borrow<TenantSeed>]) {
-    if fixtures::object_count(seeds) >= store::bulk::MIN_OBJECTS {
+/// After a large tenant went in or out (`objects` directory objects): its parse and the
+/// in-memory rollback journal leave hundreds of megabytes free inside the allocator (see
+/// [`crate::memory`]). A small one's reset keeps its few milliseconds. Call it once the seeds
+/// that went out are dropped, or their memory stays behind.
+fn release_after_bulk(objects: usize) {
+    if objects >= store::bulk::MIN_OBJECTS {
         let started = Instant::now();
         crate::memory::release_freed_memory();
         tracing::debug!(elapsed = ?started.elapsed(), "freed memory returned");
@@ -324,7 +329,7 @@ pub async fn reset_one(state: &AppState, key: &str, empty: bool) -> Result<Tenan
     replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed)).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(std::slice::from_ref(&seed));
+    release_after_bulk(fixtures::object_count(std::slice::from_ref(&seed)));
     Ok(tenant)
 }
 
@@ -338,13 +343,15 @@ async fn delete_tenant(State(state): State<AppState>, Path(key): Path<String>) -
         store::seeds::delete_seed(&mut tx, &tenant.id).await?;
     }
     tx.commit().await?;
-    let seed = state.seeds.get(&tenant.id);
+    // Counted before the seed is forgotten, trimmed after: a start-up tenant keeps its seed,
+    // a run-time one's seed is freed here and its memory goes back with the rows'.
+    let objects = state.seeds.get(&tenant.id).map_or(0, |seed| {
+        fixtures::object_count(std::slice::from_ref(&seed))
+    });
     state.seeds.forget(&tenant.id);
     // Tokens of the deleted tenant must stop working at once.
     state.verified_tokens.clear();
-    if let Some(seed) = seed {
-        release_after_bulk(std::slice::from_ref(&seed));
-    }
+    release_after_bulk(objects);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -452,7 +459,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
     }
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(&seeds);
+    release_after_bulk(fixtures::object_count(&seeds));
     let mut conn = state.db.pool.acquire().await?;
     let mut created = Vec::new();
     for seed in seeds {
@@ -526,7 +533,7 @@ pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<Str
     }
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(&seeds);
+    release_after_bulk(fixtures::object_count(&seeds));
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
     for seed in seeds {
         state.seeds.remember(seed);
@@ -593,7 +600,7 @@ pub async fn create_lab(
     }
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(&seeds);
+    release_after_bulk(fixtures::object_count(&seeds));
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
     state.seeds.add_startup(seeds);
     Ok(ids)
