@@ -16,6 +16,8 @@ pub enum Value {
     Null,
     Int(i64),
     Text(String),
+    /// Bytes, such as a JSONB value ([`super::jsonb`]).
+    Blob(Vec<u8>),
 }
 
 impl From<&str> for Value {
@@ -90,6 +92,7 @@ fn arguments(values: Vec<Value>) -> sqlx::Result<sqlx::sqlite::SqliteArguments> 
             Value::Null => arguments.add(None::<String>),
             Value::Int(int) => arguments.add(int),
             Value::Text(text) => arguments.add(text),
+            Value::Blob(bytes) => arguments.add(bytes),
         }
         .map_err(sqlx::Error::Encode)?;
     }
@@ -136,6 +139,7 @@ impl<'c> Batch<'c> {
                 .iter()
                 .map(|v| match v {
                     Value::Text(text) => text.len(),
+                    Value::Blob(bytes) => bytes.len(),
                     _ => 8,
                 })
                 .sum::<usize>();
