@@ -87,14 +87,9 @@ impl Seeds {
         let SeedsInner {
             by_tenant, startup, ..
         } = &mut *inner;
-        let dropped: Vec<String> = by_tenant
-            .keys()
-            .filter(|id| !startup.contains(id))
-            .cloned()
-            .collect();
-        dropped
-            .iter()
-            .filter_map(|id| by_tenant.remove(id))
+        by_tenant
+            .extract_if(|id, _| !startup.contains(id))
+            .map(|(_, seed)| seed)
             .collect()
     }
 

@@ -90,18 +90,18 @@ impl Encoder {
         self.out.extend_from_slice(payload);
     }
 
-    /// Opens a container: room for the largest header, filled in by [`Self::close`].
+    /// Opens an array: room for the largest header, filled in by [`Self::close`].
     fn open(&mut self) -> usize {
         let start = self.out.len();
         self.out.extend_from_slice(&[0; MAX_HEADER]);
         start
     }
 
-    /// Writes the container's real header and moves its payload up against it.
-    fn close(&mut self, kind: u8, start: usize) {
+    /// Writes the array's real header and moves its payload up against it.
+    fn close(&mut self, start: usize) {
         let payload = start + MAX_HEADER;
         let size = self.out.len() - payload;
-        let (header, length) = Self::header(kind, size);
+        let (header, length) = Self::header(ARRAY, size);
         self.out.copy_within(payload.., start + length);
         self.out[start..start + length].copy_from_slice(&header[..length]);
         self.out.truncate(start + length + size);
@@ -113,21 +113,17 @@ impl Encoder {
     }
 }
 
-/// A container being filled: where its header goes, and its type.
-pub struct Container<'a> {
+/// An array being filled: where its header goes. Rows are tuples, so arrays are the only
+/// container.
+pub struct Array<'a> {
     encoder: &'a mut Encoder,
     start: usize,
-    kind: u8,
 }
 
-impl<'a> Container<'a> {
-    fn new(encoder: &'a mut Encoder, kind: u8) -> Self {
+impl<'a> Array<'a> {
+    fn new(encoder: &'a mut Encoder) -> Self {
         let start = encoder.open();
-        Self {
-            encoder,
-            start,
-            kind,
-        }
+        Self { encoder, start }
     }
 
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -135,7 +131,7 @@ impl<'a> Container<'a> {
     }
 
     fn end(self) -> Result<(), Error> {
-        self.encoder.close(self.kind, self.start);
+        self.encoder.close(self.start);
         Ok(())
     }
 }
@@ -144,12 +140,24 @@ fn unsupported(what: &str) -> Error {
     Error(format!("{what} is not a row value"))
 }
 
+/// Serializer methods that write an integer element.
+macro_rules! integers {
+    ($($method:ident: $type:ty),* $(,)?) => {
+        $(
+            fn $method(self, value: $type) -> Result<(), Error> {
+                self.integer(value);
+                Ok(())
+            }
+        )*
+    };
+}
+
 impl<'a> ser::Serializer for &'a mut Encoder {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = Container<'a>;
-    type SerializeTuple = Container<'a>;
-    type SerializeTupleStruct = Container<'a>;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
     type SerializeTupleVariant = ser::Impossible<(), Error>;
     type SerializeMap = ser::Impossible<(), Error>;
     type SerializeStruct = ser::Impossible<(), Error>;
@@ -160,44 +168,15 @@ impl<'a> ser::Serializer for &'a mut Encoder {
         Ok(())
     }
 
-    fn serialize_i8(self, value: i8) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_i16(self, value: i16) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_i32(self, value: i32) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_i64(self, value: i64) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_u8(self, value: u8) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_u16(self, value: u16) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_u32(self, value: u32) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
-    }
-
-    fn serialize_u64(self, value: u64) -> Result<(), Error> {
-        self.integer(value);
-        Ok(())
+    integers! {
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
     }
 
     fn serialize_f32(self, _: f32) -> Result<(), Error> {
@@ -265,16 +244,16 @@ impl<'a> ser::Serializer for &'a mut Encoder {
         Err(unsupported("an enum variant with data"))
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<Container<'a>, Error> {
-        Ok(Container::new(self, ARRAY))
+    fn serialize_seq(self, _: Option<usize>) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self))
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<Container<'a>, Error> {
-        Ok(Container::new(self, ARRAY))
+    fn serialize_tuple(self, _: usize) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self))
     }
 
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Container<'a>, Error> {
-        Ok(Container::new(self, ARRAY))
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Array<'a>, Error> {
+        Ok(Array::new(self))
     }
 
     fn serialize_tuple_variant(
@@ -306,44 +285,31 @@ impl<'a> ser::Serializer for &'a mut Encoder {
     }
 }
 
-impl ser::SerializeSeq for Container<'_> {
-    type Ok = ();
-    type Error = Error;
+/// Sequences, tuples and tuple structs all become arrays, through one set of methods.
+macro_rules! array_of {
+    ($($trait:ident :: $method:ident),* $(,)?) => {
+        $(
+            impl ser::$trait for Array<'_> {
+                type Ok = ();
+                type Error = Error;
 
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
+                fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                    self.element(value)
+                }
 
-    fn end(self) -> Result<(), Error> {
-        Container::end(self)
-    }
+                fn end(self) -> Result<(), Error> {
+                    Array::end(self)
+                }
+            }
+        )*
+    };
 }
 
-impl ser::SerializeTuple for Container<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        Container::end(self)
-    }
-}
-
-impl ser::SerializeTupleStruct for Container<'_> {
-    type Ok = ();
-    type Error = Error;
-
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.element(value)
-    }
-
-    fn end(self) -> Result<(), Error> {
-        Container::end(self)
-    }
-}
+array_of!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+);
 
 #[cfg(test)]
 mod tests {
