@@ -77,7 +77,8 @@ def main():
               "country": "US", "settings": {"linkedIn": {"enableLinkedInAppFamily": 4, "selectedGroupId": guid(2, 0), "nestedGroupMembership": True}},
               "users": users, "groups": groups, "linkedInNetwork": network, "servicePrincipals": [], "applications": [
                   {"appId": "b1000000-a990-4000-8000-000000000301", "id": "b1000000-0000-4000-8000-000000000301", "displayName": "Bench app",
-                   "secrets": ["bench-secret"], "applicationPermissions": ["User.Read.All", "Group.Read.All", "GroupMember.Read.All"]}],
+                   "secrets": ["bench-secret"], "applicationPermissions": ["User.Read.All", "Group.Read.All", "GroupMember.Read.All",
+                                                                                             "User.ReadWrite.All", "GroupMember.ReadWrite.All"]}],
               "oauth2PermissionGrants": grants}
     json.dump({"tenants": [tenant]}, __import__("sys").stdout)
 

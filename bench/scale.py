@@ -3,7 +3,8 @@
 LinkedIn profiles for half the users and delegated grants for 10 % (bench/gen_fixture.py).
 
 Figures: start to ready (the fixture parsed, validated and loaded), RSS after load (in memory,
-and with a file database), reset of the big tenant (in memory, and with a file database), and
+and with a file database), reset of the big tenant after the writes of a typical test (put back
+from the undo log) and reload of it from its seed (in memory, and with a file database), and
 latency of single requests on one keep-alive connection: checkMemberGroups (transitive, through
 the nesting chain), the profile-card decision ("Selected group" with nested membership; each
 viewer and person pair asked once, so never from the answer cache), a `$filter=startsWith(...)`
@@ -89,6 +90,43 @@ def app_token(base):
     return body["access_token"]
 
 
+def change_then_reset(base, client, rng, args, runs, round_tag):
+    """`runs` times: the writes of a typical test (10 users created, 10 changed, 5 deleted with
+    their memberships, manager links and LinkedIn rows, 10 memberships added), then a reset of
+    the tenant. Returns the server-measured reset times and the reset answers."""
+    times, answers = [], []
+    for run in range(runs):
+        for n in range(10):
+            nickname = f"bench{round_tag}r{run}n{n}"
+            client.timed("POST", "/v1.0/users", {
+                "accountEnabled": True, "displayName": f"Bench {nickname}", "mailNickname": nickname,
+                "userPrincipalName": f"{nickname}@bigcorp.onmicrosoft.com", "passwordProfile": {"password": "Bench-Pass-1234"}})
+        for _ in range(10):
+            client.timed("PATCH", f"/v1.0/users/{guid(1, rng.randrange(args.users))}", {"jobTitle": "Changed"})
+        for _ in range(5):
+            client.timed("DELETE", f"/v1.0/users/{guid(1, rng.randrange(args.users))}")
+        for _ in range(10):
+            group, user = guid(2, rng.randrange(args.groups)), guid(1, rng.randrange(args.users))
+            client.timed("POST", f"/v1.0/groups/{group}/members/$ref",
+                         {"@odata.id": f"https://graph.microsoft.com/v1.0/directoryObjects/{user}"})
+        answer = bench.post_json(f"{base}/_tenantsim/tenants/{TENANT}/reset")
+        if answer.get("method") != "undo":
+            raise RuntimeError(f"the reset after a test's writes was not an undo: {answer}")
+        times.append(answer["elapsedMs"])
+        answers.append(answer)
+    return times, answers
+
+
+def reload_time(base):
+    """Server-measured milliseconds of a reset that reloads the tenant from its seed (after a
+    reset to empty, there is no log to go by)."""
+    bench.post_json(f"{base}/_tenantsim/tenants/{TENANT}/reset", {"to": "empty"})
+    answer = bench.post_json(f"{base}/_tenantsim/tenants/{TENANT}/reset")
+    if answer.get("method") != "reload":
+        raise RuntimeError(f"expected a reload: {answer}")
+    return answer["elapsedMs"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=100_000)
@@ -126,10 +164,14 @@ def main():
         results["file_db"] = {"start_to_ready_ms": elapsed * 1000}
         time.sleep(0.5)
         results["file_db"]["rss_mib"] = bench.rss_kib(proc.pid) / 1024
-        # A file database's reset rebuilds the big tables' indexes in one pass (store::bulk);
-        # the in-memory one maintains them row by row, so readers never meet a half-built schema.
-        times = bench.reset_times(base, f"/_tenantsim/tenants/{TENANT}/reset", 2)
-        results["file_db"]["reset_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times)}
+        # A reset after a test's writes puts back only what changed (the undo log).
+        times, answers = change_then_reset(base, Client(base, app_token(base)), rng, args, 3, "f")
+        results["file_db"]["reset_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times),
+                                          "rows_undone": [a["rowsUndone"] for a in answers]}
+        # A reload from the seed: a file database's rebuilds the big tables' indexes in one pass
+        # (store::bulk); the in-memory one maintains them row by row, so readers never meet a
+        # half-built schema.
+        results["file_db"]["reload_ms"] = reload_time(base)
         bench.stop(proc)
 
         proc, base, _ = bench.start(work, ["--fixtures", fixture, "--no-https"])
@@ -187,8 +229,10 @@ def main():
                 found += len(body["value"])
             results["list_search"] = {**summary(samples), "users_found": found}
 
-            times = bench.reset_times(base, f"/_tenantsim/tenants/{TENANT}/reset", 3)
-            results["reset_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times)}
+            times, answers = change_then_reset(base, client, rng, args, 3, "m")
+            results["reset_ms"] = {"median": statistics.median(times), "max": max(times), "runs": len(times),
+                                   "rows_undone": [a["rowsUndone"] for a in answers]}
+            results["reload_ms"] = reload_time(base)
             results["rss_after_requests_mib"] = bench.rss_kib(proc.pid) / 1024
         finally:
             bench.stop(proc)
@@ -203,7 +247,9 @@ def main():
               ("checkMemberGroups p99 <= 2 ms", p99("check_member_groups") <= 2, f"{p99('check_member_groups'):.2f} ms"),
               ("transitiveMemberOf p99 <= 2 ms", p99("transitive_member_of") <= 2, f"{p99('transitive_member_of'):.2f} ms"),
               ("profile-card decision p99 <= 2 ms", p99("profile_card_decision") <= 2, f"{p99('profile_card_decision'):.2f} ms"),
-              ("reset <= 1 s", results["reset_ms"]["median"] <= 1000, f"{results['reset_ms']['median']:.0f} ms"),
+              ("reset <= 1 s (after a test's writes)", results["reset_ms"]["median"] <= 1000,
+               f"{results['reset_ms']['median']:.1f} ms"),
+              ("reload from the seed <= 1 s (no target)", results["reload_ms"] <= 1000, f"{results['reload_ms']:.0f} ms"),
               ("$filter=startsWith list p99 <= 5 ms", p99("list_starts_with") <= 5, f"{p99('list_starts_with'):.2f} ms"),
               ("$search list p99 <= 5 ms", p99("list_search") <= 5, f"{p99('list_search'):.2f} ms")]
     results["targets"] = [{"target": name, "met": met, "figure": figure} for name, met, figure in checks]
@@ -211,8 +257,11 @@ def main():
     print(f"tenant: {args.users} users, {args.groups} groups nested {args.depth} deep; fixture {results['fixture_mib']:.0f} MiB")
     print(f"start to ready: median {load_ms:.0f} ms (in memory); {results['file_db']['start_to_ready_ms']:.0f} ms (file database)")
     print(f"RSS after load: {results['rss_in_memory_mib']:.0f} MiB in memory, {results['file_db']['rss_mib']:.0f} MiB with a file database")
-    print(f"reset of the big tenant: median {results['reset_ms']['median']:.0f} ms in memory, "
-          f"{results['file_db']['reset_ms']['median']:.0f} ms with a file database")
+    print(f"reset of the big tenant after a test's writes: median {results['reset_ms']['median']:.1f} ms in memory, "
+          f"{results['file_db']['reset_ms']['median']:.1f} ms with a file database "
+          f"(rows undone: {results['reset_ms']['rows_undone']})")
+    print(f"reload of the big tenant from its seed: {results['reload_ms']:.0f} ms in memory, "
+          f"{results['file_db']['reload_ms']:.0f} ms with a file database")
     print(f"{'single requests, one connection':<40} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for key, label in [("get_user", "GET /users/{id}"), ("check_member_groups", "POST checkMemberGroups (20 ids)"),
                        ("transitive_member_of", "GET transitiveMemberOf"), ("profile_card_decision", "profile-card decision"),

@@ -174,7 +174,9 @@ impl TestTenant {
     /// Every tenant back to its fixtures (as `POST /_tenantsim/reset`).
     pub async fn reset(&self) -> anyhow::Result<()> {
         let seeds = self.state.seeds.startup_seeds();
-        crate::admin::tenants::replace_all(&self.state, &seeds).await
+        crate::admin::tenants::replace_all(&self.state, &seeds, true)
+            .await
+            .map(drop)
     }
 
     /// The tenant as a fixture document (as `GET /_tenantsim/tenants/{id}/snapshot`).

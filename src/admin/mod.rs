@@ -8,6 +8,7 @@ pub mod clock;
 pub mod faults;
 pub mod journal;
 pub mod linkedin;
+pub mod restore;
 pub mod seeds;
 pub mod template;
 pub mod tenants;

@@ -121,10 +121,13 @@ async fn get_tenant(State(state): State<AppState>, Path(key): Path<String>) -> R
 /// Replaces (or creates) tenants from seeds inside the caller's write transaction. A seed
 /// replaces the tenant with its id only: 409, and nothing changed once the caller rolls back, if
 /// one of its domains or appIds is held by a tenant it does not replace.
+///
+/// `log`: the seeds are the tenants' own (not an emptied copy), so their undo logs start.
 async fn replace_tenants(
     db: &store::Db,
     conn: &mut sqlx::SqliteConnection,
     seeds: &[impl Borrow<TenantSeed>],
+    log: bool,
 ) -> Result<()> {
     let set_aside = fixtures::set_aside_indexes(db, Readers::Serving, conn, seeds).await?;
     // Every replaced tenant goes first, so domains may move between the document's tenants.
@@ -136,6 +139,9 @@ async fn replace_tenants(
         fixtures::insert_tenant(conn, seed.borrow())
             .await
             .map_err(GraphError::internal)?;
+        if log {
+            store::undo::start(conn, &seed.borrow().id).await?;
+        }
     }
     store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
@@ -228,33 +234,51 @@ fn reset_target(body: &[u8]) -> Result<(bool, bool)> {
     }
 }
 
-/// Deletes every tenant and loads `seeds`, atomically (what a full reset does).
+/// Leaves exactly the tenants of `seeds`, each as its seed says, atomically (what a full
+/// reset does): the others are deleted, and each seed's tenant is put back from its undo log
+/// or else reloaded. `log`: the seeds are the tenants' own (not emptied copies), so the undo
+/// logs may be used and start again. Returns how many tenants were reloaded.
 pub async fn replace_all(
     state: &AppState,
     seeds: &[impl Borrow<TenantSeed>],
-) -> anyhow::Result<()> {
+    log: bool,
+) -> anyhow::Result<usize> {
     let mut tx = state.db.begin_write().await?;
-    let set_aside =
-        fixtures::set_aside_indexes(&state.db, Readers::Serving, &mut tx, seeds).await?;
+    // Deleted first, so domains may move to the seeds' tenants.
     for tenant in store::tenants::list_tenants(&mut tx).await? {
-        store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
         if !seeds.iter().any(|s| s.borrow().id == tenant.id) {
+            store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
             store::seeds::delete_seed(&mut tx, &tenant.id).await?;
         }
     }
+    let mut reload = Vec::new();
     for seed in seeds {
-        fixtures::insert_tenant(&mut tx, seed.borrow()).await?;
+        let seed = seed.borrow();
+        if !log || super::restore::from_log(&mut tx, seed).await?.is_none() {
+            reload.push(seed);
+        }
+    }
+    let set_aside =
+        fixtures::set_aside_indexes(&state.db, Readers::Serving, &mut tx, &reload).await?;
+    for seed in &reload {
+        store::tenants::delete_tenant(&mut tx, &seed.id).await?;
+    }
+    for seed in &reload {
+        fixtures::insert_tenant(&mut tx, seed).await?;
+        if log {
+            store::undo::start(&mut tx, &seed.id).await?;
+        }
     }
     store::bulk::rebuild(&mut tx, set_aside).await?;
     tx.commit().await?;
     // The tenants created since start-up went out with the commit: their rows count as much
     // as the ones loaded, and their seeds are freed before the allocator is trimmed.
     let dropped = state.seeds.forget_all_but_startup();
-    let objects = fixtures::object_count(seeds) + fixtures::object_count(&dropped);
+    let objects = fixtures::object_count(&reload) + fixtures::object_count(&dropped);
     drop(dropped);
     state.verified_tokens.clear();
     release_after_bulk(objects);
-    Ok(())
+    Ok(reload.len())
 }
 
 /// After a large tenant went in or out (`objects` directory objects): its parse and the
@@ -286,12 +310,16 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
         .into_iter()
         .map(|s| if empty { emptied(&s) } else { s })
         .collect();
-    replace_all(&state, &seeds)
+    let reloaded = replace_all(&state, &seeds, !empty)
         .await
         .map_err(GraphError::internal)?;
     Ok(GraphJson(
         StatusCode::OK,
-        json!({"tenants": seeds.len(), "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
+        json!({
+            "tenants": seeds.len(),
+            "reloaded": reloaded,
+            "elapsedMs": started.elapsed().as_secs_f64() * 1000.0,
+        }),
     ))
 }
 
@@ -303,34 +331,51 @@ async fn reset_tenant(
 ) -> Result<GraphJson> {
     let (empty, keep_keys) = reset_target(&body)?;
     let started = Instant::now();
-    let tenant = reset_one(&state, &key, empty).await?;
+    let (tenant, method) = reset_one(&state, &key, empty).await?;
     if !keep_keys {
         // Divergence: the signing key is one for all tenants, so rotating it affects every
         // tenant; the new key lives in memory (a restart reads the data directory's again).
         state
             .rotate_keys(crate::auth::keys::SigningKeys::generate().map_err(GraphError::internal)?);
     }
-    Ok(GraphJson(
-        StatusCode::OK,
-        json!({"tenant": tenant.id, "elapsedMs": started.elapsed().as_secs_f64() * 1000.0}),
-    ))
+    let mut out = serde_json::Map::new();
+    out.insert("tenant".into(), tenant.id.into());
+    method.describe(&mut out);
+    out.insert(
+        "elapsedMs".into(),
+        (started.elapsed().as_secs_f64() * 1000.0).into(),
+    );
+    Ok(GraphJson(StatusCode::OK, Value::Object(out)))
 }
 
-/// Puts one tenant back to its seed (or empties it). The tenant is looked up inside the write
-/// transaction: looked up before it, a tenant deleted in between (the delete acknowledged)
-/// came back from its seed.
-pub async fn reset_one(state: &AppState, key: &str, empty: bool) -> Result<TenantRow> {
+/// Puts one tenant back to its seed (or empties it): from its undo log when it has one, else
+/// by reloading it. The tenant is looked up inside the write transaction: looked up before
+/// it, a tenant deleted in between (the delete acknowledged) came back from its seed.
+pub async fn reset_one(
+    state: &AppState,
+    key: &str,
+    empty: bool,
+) -> Result<(TenantRow, super::restore::ResetMethod)> {
     let mut tx = state.db.begin_write().await?;
     let tenant = resolve(&mut tx, key).await?;
     let seed = state.seeds.get(&tenant.id).ok_or_else(|| {
         GraphError::request_bad_request(format!("Tenant {} has no seed to reset to.", tenant.id))
     })?;
+    if !empty
+        && let Some(rows) = super::restore::from_log(&mut tx, &seed)
+            .await
+            .map_err(GraphError::internal)?
+    {
+        tx.commit().await?;
+        state.verified_tokens.clear();
+        return Ok((tenant, super::restore::ResetMethod::Undo(rows)));
+    }
     let seed = if empty { emptied(&seed) } else { seed };
-    replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed)).await?;
+    replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed), !empty).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
     release_after_bulk(fixtures::object_count(std::slice::from_ref(&seed)));
-    Ok(tenant)
+    Ok((tenant, super::restore::ResetMethod::Reload))
 }
 
 /// DELETE /_tenantsim/tenants/{tenant}
@@ -409,6 +454,7 @@ async fn insert_new_tenants(
         fixtures::insert_tenant(conn, seed)
             .await
             .map_err(GraphError::internal)?;
+        store::undo::start(conn, &seed.id).await?;
     }
     store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
@@ -525,7 +571,7 @@ async fn import(State(state): State<AppState>, body: JsonObjectText) -> Result<G
 pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<String>> {
     let seeds = fixture_seeds(document, "snapshot")?;
     let mut tx = state.db.begin_write().await?;
-    replace_tenants(&state.db, &mut tx, &seeds).await?;
+    replace_tenants(&state.db, &mut tx, &seeds, true).await?;
     for seed in &seeds {
         super::seeds::persist(&mut tx, &state.db, &seed.id)
             .await
@@ -582,7 +628,7 @@ pub async fn create_lab(
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
         for seed in parsed {
             if !store::tenants::tenant_exists(&mut tx, &seed.id).await? {
-                replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed))
+                replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed), true)
                     .await
                     // The whole error: an internal one's cause is the only useful part here.
                     .map_err(|e| anyhow::Error::new(e).context(format!("lab tenant {name}")))?;

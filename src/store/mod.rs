@@ -19,6 +19,7 @@ pub mod roles;
 pub mod schema;
 pub mod seeds;
 pub mod tenants;
+pub mod undo;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -137,8 +137,21 @@ pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::R
     // One query: each statement alone was a round trip to the connection's worker thread.
     // Delta tokens issued before this point must not be answered from a log that lost its
     // past: the log restarts with a `reset` entry.
-    let gone: Vec<i64> = sqlx::query_scalar(
-        "delete from linkedin_user_state where tenant_id = ?1;
+    // The tenant's undo log stops first: its rows' deletion is not a change to put back.
+    static SCRIPT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let script =
+        SCRIPT.get_or_init(|| format!("{}{DELETE_TENANT}", super::undo::forget_statements()));
+    // Table names from constants; the tenant is bound.
+    let gone: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(script.as_str()))
+        .bind(tenant)
+        .bind(super::changes::Change::Reset.as_str())
+        .fetch_all(conn)
+        .await?;
+    Ok(!gone.is_empty())
+}
+
+/// Deletes tenant `?1`'s rows (children first) and restarts its change log with a `?2` entry.
+const DELETE_TENANT: &str = "delete from linkedin_user_state where tenant_id = ?1;
          delete from linkedin_connections where tenant_id = ?1;
          delete from linkedin_profiles where tenant_id = ?1;
          delete from oauth2_permission_grants where tenant_id = ?1;
@@ -152,13 +165,29 @@ pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::R
          delete from tenant_domains where tenant_id = ?1;
          delete from tenants where id = ?1 returning 1;
          delete from directory_changes where tenant_id = ?1;
-         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?2)",
+         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?2)";
+
+/// After a tenant's rows were put back from its undo log: its name, cloud, country and
+/// settings as the seed says, and its change log restarted (delta tokens issued before must
+/// not be answered from a log that lost its past), as a reload does.
+pub async fn restore_tenant_row(
+    conn: &mut SqliteConnection,
+    tenant: &NewTenant<'_>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update tenants set display_name = ?2, cloud = ?3, country = ?4, settings = ?5 where id = ?1;
+         delete from directory_changes where tenant_id = ?1;
+         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?6)",
     )
-    .bind(tenant)
+    .bind(tenant.id)
+    .bind(tenant.display_name)
+    .bind(tenant.cloud)
+    .bind(tenant.country)
+    .bind(tenant.settings)
     .bind(super::changes::Change::Reset.as_str())
-    .fetch_all(conn)
+    .execute(conn)
     .await?;
-    Ok(!gone.is_empty())
+    Ok(())
 }
 
 pub async fn update_settings(

@@ -602,7 +602,7 @@ async fn a_user_can_disconnect_and_opt_out_themselves() {
         .await;
     assert_eq!(response.json["state"], "Unbound");
     let response = app.patch(&path).json(json!({"optOut": true})).send().await;
-    assert_eq!(response.json["state"], "OptOut");
+    assert_eq!(response.json["state"], "OptOut", "{}", response.text);
     assert_eq!(decided(&card(&app, CONTOSO, NESTOR, ADELE).await).0, "none");
     app.patch(&path)
         .json(json!({"linkedInSide": "sideways"}))

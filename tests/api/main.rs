@@ -38,6 +38,7 @@ mod properties;
 mod readme;
 mod relations;
 mod relations_writes;
+mod reset_undo;
 mod search_index;
 mod security;
 mod seeds;

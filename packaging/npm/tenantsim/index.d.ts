@@ -25,6 +25,9 @@ export interface UserTokenOptions extends TenantOption {}
 export interface ResetResult {
   /** How many tenants were put back to their start-up state. */
   tenants: number;
+  /** How many of them were reloaded from their seed (the others were put back from their
+   * undo log, only the rows changed since they were loaded). */
+  reloaded: number;
   elapsedMs: number;
   [key: string]: unknown;
 }
