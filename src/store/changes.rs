@@ -96,6 +96,8 @@ pub async fn record_member(
 }
 
 /// Logs the removal of `member` from every group it is a direct member of (it is being deleted).
+/// (`+m.seq`: ordering by the column itself made SQLite walk the tenant's memberships in
+/// `seq` order rather than look the member's up and sort the few it finds.)
 pub async fn record_member_everywhere_removed(
     conn: &mut SqliteConnection,
     tenant: &str,
@@ -107,7 +109,7 @@ pub async fn record_member_everywhere_removed(
          from memberships m
          left join directory_objects o on o.tenant_id = m.tenant_id and o.id = m.member_id
          where m.tenant_id = ?1 and m.member_id = ?2
-         order by m.seq",
+         order by +m.seq",
     )
     .bind(tenant)
     .bind(member)

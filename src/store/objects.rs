@@ -231,16 +231,15 @@ pub async fn delete_object(
 ) -> sqlx::Result<bool> {
     // The delta log sees the object leave every group it was in.
     super::changes::record_member_everywhere_removed(conn, tenant, id).await?;
+    // Grants of (or to) the object go with it, as in Entra. One statement per column: with
+    // `or`, SQLite walked all of the tenant's memberships and grants (hundreds of thousands
+    // at 100,000 users, ~50 ms a delete) instead of using each column's index.
     sqlx::query(
-        "delete from memberships where tenant_id = ?1 and (group_id = ?2 or member_id = ?2)",
-    )
-    .bind(tenant)
-    .bind(id)
-    .execute(&mut *conn)
-    .await?;
-    // Grants of (or to) the object go with it, as in Entra.
-    sqlx::query(
-        "delete from oauth2_permission_grants where tenant_id = ?1 and (principal_id = ?2 or client_id = ?2 or resource_id = ?2)",
+        "delete from memberships where tenant_id = ?1 and group_id = ?2;
+         delete from memberships where tenant_id = ?1 and member_id = ?2;
+         delete from oauth2_permission_grants where tenant_id = ?1 and principal_id = ?2;
+         delete from oauth2_permission_grants where tenant_id = ?1 and client_id = ?2;
+         delete from oauth2_permission_grants where tenant_id = ?1 and resource_id = ?2;",
     )
     .bind(tenant)
     .bind(id)

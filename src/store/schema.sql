@@ -169,8 +169,6 @@ CREATE TABLE directory_links (
     foreign key (tenant_id, target_id) references directory_objects(tenant_id, id) on delete cascade
 );
 
-CREATE INDEX directory_links_by_target on directory_links(tenant_id, kind, target_id, source_id);
-
 CREATE TABLE "app_credentials" (
     tenant_id          text not null,
     app_id             text not null collate nocase,
@@ -621,5 +619,15 @@ CREATE TRIGGER undo_extension_properties_delete after delete on extension_proper
     insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
         where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
 end;
+
+CREATE INDEX linkedin_connections_by_b on linkedin_connections(tenant_id, user_b);
+
+CREATE INDEX directory_role_members_by_member on directory_role_members(tenant_id, member_id);
+
+CREATE INDEX directory_links_by_source on directory_links(tenant_id, source_id);
+
+CREATE INDEX directory_links_by_target on directory_links(tenant_id, target_id, kind, source_id);
+
+CREATE INDEX oauth2_permission_grants_by_resource on oauth2_permission_grants(tenant_id, resource_id);
 
 commit;

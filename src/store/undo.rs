@@ -112,8 +112,11 @@ fn restore_script() -> &'static str {
         // memberships, links and LinkedIn rows, and those the seed had are logged as they go,
         // to be put back with the rest.
         for (table, _) in TABLES.iter().rev() {
+            // `+tenant_id`: not a search key, or SQLite walks the whole tenant by an index
+            // that leads with it (a scan of 100,000 rows for each table) instead of looking
+            // the logged rowids up.
             script.push_str(&format!(
-                "delete from {table} where tenant_id = ?1
+                "delete from {table} where +tenant_id = ?1
                    and rowid in (select row_id from undo_{table} where tenant_id = ?1);"
             ));
         }
@@ -194,6 +197,29 @@ mod tests {
             .fetch_all(conn)
             .await
             .unwrap()
+    }
+
+    /// The restore looks each logged row up by rowid: walking the tenant by an index that
+    /// leads with its id made a reset of a 100,000-user tenant take 180 ms for 50 rows.
+    #[tokio::test]
+    async fn the_restore_looks_rows_up_by_rowid() {
+        let db = crate::store::Db::open(None).await.unwrap();
+        let mut conn = db.pool.acquire().await.unwrap();
+        let deletes = restore_script()
+            .split(';')
+            .filter(|s| s.trim_start().starts_with("delete from") && s.contains("rowid in"))
+            .collect::<Vec<_>>();
+        assert_eq!(deletes.len(), TABLES.len());
+        for delete in deletes {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("explain query plan {delete}")))
+                    .bind("t")
+                    .fetch_all(&mut *conn)
+                    .await
+                    .unwrap();
+            let first = &plan[0].3;
+            assert!(first.contains("INTEGER PRIMARY KEY (rowid=?)"), "{delete}: {plan:?}");
+        }
     }
 
     /// Every log table mirrors its table's columns, and `TABLES` names them all: a column
