@@ -218,7 +218,10 @@ mod tests {
                     .await
                     .unwrap();
             let first = &plan[0].3;
-            assert!(first.contains("INTEGER PRIMARY KEY (rowid=?)"), "{delete}: {plan:?}");
+            assert!(
+                first.contains("INTEGER PRIMARY KEY (rowid=?)"),
+                "{delete}: {plan:?}"
+            );
         }
     }
 
