@@ -4,7 +4,9 @@
 -- it was (`existed` = 1) and a row inserted since is noted by its rowid (`existed` = 0);
 -- src/store/undo.rs puts them back. Loads keep `undo` at 0, so they write no log. The
 -- triggers test for an earlier entry instead of `insert or ignore`: an upsert's conflict
--- handling overrides the conflict clause of the statements its triggers run.
+-- handling overrides the conflict clause of the statements its triggers run. A row added
+-- since the load and deleted again leaves no entry: nothing of it is left to undo, and a
+-- long run of creates and deletes does not grow the log.
 alter table tenants add column undo integer not null default 0;
 
 create table undo_tenant_domains (
@@ -33,6 +35,7 @@ create trigger undo_tenant_domains_delete after delete on tenant_domains
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
         where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_directory_objects (
@@ -66,6 +69,7 @@ create trigger undo_directory_objects_delete after delete on directory_objects
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
         where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_memberships (
@@ -94,6 +98,7 @@ create trigger undo_memberships_delete after delete on memberships
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
         where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_directory_role_members (
@@ -121,6 +126,7 @@ create trigger undo_directory_role_members_delete after delete on directory_role
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
         where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_applications (
@@ -150,6 +156,7 @@ create trigger undo_applications_delete after delete on applications
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
         where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_app_role_assignments (
@@ -180,6 +187,7 @@ create trigger undo_app_role_assignments_delete after delete on app_role_assignm
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
         where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_oauth2_permission_grants (
@@ -212,6 +220,7 @@ create trigger undo_oauth2_permission_grants_delete after delete on oauth2_permi
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
         where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_linkedin_profiles (
@@ -243,6 +252,7 @@ create trigger undo_linkedin_profiles_delete after delete on linkedin_profiles
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
         where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_linkedin_connections (
@@ -270,6 +280,7 @@ create trigger undo_linkedin_connections_delete after delete on linkedin_connect
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
         where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_linkedin_user_state (
@@ -298,6 +309,7 @@ create trigger undo_linkedin_user_state_delete after delete on linkedin_user_sta
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
         where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_directory_links (
@@ -327,6 +339,7 @@ create trigger undo_directory_links_delete after delete on directory_links
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
         where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_app_credentials (
@@ -363,6 +376,7 @@ create trigger undo_app_credentials_delete after delete on app_credentials
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
         where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 create table undo_extension_properties (
@@ -393,4 +407,5 @@ create trigger undo_extension_properties_delete after delete on extension_proper
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
         where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;

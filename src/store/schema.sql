@@ -258,6 +258,7 @@ CREATE TRIGGER undo_tenant_domains_delete after delete on tenant_domains
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
         where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_directory_objects (
@@ -291,6 +292,7 @@ CREATE TRIGGER undo_directory_objects_delete after delete on directory_objects
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
         where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_memberships (
@@ -319,6 +321,7 @@ CREATE TRIGGER undo_memberships_delete after delete on memberships
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
         where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_directory_role_members (
@@ -346,6 +349,7 @@ CREATE TRIGGER undo_directory_role_members_delete after delete on directory_role
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
         where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_applications (
@@ -375,6 +379,7 @@ CREATE TRIGGER undo_applications_delete after delete on applications
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
         where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_app_role_assignments (
@@ -405,6 +410,7 @@ CREATE TRIGGER undo_app_role_assignments_delete after delete on app_role_assignm
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
         where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_oauth2_permission_grants (
@@ -437,6 +443,7 @@ CREATE TRIGGER undo_oauth2_permission_grants_delete after delete on oauth2_permi
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
         where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_linkedin_profiles (
@@ -468,6 +475,7 @@ CREATE TRIGGER undo_linkedin_profiles_delete after delete on linkedin_profiles
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
         where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_linkedin_connections (
@@ -495,6 +503,7 @@ CREATE TRIGGER undo_linkedin_connections_delete after delete on linkedin_connect
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
         where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_linkedin_user_state (
@@ -523,6 +532,7 @@ CREATE TRIGGER undo_linkedin_user_state_delete after delete on linkedin_user_sta
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
         where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_directory_links (
@@ -552,6 +562,7 @@ CREATE TRIGGER undo_directory_links_delete after delete on directory_links
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
         where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_app_credentials (
@@ -588,6 +599,7 @@ CREATE TRIGGER undo_app_credentials_delete after delete on app_credentials
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
         where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE TABLE undo_extension_properties (
@@ -618,6 +630,7 @@ CREATE TRIGGER undo_extension_properties_delete after delete on extension_proper
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
         where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end;
 
 CREATE INDEX linkedin_connections_by_b on linkedin_connections(tenant_id, user_b);
