@@ -44,17 +44,6 @@ pub async fn from_log(
     }
     let rows = store::undo::restore(conn, &seed.id).await?;
     let settings = serde_json::to_string(&seed.settings)?;
-    store::tenants::restore_tenant_row(
-        conn,
-        &store::tenants::NewTenant {
-            id: &seed.id,
-            display_name: &seed.display_name,
-            cloud: &seed.cloud,
-            country: seed.country.as_deref(),
-            settings: &settings,
-            domains: &seed.domains,
-        },
-    )
-    .await?;
+    store::tenants::restore_tenant_row(conn, &seed.row(&settings)).await?;
     Ok(Some(rows))
 }

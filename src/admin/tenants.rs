@@ -136,12 +136,9 @@ async fn replace_tenants(
     }
     check_keys_free(conn, seeds).await?;
     for seed in seeds {
-        fixtures::insert_tenant(conn, seed.borrow())
+        fixtures::insert_tenant(conn, seed.borrow(), log)
             .await
             .map_err(GraphError::internal)?;
-        if log {
-            store::undo::start(conn, &seed.borrow().id).await?;
-        }
     }
     store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
@@ -258,18 +255,7 @@ pub async fn replace_all(
             reload.push(seed);
         }
     }
-    let set_aside =
-        fixtures::set_aside_indexes(&state.db, Readers::Serving, &mut tx, &reload).await?;
-    for seed in &reload {
-        store::tenants::delete_tenant(&mut tx, &seed.id).await?;
-    }
-    for seed in &reload {
-        fixtures::insert_tenant(&mut tx, seed).await?;
-        if log {
-            store::undo::start(&mut tx, &seed.id).await?;
-        }
-    }
-    store::bulk::rebuild(&mut tx, set_aside).await?;
+    replace_tenants(&state.db, &mut tx, &reload, log).await?;
     tx.commit().await?;
     // The tenants created since start-up went out with the commit: their rows count as much
     // as the ones loaded, and their seeds are freed before the allocator is trimmed.
@@ -451,10 +437,9 @@ async fn insert_new_tenants(
             ));
         }
         check_keys_free(conn, std::slice::from_ref(seed)).await?;
-        fixtures::insert_tenant(conn, seed)
+        fixtures::insert_tenant(conn, seed, true)
             .await
             .map_err(GraphError::internal)?;
-        store::undo::start(conn, &seed.id).await?;
     }
     store::bulk::rebuild(conn, set_aside).await?;
     Ok(())

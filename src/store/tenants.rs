@@ -150,8 +150,19 @@ pub async fn delete_tenant(conn: &mut SqliteConnection, tenant: &str) -> sqlx::R
     Ok(!gone.is_empty())
 }
 
+/// Restarts tenant `?1`'s change log with a `?2` (reset) entry: delta tokens issued before
+/// must not be answered from a log that lost its past. A macro, so both scripts below are
+/// literals.
+macro_rules! restart_change_log {
+    () => {
+        "delete from directory_changes where tenant_id = ?1;
+         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?2)"
+    };
+}
+
 /// Deletes tenant `?1`'s rows (children first) and restarts its change log with a `?2` entry.
-const DELETE_TENANT: &str = "delete from linkedin_user_state where tenant_id = ?1;
+const DELETE_TENANT: &str = concat!(
+    "delete from linkedin_user_state where tenant_id = ?1;
          delete from linkedin_connections where tenant_id = ?1;
          delete from linkedin_profiles where tenant_id = ?1;
          delete from oauth2_permission_grants where tenant_id = ?1;
@@ -164,27 +175,26 @@ const DELETE_TENANT: &str = "delete from linkedin_user_state where tenant_id = ?
          delete from directory_objects where tenant_id = ?1;
          delete from tenant_domains where tenant_id = ?1;
          delete from tenants where id = ?1 returning 1;
-         delete from directory_changes where tenant_id = ?1;
-         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?2)";
+         ",
+    restart_change_log!()
+);
 
 /// After a tenant's rows were put back from its undo log: its name, cloud, country and
-/// settings as the seed says, and its change log restarted (delta tokens issued before must
-/// not be answered from a log that lost its past), as a reload does.
+/// settings as the seed says, and its change log restarted, as a reload does.
 pub async fn restore_tenant_row(
     conn: &mut SqliteConnection,
     tenant: &NewTenant<'_>,
 ) -> sqlx::Result<()> {
-    sqlx::query(
-        "update tenants set display_name = ?2, cloud = ?3, country = ?4, settings = ?5 where id = ?1;
-         delete from directory_changes where tenant_id = ?1;
-         insert into directory_changes (tenant_id, object_id, kind, change) values (?1, ?1, 'tenant', ?6)",
-    )
+    sqlx::query(concat!(
+        "update tenants set display_name = ?3, cloud = ?4, country = ?5, settings = ?6 where id = ?1;",
+        restart_change_log!()
+    ))
     .bind(tenant.id)
+    .bind(super::changes::Change::Reset.as_str())
     .bind(tenant.display_name)
     .bind(tenant.cloud)
     .bind(tenant.country)
     .bind(tenant.settings)
-    .bind(super::changes::Change::Reset.as_str())
     .execute(conn)
     .await?;
     Ok(())

@@ -11,6 +11,8 @@
 
 use sqlx::SqliteConnection;
 
+use super::batch::Statement;
+
 /// The tables the log covers with their columns, parents first (the order rows are put back
 /// in: a membership needs its group and member back first). A unit test holds these to the
 /// schema.
@@ -62,12 +64,8 @@ const TABLES: [(&str, &str); 13] = [
 
 /// Starts the log of a tenant whose rows were just loaded from its seed (the log is empty:
 /// nothing was logged while the flag was unset).
-pub async fn start(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Result<()> {
-    sqlx::query("update tenants set undo = 1 where id = ?")
-        .bind(tenant)
-        .execute(conn)
-        .await?;
-    Ok(())
+pub fn start(tenant: &str) -> Statement {
+    Statement::new("update tenants set undo = 1 where id = ?").bind(tenant)
 }
 
 /// Whether the tenant's rows can be put back from its log.
