@@ -76,6 +76,32 @@ async fn send_ok(response: TestResponse, what: &str) -> Value {
     response.json
 }
 
+/// Creates a Contoso user `nickname`@contoso.onmicrosoft.com with `extra` properties; its id.
+async fn create_user(
+    app: &TestApp,
+    token: &str,
+    nickname: &str,
+    display_name: &str,
+    extra: Value,
+) -> String {
+    let mut body = json!({
+        "accountEnabled": true,
+        "displayName": display_name,
+        "mailNickname": nickname,
+        "userPrincipalName": format!("{nickname}@contoso.onmicrosoft.com"),
+        "passwordProfile": {"password": "Undo-Test-1234"}
+    });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    let created = send_ok(
+        app.post("/v1.0/users").token(token).json(body).send().await,
+        "create user",
+    )
+    .await;
+    created["id"].as_str().expect("id").to_owned()
+}
+
 /// Changes Contoso in as many kinds of rows as a test suite would: users created, changed and
 /// deleted (with their memberships, manager links and LinkedIn rows), groups, members, an
 /// application with a secret and an extension property, LinkedIn choices, tenant settings.
@@ -83,22 +109,7 @@ async fn change_contoso(app: &TestApp) -> String {
     let mut roles = ALL_ROLES.to_vec();
     roles.push("Application.ReadWrite.All");
     let admin = app.app_token(CONTOSO, &roles);
-    let created = send_ok(
-        app.post("/v1.0/users")
-            .token(&admin)
-            .json(json!({
-                "accountEnabled": true,
-                "displayName": "Undo Test",
-                "mailNickname": "undotest",
-                "userPrincipalName": "undotest@contoso.onmicrosoft.com",
-                "passwordProfile": {"password": "Undo-Test-1234"}
-            }))
-            .send()
-            .await,
-        "create user",
-    )
-    .await;
-    let new_user = created["id"].as_str().expect("id").to_owned();
+    let new_user = create_user(app, &admin, "undotest", "Undo Test", json!({})).await;
     send_ok(
         app.patch(&format!("/v1.0/users/{ADELE}"))
             .token(&admin)
@@ -428,23 +439,14 @@ async fn rows_added_and_deleted_again_leave_nothing_to_undo() {
     let seeded = rows(&app, CONTOSO).await;
     let admin = app.admin();
     for n in 0..20 {
-        let created = send_ok(
-            app.post("/v1.0/users")
-                .token(&admin)
-                .json(json!({
-                    "accountEnabled": true,
-                    "displayName": format!("Churn {n}"),
-                    "mailNickname": format!("churn{n}"),
-                    "userPrincipalName": format!("churn{n}@contoso.onmicrosoft.com"),
-                    "city": "Seattle",
-                    "passwordProfile": {"password": "Churn-Test-1234"}
-                }))
-                .send()
-                .await,
-            "create",
+        let id = create_user(
+            &app,
+            &admin,
+            &format!("churn{n}"),
+            &format!("Churn {n}"),
+            json!({"city": "Seattle"}),
         )
         .await;
-        let id = created["id"].as_str().expect("id").to_owned();
         send_ok(
             app.post(&format!("/v1.0/groups/{LINKEDIN_PILOT}/members/$ref"))
                 .token(&admin)
