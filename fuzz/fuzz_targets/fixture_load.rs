@@ -49,7 +49,7 @@ fuzz_target!(
     runtime().block_on(async {
         let mut tx = empty_db().begin_write().await.expect("transaction");
         for seed in &seeds {
-            if let Err(error) = fixtures::insert_tenant(&mut tx, seed).await {
+            if let Err(error) = fixtures::insert_tenant(&mut tx, seed, true).await {
                 panic!(
                     "tenant {} was accepted but does not load: {error:#}",
                     seed.id
