@@ -208,30 +208,6 @@ CREATE VIRTUAL TABLE directory_search using fts5(
     content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 0'
 );
 
-CREATE TRIGGER directory_search_insert after insert on directory_objects begin
-    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
-        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
-    values (new.rowid, new.display_name, new.data ->> '$.mail', new.user_principal_name,
-        new.data ->> '$.givenName', new.data ->> '$.surname', new.data ->> '$.jobTitle',
-        new.data ->> '$.mailNickname', new.data ->> '$.department', new.data ->> '$.employeeId',
-        new.data ->> '$.description', new.data ->> '$.appDisplayName');
-end;
-
-CREATE TRIGGER directory_search_delete after delete on directory_objects begin
-    delete from directory_search where rowid = old.rowid;
-end;
-
-CREATE TRIGGER directory_search_update
-    after update of display_name, user_principal_name, data on directory_objects begin
-    delete from directory_search where rowid = old.rowid;
-    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
-        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
-    values (new.rowid, new.display_name, new.data ->> '$.mail', new.user_principal_name,
-        new.data ->> '$.givenName', new.data ->> '$.surname', new.data ->> '$.jobTitle',
-        new.data ->> '$.mailNickname', new.data ->> '$.department', new.data ->> '$.employeeId',
-        new.data ->> '$.description', new.data ->> '$.appDisplayName');
-end;
-
 CREATE TABLE undo_tenant_domains (
     row_id   integer not null,
     existed  integer not null,
@@ -241,25 +217,6 @@ CREATE TABLE undo_tenant_domains (
     position,
     primary key (tenant_id, row_id)
 ) without rowid;
-
-CREATE TRIGGER undo_tenant_domains_insert after insert on tenant_domains
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_tenant_domains (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_tenant_domains where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_tenant_domains_update after update on tenant_domains
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
-        where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_tenant_domains_delete after delete on tenant_domains
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
-        where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
 
 CREATE TABLE undo_directory_objects (
     row_id   integer not null,
@@ -276,25 +233,6 @@ CREATE TABLE undo_directory_objects (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_directory_objects_insert after insert on directory_objects
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_directory_objects (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_directory_objects where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_directory_objects_update after update on directory_objects
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
-        where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_directory_objects_delete after delete on directory_objects
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
-        where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_memberships (
     row_id   integer not null,
     existed  integer not null,
@@ -305,25 +243,6 @@ CREATE TABLE undo_memberships (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_memberships_insert after insert on memberships
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_memberships (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_memberships where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_memberships_update after update on memberships
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
-        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_memberships_delete after delete on memberships
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
-        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_directory_role_members (
     row_id   integer not null,
     existed  integer not null,
@@ -332,25 +251,6 @@ CREATE TABLE undo_directory_role_members (
     member_id,
     primary key (tenant_id, row_id)
 ) without rowid;
-
-CREATE TRIGGER undo_directory_role_members_insert after insert on directory_role_members
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_directory_role_members (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_directory_role_members where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_directory_role_members_update after update on directory_role_members
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
-        where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_directory_role_members_delete after delete on directory_role_members
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
-        where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
 
 CREATE TABLE undo_applications (
     row_id   integer not null,
@@ -363,25 +263,6 @@ CREATE TABLE undo_applications (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_applications_insert after insert on applications
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_applications (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_applications where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_applications_update after update on applications
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
-        where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_applications_delete after delete on applications
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
-        where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_app_role_assignments (
     row_id   integer not null,
     existed  integer not null,
@@ -393,25 +274,6 @@ CREATE TABLE undo_app_role_assignments (
     created_date_time,
     primary key (tenant_id, row_id)
 ) without rowid;
-
-CREATE TRIGGER undo_app_role_assignments_insert after insert on app_role_assignments
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_app_role_assignments (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_app_role_assignments where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_app_role_assignments_update after update on app_role_assignments
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
-        where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_app_role_assignments_delete after delete on app_role_assignments
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
-        where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
 
 CREATE TABLE undo_oauth2_permission_grants (
     row_id   integer not null,
@@ -427,25 +289,6 @@ CREATE TABLE undo_oauth2_permission_grants (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_oauth2_permission_grants_insert after insert on oauth2_permission_grants
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_oauth2_permission_grants (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_oauth2_permission_grants_update after update on oauth2_permission_grants
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
-        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_oauth2_permission_grants_delete after delete on oauth2_permission_grants
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
-        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_linkedin_profiles (
     row_id   integer not null,
     existed  integer not null,
@@ -459,25 +302,6 @@ CREATE TABLE undo_linkedin_profiles (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_linkedin_profiles_insert after insert on linkedin_profiles
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_linkedin_profiles (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_linkedin_profiles where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_linkedin_profiles_update after update on linkedin_profiles
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
-        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_linkedin_profiles_delete after delete on linkedin_profiles
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
-        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_linkedin_connections (
     row_id   integer not null,
     existed  integer not null,
@@ -486,25 +310,6 @@ CREATE TABLE undo_linkedin_connections (
     user_b,
     primary key (tenant_id, row_id)
 ) without rowid;
-
-CREATE TRIGGER undo_linkedin_connections_insert after insert on linkedin_connections
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_linkedin_connections (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_linkedin_connections where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_linkedin_connections_update after update on linkedin_connections
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
-        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_linkedin_connections_delete after delete on linkedin_connections
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
-        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
 
 CREATE TABLE undo_linkedin_user_state (
     row_id   integer not null,
@@ -516,25 +321,6 @@ CREATE TABLE undo_linkedin_user_state (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_linkedin_user_state_insert after insert on linkedin_user_state
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_linkedin_user_state (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_linkedin_user_state where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_linkedin_user_state_update after update on linkedin_user_state
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
-        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_linkedin_user_state_delete after delete on linkedin_user_state
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
-        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_directory_links (
     row_id   integer not null,
     existed  integer not null,
@@ -545,25 +331,6 @@ CREATE TABLE undo_directory_links (
     seq,
     primary key (tenant_id, row_id)
 ) without rowid;
-
-CREATE TRIGGER undo_directory_links_insert after insert on directory_links
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_directory_links (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_directory_links where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_directory_links_update after update on directory_links
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
-        where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_directory_links_delete after delete on directory_links
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
-        where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
 
 CREATE TABLE undo_app_credentials (
     row_id   integer not null,
@@ -583,25 +350,6 @@ CREATE TABLE undo_app_credentials (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_app_credentials_insert after insert on app_credentials
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_app_credentials (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_app_credentials where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_app_credentials_update after update on app_credentials
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
-        where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_app_credentials_delete after delete on app_credentials
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
-        where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE TABLE undo_extension_properties (
     row_id   integer not null,
     existed  integer not null,
@@ -614,25 +362,6 @@ CREATE TABLE undo_extension_properties (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TRIGGER undo_extension_properties_insert after insert on extension_properties
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_extension_properties (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_extension_properties where tenant_id = new.tenant_id and row_id = new.rowid);
-end;
-
-CREATE TRIGGER undo_extension_properties_update after update on extension_properties
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
-        where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
-end;
-
-CREATE TRIGGER undo_extension_properties_delete after delete on extension_properties
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
-        where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end;
-
 CREATE INDEX linkedin_connections_by_b on linkedin_connections(tenant_id, user_b);
 
 CREATE INDEX directory_role_members_by_member on directory_role_members(tenant_id, member_id);
@@ -642,5 +371,282 @@ CREATE INDEX directory_links_by_source on directory_links(tenant_id, source_id);
 CREATE INDEX directory_links_by_target on directory_links(tenant_id, target_id, kind, source_id);
 
 CREATE INDEX oauth2_permission_grants_by_resource on oauth2_permission_grants(tenant_id, resource_id);
+
+-- The triggers, as the rows `create trigger` would write (see src/store/schema.rs).
+pragma writable_schema = on;
+
+insert into sqlite_schema (type, name, tbl_name, rootpage, sql) values
+('trigger', 'directory_search_insert', 'directory_objects', 0, 'CREATE TRIGGER directory_search_insert after insert on directory_objects begin
+    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
+        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
+    values (new.rowid, new.display_name, new.data ->> ''$.mail'', new.user_principal_name,
+        new.data ->> ''$.givenName'', new.data ->> ''$.surname'', new.data ->> ''$.jobTitle'',
+        new.data ->> ''$.mailNickname'', new.data ->> ''$.department'', new.data ->> ''$.employeeId'',
+        new.data ->> ''$.description'', new.data ->> ''$.appDisplayName'');
+end'),
+
+('trigger', 'directory_search_delete', 'directory_objects', 0, 'CREATE TRIGGER directory_search_delete after delete on directory_objects begin
+    delete from directory_search where rowid = old.rowid;
+end'),
+
+('trigger', 'directory_search_update', 'directory_objects', 0, 'CREATE TRIGGER directory_search_update
+    after update of display_name, user_principal_name, data on directory_objects begin
+    delete from directory_search where rowid = old.rowid;
+    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
+        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
+    values (new.rowid, new.display_name, new.data ->> ''$.mail'', new.user_principal_name,
+        new.data ->> ''$.givenName'', new.data ->> ''$.surname'', new.data ->> ''$.jobTitle'',
+        new.data ->> ''$.mailNickname'', new.data ->> ''$.department'', new.data ->> ''$.employeeId'',
+        new.data ->> ''$.description'', new.data ->> ''$.appDisplayName'');
+end'),
+
+('trigger', 'undo_tenant_domains_insert', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_insert after insert on tenant_domains
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_tenant_domains (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_tenant_domains where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_tenant_domains_update', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_update after update on tenant_domains
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
+        where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_tenant_domains_delete', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_delete after delete on tenant_domains
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
+        where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_directory_objects_insert', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_insert after insert on directory_objects
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_directory_objects (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_directory_objects where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_directory_objects_update', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_update after update on directory_objects
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
+        where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_directory_objects_delete', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_delete after delete on directory_objects
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
+        where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_memberships_insert', 'memberships', 0, 'CREATE TRIGGER undo_memberships_insert after insert on memberships
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_memberships (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_memberships where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_memberships_update', 'memberships', 0, 'CREATE TRIGGER undo_memberships_update after update on memberships
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
+        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_memberships_delete', 'memberships', 0, 'CREATE TRIGGER undo_memberships_delete after delete on memberships
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
+        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_directory_role_members_insert', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_insert after insert on directory_role_members
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_directory_role_members (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_directory_role_members where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_directory_role_members_update', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_update after update on directory_role_members
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
+        where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_directory_role_members_delete', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_delete after delete on directory_role_members
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
+        where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_applications_insert', 'applications', 0, 'CREATE TRIGGER undo_applications_insert after insert on applications
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_applications (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_applications where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_applications_update', 'applications', 0, 'CREATE TRIGGER undo_applications_update after update on applications
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
+        where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_applications_delete', 'applications', 0, 'CREATE TRIGGER undo_applications_delete after delete on applications
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
+        where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_app_role_assignments_insert', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_insert after insert on app_role_assignments
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_app_role_assignments (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_app_role_assignments where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_app_role_assignments_update', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_update after update on app_role_assignments
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
+        where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_app_role_assignments_delete', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_delete after delete on app_role_assignments
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
+        where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_oauth2_permission_grants_insert', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_insert after insert on oauth2_permission_grants
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_oauth2_permission_grants (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_oauth2_permission_grants_update', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_update after update on oauth2_permission_grants
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
+        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_oauth2_permission_grants_delete', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_delete after delete on oauth2_permission_grants
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
+        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_linkedin_profiles_insert', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_insert after insert on linkedin_profiles
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_linkedin_profiles (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_linkedin_profiles where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_linkedin_profiles_update', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_update after update on linkedin_profiles
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
+        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_linkedin_profiles_delete', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_delete after delete on linkedin_profiles
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
+        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_linkedin_connections_insert', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_insert after insert on linkedin_connections
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_linkedin_connections (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_linkedin_connections where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_linkedin_connections_update', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_update after update on linkedin_connections
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
+        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_linkedin_connections_delete', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_delete after delete on linkedin_connections
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
+        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_linkedin_user_state_insert', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_insert after insert on linkedin_user_state
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_linkedin_user_state (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_linkedin_user_state where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_linkedin_user_state_update', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_update after update on linkedin_user_state
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
+        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_linkedin_user_state_delete', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_delete after delete on linkedin_user_state
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
+        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_directory_links_insert', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_insert after insert on directory_links
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_directory_links (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_directory_links where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_directory_links_update', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_update after update on directory_links
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
+        where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_directory_links_delete', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_delete after delete on directory_links
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
+        where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_app_credentials_insert', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_insert after insert on app_credentials
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_app_credentials (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_app_credentials where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_app_credentials_update', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_update after update on app_credentials
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
+        where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_app_credentials_delete', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_delete after delete on app_credentials
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
+        where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'undo_extension_properties_insert', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_insert after insert on extension_properties
+    when (select undo from tenants where id = new.tenant_id) begin
+    insert into undo_extension_properties (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
+        where not exists (select 1 from undo_extension_properties where tenant_id = new.tenant_id and row_id = new.rowid);
+end'),
+
+('trigger', 'undo_extension_properties_update', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_update after update on extension_properties
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
+        where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
+end'),
+
+('trigger', 'undo_extension_properties_delete', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_delete after delete on extension_properties
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
+        where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
+    delete from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end');
+
+pragma writable_schema = reset;
 
 commit;
