@@ -104,7 +104,11 @@ def wrk(url, connections, seconds, headers=(), script=None):
     p50 = to_ms(re.search(r"50%\s+(\S+)", out).group(1))
     p99 = to_ms(re.search(r"99%\s+(\S+)", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"connections": connections, "rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+    figures = {"connections": connections, "rps": rps, "p50_ms": p50, "p99_ms": p99, "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+    if p50 != p50 or p99 != p99:
+        # A latency to_ms could not read (NaN): keep wrk's own text to see why.
+        figures["latency_text"] = out[out.index("Latency Distribution"):][:300]
+    return figures
 
 
 def token_rate(base, work_dir, seconds, connections=16):
