@@ -9,7 +9,7 @@
 //! depth are bounded, and no input makes the parser panic.
 
 use super::ast::{AdvancedUse, AnyPredicate, CompareOp, Filter, Literal, ParsedFilter};
-use super::error::ODataError;
+use super::error::{ODataError, ODataErrorKind};
 use super::lexer::{Tok, Token, tokenize};
 use super::model::{Ops, PropKind, Property, ResourceModel};
 
@@ -249,7 +249,18 @@ impl Parser<'_> {
     /// `prop op literal`, `prop in (…)` or `prop/any(…)`.
     fn property_expr(&mut self) -> Result<Filter, ODataError> {
         let (name, _) = self.ident("expected a property name")?;
-        let prop = self.resolve(&name)?;
+        let prop = match self.resolve(&name) {
+            Ok(prop) => prop,
+            // A property Graph has and tenantsim does not store (501, README D23) still needs
+            // what follows it: Graph refuses a bare property (or one followed by anything but
+            // an operator) with a 400 before it looks at whether it filters on it.
+            Err(error)
+                if error.kind == ODataErrorKind::NotImplemented && !self.operator_follows() =>
+            {
+                return Err(self.missing_operator());
+            }
+            Err(error) => return Err(error),
+        };
         if self.peek() == &Tok::Slash {
             self.bump();
             let (segment, _) = self.ident("expected 'any' or 'all' after '/'")?;
@@ -282,10 +293,24 @@ impl Parser<'_> {
             Tok::Ident(word) => CompareOp::parse(word),
             _ => None,
         }
-        .ok_or_else(|| self.err("expected a comparison operator (eq, ne, gt, ge, lt, le, in)"))?;
+        .ok_or_else(|| self.missing_operator())?;
         self.bump();
         let lit = self.literal()?;
         self.compare(prop, op, lit)
+    }
+
+    /// Whether a property name is followed by what can follow one: `/`, `in` or a comparison
+    /// operator.
+    fn operator_follows(&self) -> bool {
+        match self.peek() {
+            Tok::Slash => true,
+            Tok::Ident(word) => word.eq_ignore_ascii_case("in") || CompareOp::parse(word).is_some(),
+            _ => false,
+        }
+    }
+
+    fn missing_operator(&self) -> ODataError {
+        self.err("expected a comparison operator (eq, ne, gt, ge, lt, le, in)")
     }
 
     fn literal(&mut self) -> Result<Lit, ODataError> {

@@ -477,3 +477,46 @@ fn never_panics_on_random_or_mutated_input() {
     // The mutations must still exercise the success paths, not only the error paths.
     assert!(parsed_ok > 1_000, "only {parsed_ok} inputs parsed");
 }
+
+/// A property Graph has and tenantsim does not store is 501 (README D23) only where the
+/// expression around it is well formed; used bare, it is the same 400 as a stored property.
+#[test]
+fn an_unstored_property_is_501_only_in_a_well_formed_comparison() {
+    use ODataErrorKind::*;
+    let cases = [
+        (
+            "preferredSingleSignOnMode eq 'saml'",
+            NotImplemented,
+            "tenantsim does not emulate filtering on the property 'preferredSingleSignOnMode' of 'microsoft.graph.servicePrincipal'.",
+        ),
+        (
+            "preferredSingleSignOnMode in ('saml')",
+            NotImplemented,
+            "tenantsim does not emulate filtering on the property 'preferredSingleSignOnMode' of 'microsoft.graph.servicePrincipal'.",
+        ),
+        (
+            "preferredSingleSignOnMode",
+            BadRequest,
+            "Syntax error at position 25 in 'preferredSingleSignOnMode': expected a comparison operator (eq, ne, gt, ge, lt, le, in).",
+        ),
+        (
+            "preferredSingleSignOnMode 'saml'",
+            BadRequest,
+            "Syntax error at position 26 in 'preferredSingleSignOnMode 'saml'': expected a comparison operator (eq, ne, gt, ge, lt, le, in).",
+        ),
+        (
+            "(preferredSingleSignOnMode) and displayName eq 'a'",
+            BadRequest,
+            "Syntax error at position 26 in '(preferredSingleSignOnMode) and displayName eq 'a'': expected a comparison operator (eq, ne, gt, ge, lt, le, in).",
+        ),
+        (
+            "displayName",
+            BadRequest,
+            "Syntax error at position 11 in 'displayName': expected a comparison operator (eq, ne, gt, ge, lt, le, in).",
+        ),
+    ];
+    for (input, kind, msg) in cases {
+        let err = parse_filter(input, &SERVICE_PRINCIPAL).expect_err(input);
+        assert_eq!((err.kind, err.message.as_str()), (kind, msg), "{input}");
+    }
+}
