@@ -20,6 +20,8 @@ pub mod schema;
 pub mod seeds;
 pub mod tenants;
 pub mod undo;
+#[cfg(test)]
+mod writer_tests;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -27,8 +29,10 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
+use sqlx::sqlite::SqliteTransactionManager;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{SqlSafeStr, SqlitePool, Transaction};
+use sqlx_core::transaction::TransactionManager;
 
 /// The database handle shared by every request.
 #[derive(Debug, Clone)]
@@ -44,11 +48,12 @@ pub struct Db {
     /// The database file and the identity it had when opened ([`Db::check_writable`]); `None`
     /// in memory.
     file: Option<(std::path::PathBuf, (u64, u64))>,
-    /// The connection the in-memory schema was created on, kept for the first write (the
-    /// start-up load). sqlx returns a released connection to the pool from a spawned task
-    /// after a ping, a round trip to its worker thread; a write acquiring meanwhile made the
-    /// pool open a second connection, ~4 ms of a 14 ms start.
-    schema_connection: Arc<std::sync::Mutex<Option<sqlx::pool::PoolConnection<sqlx::Sqlite>>>>,
+    /// The connection every write runs on, taken out of the pool: SQLite has one writer at a
+    /// time anyway, and a pooled connection cost each write two extra round trips to its worker
+    /// thread (sqlx pings a connection as it goes back to the pool; the pool's bookkeeping
+    /// woke another). Writers queue on the mutex, in order, instead of on SQLite's busy
+    /// handler. In memory it is the connection the schema was created on.
+    writer: Arc<tokio::sync::Mutex<sqlx::SqliteConnection>>,
 }
 
 /// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
@@ -214,10 +219,14 @@ impl Drop for WriteGuard {
     }
 }
 
-/// A write transaction (`BEGIN IMMEDIATE`); derefs to the sqlx transaction.
+/// A write transaction (`BEGIN IMMEDIATE`) on the writer connection, which it holds until it
+/// ends; derefs to the connection. Dropped uncommitted, it rolls back (queued on the
+/// connection's worker before anything the next writer sends).
 #[derive(Debug)]
 pub struct WriteTx {
-    tx: Tx,
+    conn: tokio::sync::OwnedMutexGuard<sqlx::SqliteConnection>,
+    /// Begun and not yet committed.
+    open: bool,
     guard: WriteGuard,
     /// Users this write created, as committed: cached once it commits, so reading one back
     /// (create, then GET) needs no round trip to the database.
@@ -226,34 +235,41 @@ pub struct WriteTx {
 }
 
 impl std::ops::Deref for WriteTx {
-    type Target = Tx;
-    fn deref(&self) -> &Tx {
-        &self.tx
+    type Target = sqlx::SqliteConnection;
+    fn deref(&self) -> &sqlx::SqliteConnection {
+        &self.conn
     }
 }
 
 impl std::ops::DerefMut for WriteTx {
-    fn deref_mut(&mut self) -> &mut Tx {
-        &mut self.tx
+    fn deref_mut(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.conn
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if self.open {
+            SqliteTransactionManager::start_rollback(&mut self.conn);
+        }
     }
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> sqlx::Result<()> {
-        let Self {
-            tx,
-            mut guard,
-            written_users,
-            objects,
-        } = self;
-        let result = tx.commit().await;
+    pub async fn commit(mut self) -> sqlx::Result<()> {
+        let result = SqliteTransactionManager::commit(&mut self.conn).await;
         match &result {
-            Ok(()) => guard.changes.succeeded(),
-            Err(error) => guard.changes.failed(error),
+            Ok(()) => {
+                self.open = false;
+                self.guard.changes.succeeded();
+            }
+            Err(error) => self.guard.changes.failed(error),
         }
-        let ended = guard.end();
-        if result.is_ok() && !written_users.is_empty() {
-            objects.keep_written(&guard.changes, ended, written_users);
+        let ended = self.guard.end();
+        if result.is_ok() && !self.written_users.is_empty() {
+            let written = std::mem::take(&mut self.written_users);
+            self.objects
+                .keep_written(&self.guard.changes, ended, written);
         }
         result
     }
@@ -407,36 +423,35 @@ impl Db {
                     .await?
             }
         };
+        tracing::debug!("database connected");
+        let in_memory = path.is_none();
+        let writer = if in_memory {
+            // A new database no later version will open: the final schema in one script and
+            // one transaction, without the migrations' history or bookkeeping table (13
+            // migrations one by one, each in its own transaction with its record, took 6 ms of
+            // a 22 ms start; replayed as one script, 4.3 ms of 13; the triggers are written as
+            // rows, see `schema`). Its connection becomes the writer.
+            let mut conn = pool.acquire().await?.detach();
+            sqlx::raw_sql(schema::IN_MEMORY).execute(&mut conn).await?;
+            // A request that reads twice (the token's tenant, then the resource) on a pool
+            // with no connection yet opens one on the way: ~0.8 ms of the first request
+            // after start-up. Open it now, on its own thread, while the fixtures load.
+            let readers = pool.clone();
+            tokio::spawn(async move { drop(readers.acquire().await) });
+            conn
+        } else {
+            sqlx::migrate!().run(&pool).await?;
+            pool.acquire().await?.detach()
+        };
         let db = Self {
             pool,
             changes: Arc::default(),
             objects: Arc::default(),
             rendered: Arc::default(),
-            in_memory: path.is_none(),
+            in_memory,
             file,
-            schema_connection: Arc::default(),
+            writer: Arc::new(tokio::sync::Mutex::new(writer)),
         };
-        tracing::debug!("database connected");
-        if db.in_memory {
-            // A new database no later version will open: the final schema in one script and
-            // one transaction, without the migrations' history or bookkeeping table (13
-            // migrations one by one, each in its own transaction with its record, took 6 ms of
-            // a 22 ms start; replayed as one script, 4.3 ms of 13; the triggers are written as
-            // rows, see `schema`).
-            let mut conn = db.pool.acquire().await?;
-            sqlx::raw_sql(schema::IN_MEMORY).execute(&mut *conn).await?;
-            *db.schema_connection
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(conn);
-            // A request that reads twice (the token's tenant, then the resource) finds the
-            // first connection still on its way back to the pool (sqlx pings it first) and
-            // opens another: ~0.8 ms of the first request after start-up. Open that one
-            // now, on its own thread, while the fixtures load.
-            let pool = db.pool.clone();
-            tokio::spawn(async move { drop(pool.acquire().await) });
-        } else {
-            sqlx::migrate!().run(&db.pool).await?;
-        }
         Ok(db)
     }
 
@@ -573,18 +588,13 @@ impl Db {
     /// Every write to the store goes through here (the object cache depends on it).
     pub async fn begin_write(&self) -> sqlx::Result<WriteTx> {
         let guard = WriteGuard::new(self.changes.clone());
-        let schema_connection = self
-            .schema_connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let tx = match schema_connection {
-            Some(conn) => Transaction::begin(conn, Some("BEGIN IMMEDIATE".into_sql_str())).await,
-            None => self.pool.begin_with("BEGIN IMMEDIATE").await,
-        }
-        .inspect_err(|error| self.changes.failed(error))?;
+        let mut conn = self.writer.clone().lock_owned().await;
+        SqliteTransactionManager::begin(&mut conn, Some("BEGIN IMMEDIATE".into_sql_str()))
+            .await
+            .inspect_err(|error| self.changes.failed(error))?;
         Ok(WriteTx {
-            tx,
+            conn,
+            open: true,
             guard,
             written_users: Vec::new(),
             objects: self.objects.clone(),
