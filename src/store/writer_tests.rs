@@ -99,3 +99,55 @@ async fn concurrent_writers_take_turns() {
         assert_eq!(counter(&db).await, 24);
     }
 }
+
+/// Whether a write can store a row that names nothing: a membership of a tenant that does not
+/// exist. Rolled back either way.
+async fn dangling_row_is_refused(db: &Db) -> bool {
+    let mut tx = db.begin_write().await.expect("begin");
+    let refused = sqlx::query(
+        "insert into memberships (tenant_id, group_id, member_id, seq) values ('nobody', 'g', 'm', 1)",
+    )
+    .execute(&mut *tx)
+    .await
+    .is_err();
+    drop(tx);
+    refused
+}
+
+/// A validated load runs without foreign-key checks; every other write has them, after the
+/// load committed and after a load that was dropped.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_keys_are_checked_again_after_a_validated_load() {
+    for (db, _dir) in stores().await {
+        assert!(
+            dangling_row_is_refused(&db).await,
+            "checked before any load"
+        );
+        // The checks are off inside the load: the same row goes in (and is rolled back).
+        let mut load = db.begin_validated_load().await.expect("begin load");
+        sqlx::query(
+            "insert into memberships (tenant_id, group_id, member_id, seq) values ('nobody', 'g', 'm', 1)",
+        )
+        .execute(&mut *load)
+        .await
+        .expect("unchecked inside the load");
+        drop(load);
+        assert!(
+            dangling_row_is_refused(&db).await,
+            "checked after a dropped load"
+        );
+        let load = db.begin_validated_load().await.expect("begin load");
+        load.commit().await.expect("commit load");
+        assert!(
+            dangling_row_is_refused(&db).await,
+            "checked after a committed load"
+        );
+        assert_eq!(
+            sqlx::query_scalar::<_, i64>("select count(*) from memberships")
+                .fetch_one(&db.pool)
+                .await
+                .expect("count"),
+            0
+        );
+    }
+}

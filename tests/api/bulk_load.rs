@@ -207,6 +207,100 @@ async fn a_large_start_up_fixture_loads_with_every_index() {
     assert_eq!(seen[7], [user_id(4242)]);
 }
 
+/// The start-up load runs without SQLite's foreign-key checks (the fixtures were validated):
+/// what it stores must still name only what exists, references written in upper case too.
+#[tokio::test]
+async fn the_start_up_load_stores_no_reference_to_a_missing_object() {
+    let db = Db::open(None).await.expect("db");
+    let mut bulk = bulk_fixture("bulk.example");
+    let tenant = &mut bulk["tenants"][0];
+    let upper = |id: String| Value::String(id.to_uppercase());
+    tenant["groups"][0]["members"] = json!([upper(user_id(7)), upper(group_id(1))]);
+    tenant["groups"][2]["owners"] = json!([upper(user_id(8))]);
+    tenant["users"][9]["manager"] = upper(user_id(10));
+    let mut sources = FixtureSource::embedded_all();
+    sources.push(FixtureSource {
+        name: "bulk.json".to_owned(),
+        text: bulk.to_string(),
+    });
+    let seeds = fixtures::parse_all(&sources).expect("valid fixtures");
+    assert!(fixtures::load(&db, &seeds).await.expect("load"));
+    let dangling: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
+        .fetch_all(&db.pool)
+        .await
+        .expect("foreign_key_check");
+    assert_eq!(dangling, []);
+    let app = TestApp::on_db(db, Settings::default(), false).await;
+    let token = app.app_token(BULK, &["Directory.Read.All"]);
+    let members = app
+        .get(&format!("/v1.0/groups/{}/members?$select=id", group_id(0)))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(members.status, 200, "{}", members.text);
+    let ids: Vec<&str> = members.json["value"]
+        .as_array()
+        .expect("value")
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(ids, [user_id(7), group_id(1)]);
+    // A write after the load is checked again: a member that does not exist is refused.
+    let admin = app.app_token(BULK, &["GroupMember.ReadWrite.All"]);
+    let missing = "b0b0b0b0-0001-4000-8000-ffffffffffff";
+    let added = app
+        .post(&format!("/v1.0/groups/{}/members/$ref", group_id(3)))
+        .token(&admin)
+        .json(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{missing}")}))
+        .send()
+        .await;
+    assert_eq!(added.status, 404, "{}", added.text);
+}
+
+/// A large fixture's users are checked on two threads: its errors still come in document
+/// order, and a userPrincipalName repeated across the halves is still found.
+#[test]
+fn a_large_fixtures_errors_come_in_document_order() {
+    let mut bulk = bulk_fixture("bulk.example");
+    let users = &mut bulk["tenants"][0]["users"];
+    users[1500]
+        .as_object_mut()
+        .expect("user")
+        .remove("displayName");
+    users[4000]["userPrincipalName"] = json!("USER00010@bulk.example");
+    users[4501]["id"] = json!("not-a-guid");
+    let errors = fixtures::parse_all(&[FixtureSource {
+        name: "bulk.json".to_owned(),
+        text: bulk.to_string(),
+    }])
+    .expect_err("invalid");
+    let seen: Vec<(String, String, String)> = errors
+        .into_iter()
+        .map(|e| (e.object, e.field, e.message))
+        .collect();
+    let user = |upn: &str| format!("tenant {BULK} user {upn}");
+    assert_eq!(
+        seen,
+        [
+            (
+                user("user01500@bulk.example"),
+                "displayName".to_owned(),
+                "required".to_owned()
+            ),
+            (
+                user("USER00010@bulk.example"),
+                "userPrincipalName".to_owned(),
+                "duplicate userPrincipalName".to_owned()
+            ),
+            (
+                user("user04501@bulk.example"),
+                "id".to_owned(),
+                "not a GUID".to_owned()
+            ),
+        ]
+    );
+}
+
 /// Resets the bulk tenant while a client reads a group's members in a loop: every read must
 /// answer 200 with the whole group (the state before the reset or after it, never between).
 async fn read_during_a_large_reset(app: &TestApp) {
