@@ -293,6 +293,7 @@ async fn open_state(
         .is_none()
         .then(|| tokio::spawn(open.clone()()));
     let sources = store_args.fixture_sources()?;
+    tracing::debug!(elapsed = ?started.elapsed(), "fixture files read");
     let seeds = fixtures::parse_all(&sources).map_err(|errors| {
         anyhow::anyhow!(
             "fixtures are invalid:\n{}",
