@@ -232,19 +232,13 @@ async fn the_start_up_load_stores_no_reference_to_a_missing_object() {
     assert_eq!(dangling, []);
     let app = TestApp::on_db(db, Settings::default(), false).await;
     let token = app.app_token(BULK, &["Directory.Read.All"]);
-    let members = app
-        .get(&format!("/v1.0/groups/{}/members?$select=id", group_id(0)))
-        .token(&token)
-        .send()
-        .await;
-    assert_eq!(members.status, 200, "{}", members.text);
-    let ids: Vec<&str> = members.json["value"]
-        .as_array()
-        .expect("value")
-        .iter()
-        .filter_map(|m| m["id"].as_str())
-        .collect();
-    assert_eq!(ids, [user_id(7), group_id(1)]);
+    let members = ids(
+        &app,
+        &token,
+        &format!("/v1.0/groups/{}/members?$select=id", group_id(0)),
+    )
+    .await;
+    assert_eq!(members, [user_id(7), group_id(1)]);
     // A write after the load is checked again: a member that does not exist is refused.
     let admin = app.app_token(BULK, &["GroupMember.ReadWrite.All"]);
     let missing = "b0b0b0b0-0001-4000-8000-ffffffffffff";
