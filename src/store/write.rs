@@ -114,8 +114,6 @@ pub struct WriteTx {
     /// Begun and not yet committed.
     open: bool,
     guard: WriteGuard,
-    /// Begun by [`Db::begin_validated_load`]: the checks go back on after the commit.
-    foreign_keys_off: bool,
     /// Users this write created, as committed: cached once it commits, so reading one back
     /// (create, then GET) needs no round trip to the database.
     written_users: Vec<(String, objects::ObjectRow)>,
@@ -153,12 +151,14 @@ impl WriteTx {
             }
             Err(error) => self.guard.changes.failed(error),
         }
-        if result.is_ok() && self.foreign_keys_off {
-            // The connection is still held: no write runs before the checks are back on. If
-            // this fails, the next write tries again before it begins.
-            if let Err(error) = restore_foreign_keys(&self.guard.changes, &mut self.conn).await {
-                tracing::warn!(%error, "foreign-key checks not back on yet");
-            }
+        // Off only when this write is a validated load: any other write turned them back on
+        // before it began. The connection is still held, so no write runs before the checks
+        // are back on; if this fails, the next write tries again before it begins.
+        if result.is_ok()
+            && self.guard.changes.foreign_keys_off.load(Ordering::SeqCst)
+            && let Err(error) = restore_foreign_keys(&self.guard.changes, &mut self.conn).await
+        {
+            tracing::warn!(%error, "foreign-key checks not back on yet");
         }
         let ended = self.guard.end();
         if result.is_ok() && !self.written_users.is_empty() {
@@ -212,7 +212,6 @@ impl Db {
             conn,
             open: true,
             guard,
-            foreign_keys_off,
             written_users: Vec::new(),
             objects: self.objects.clone(),
         })
