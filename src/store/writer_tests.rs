@@ -100,16 +100,17 @@ async fn concurrent_writers_take_turns() {
     }
 }
 
-/// Whether a write can store a row that names nothing: a membership of a tenant that does not
-/// exist. Rolled back either way.
+/// A row that names nothing: a membership of a tenant that does not exist.
+const DANGLING_MEMBERSHIP: &str =
+    "insert into memberships (tenant_id, group_id, member_id, seq) values ('nobody', 'g', 'm', 1)";
+
+/// Whether a write can store [`DANGLING_MEMBERSHIP`]. Rolled back either way.
 async fn dangling_row_is_refused(db: &Db) -> bool {
     let mut tx = db.begin_write().await.expect("begin");
-    let refused = sqlx::query(
-        "insert into memberships (tenant_id, group_id, member_id, seq) values ('nobody', 'g', 'm', 1)",
-    )
-    .execute(&mut *tx)
-    .await
-    .is_err();
+    let refused = sqlx::query(DANGLING_MEMBERSHIP)
+        .execute(&mut *tx)
+        .await
+        .is_err();
     drop(tx);
     refused
 }
@@ -125,12 +126,10 @@ async fn foreign_keys_are_checked_again_after_a_validated_load() {
         );
         // The checks are off inside the load: the same row goes in (and is rolled back).
         let mut load = db.begin_validated_load().await.expect("begin load");
-        sqlx::query(
-            "insert into memberships (tenant_id, group_id, member_id, seq) values ('nobody', 'g', 'm', 1)",
-        )
-        .execute(&mut *load)
-        .await
-        .expect("unchecked inside the load");
+        sqlx::query(DANGLING_MEMBERSHIP)
+            .execute(&mut *load)
+            .await
+            .expect("unchecked inside the load");
         drop(load);
         assert!(
             dangling_row_is_refused(&db).await,
