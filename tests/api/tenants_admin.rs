@@ -158,13 +158,7 @@ async fn full_reset_removes_tenants_created_since_and_can_empty_tenants() {
         404
     );
     let tenants = app.get("/_tenantsim/tenants").send().await;
-    let ids: Vec<&str> = tenants.json["value"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|t| t["id"].as_str())
-        .collect();
-    assert_eq!(ids, vec![CONTOSO, FABRIKAM]);
+    assert_eq!(tenants.ids(), vec![CONTOSO, FABRIKAM]);
 
     let emptied = app
         .post(&format!("/_tenantsim/tenants/{CONTOSO}/reset"))
