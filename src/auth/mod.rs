@@ -2,11 +2,13 @@
 //! request (signature, lifetime against the simulated clock, audience, tenant) and answers
 //! Graph's 401 otherwise. Authorisation is one explicit `caller.require(..)` per handler.
 
+pub mod caller;
 pub mod keys;
 pub mod permissions;
 pub mod token;
 pub mod verified;
 
+pub use caller::{Caller, CallerKind};
 pub use verified::VerifiedTokens;
 
 use std::sync::Arc;
@@ -22,27 +24,6 @@ use crate::state::AppState;
 use crate::store;
 use permissions::Permission;
 use token::{Claims, GRAPH_APP_ID, GRAPH_AUDIENCE};
-
-/// The authenticated caller of a Graph route.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub tenant: String,
-    pub app_id: String,
-    pub kind: CallerKind,
-    pub claims: Arc<Claims>,
-}
-
-#[derive(Debug, Clone)]
-pub enum CallerKind {
-    /// App-only token: `roles`.
-    Application { roles: Vec<String> },
-    /// Delegated token: the signed-in user, `scp` and `wids`.
-    Delegated {
-        user_id: String,
-        scopes: Vec<String>,
-        wids: Vec<String>,
-    },
-}
 
 impl Caller {
     /// 403 `Authorization_RequestDenied` unless the token carries one of the permissions that
@@ -188,17 +169,18 @@ pub async fn authenticate(
     // The cache holds tokens whose signature, issuer and tenant were checked; audience and
     // lifetime are checked on every request (the latter against the simulated clock).
     // Deleting a tenant clears the cache.
-    let claims = match state.verified_tokens.get(token) {
-        Some(claims) => claims,
+    let caller = match state.verified_tokens.get(token) {
+        Some(caller) => caller,
         None => {
             let mut claims = verify_signature(state, token, &[])?;
             // Boxed: a store read once per token, kept out of every request's future.
             claims.tenant_cloud = Box::pin(check_tenant(state, &claims)).await?;
-            let claims = Arc::new(claims);
-            state.verified_tokens.insert(token, claims.clone());
-            claims
+            let caller = Caller::of(Arc::new(claims));
+            state.verified_tokens.insert(token, caller.clone());
+            caller
         }
     };
+    let claims = &caller.claims;
     // Graph's US Government host serves US Government tenants only, the public host the others.
     // Divergence: Graph's answer to a token of the other cloud was not captured (D49).
     if !HostCloud::of(parts).admits(&claims.tenant_cloud) {
@@ -214,23 +196,8 @@ pub async fn authenticate(
             "Access token validation failure. Invalid audience.",
         ));
     }
-    check_lifetime(state, &claims)?;
-    let kind = match (&claims.scp, &claims.roles) {
-        (Some(scp), _) if claims.idtyp != "app" => CallerKind::Delegated {
-            user_id: claims.oid.clone(),
-            scopes: scp.split_whitespace().map(str::to_owned).collect(),
-            wids: claims.wids.clone().unwrap_or_default(),
-        },
-        (_, roles) => CallerKind::Application {
-            roles: roles.clone().unwrap_or_default(),
-        },
-    };
-    Ok(Caller {
-        tenant: claims.tid.clone(),
-        app_id: claims.appid.clone(),
-        kind,
-        claims,
-    })
+    check_lifetime(state, claims)?;
+    Ok(caller)
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -2,9 +2,9 @@
 
 use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
-use super::token::Claims;
+use super::caller::Caller;
 
 /// Tokens already verified, so the RS256 check runs once per token rather than per request.
 /// Bounded: when full it is cleared (tokens are short-lived; a re-verify is cheap enough).
@@ -16,8 +16,8 @@ pub struct VerifiedTokens {
     entries: RwLock<HashMap<u64, Verified>>,
 }
 
-/// A verified token (kept whole, to confirm a key match) and its claims.
-type Verified = (Box<str>, Arc<Claims>);
+/// A verified token (kept whole, to confirm a key match) and its caller.
+type Verified = (Box<str>, Caller);
 
 const VERIFIED_TOKENS_CAP: usize = 10_000;
 /// How many trailing bytes of a token its cache key hashes (an RS256 signature has 342).
@@ -32,21 +32,21 @@ fn key_of(token: &str) -> u64 {
 }
 
 impl VerifiedTokens {
-    /// The claims of `token`, if it was verified since the last clear.
-    pub fn get(&self, token: &str) -> Option<Arc<Claims>> {
+    /// The caller of `token`, if it was verified since the last clear.
+    pub fn get(&self, token: &str) -> Option<Caller> {
         let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
         match entries.get(&key_of(token)) {
-            Some((known, claims)) if **known == *token => Some(claims.clone()),
+            Some((known, caller)) if **known == *token => Some(caller.clone()),
             _ => None,
         }
     }
 
-    pub(crate) fn insert(&self, token: &str, claims: Arc<Claims>) {
+    pub(crate) fn insert(&self, token: &str, caller: Caller) {
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= VERIFIED_TOKENS_CAP {
             entries.clear();
         }
-        entries.insert(key_of(token), (token.into(), claims));
+        entries.insert(key_of(token), (token.into(), caller));
     }
 
     /// Forgets every verified token (after a key change or a reset).
@@ -62,15 +62,15 @@ impl VerifiedTokens {
 mod tests {
     use super::*;
 
-    fn claims(tid: &str) -> Arc<Claims> {
-        Arc::new(
+    fn caller(tid: &str) -> Caller {
+        Caller::of(std::sync::Arc::new(
             serde_json::from_value(serde_json::json!({
                 "aud": "https://graph.microsoft.com", "iss": "i", "iat": 0, "nbf": 0, "exp": 0,
                 "appid": "a", "appidacr": "1", "idtyp": "app", "oid": "o", "sub": "s",
                 "tid": tid, "uti": "u", "ver": "1.0"
             }))
             .expect("claims"),
-        )
+        ))
     }
 
     #[test]
@@ -79,8 +79,8 @@ mod tests {
         let tail = "x".repeat(KEY_BYTES);
         let verified = format!("header.payload-a.{tail}");
         let forged = format!("header.payload-b.{tail}");
-        cache.insert(&verified, claims("t1"));
-        assert_eq!(cache.get(&verified).expect("cached").tid, "t1");
+        cache.insert(&verified, caller("t1"));
+        assert_eq!(cache.get(&verified).expect("cached").tenant, "t1");
         assert!(cache.get(&forged).is_none());
         cache.clear();
         assert!(cache.get(&verified).is_none());

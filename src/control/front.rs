@@ -35,18 +35,18 @@ pub async fn run(state: &AppState, request: Request, next: Next) -> Response {
             if let Some(answer) =
                 super::faults::middleware::intercept(state, method.as_str(), path, &identity).await
             {
-                return answer;
+                return (answer, identity);
             }
             if let Some(answer) =
                 super::throttle::middleware::intercept(state, method.as_str(), path, &identity)
                     .await
             {
-                return answer;
+                return (answer, identity);
             }
             if let Some(answer) = undecodable_path(path) {
-                return answer;
+                return (answer, identity);
             }
-            next.run(request).await
+            (next.run(request).await, identity)
         })
         .await
     })

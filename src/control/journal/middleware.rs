@@ -13,7 +13,8 @@ use time::OffsetDateTime;
 use super::*;
 
 /// Records a request arrived at `time` (inside its request context) around `inner`, which
-/// gets the request and who it claims to be (for the fault and throttle rules) and answers it.
+/// gets the request and who it claims to be (for the fault and throttle rules) and answers it,
+/// handing the identity back for the record (moved, not copied, on every request).
 pub async fn around<F, Fut>(
     state: &AppState,
     request: Request,
@@ -22,12 +23,12 @@ pub async fn around<F, Fut>(
 ) -> Response
 where
     F: FnOnce(Request, Identity) -> Fut,
-    Fut: std::future::Future<Output = Response>,
+    Fut: std::future::Future<Output = (Response, Identity)>,
 {
     let started = Instant::now();
     let surface = Surface::of(request.uri().path());
     if surface == Surface::Control {
-        return inner(request, Identity::default()).await;
+        return inner(request, Identity::default()).await.0;
     }
     let (parts, body) = request.into_parts();
     // Recorded with its secret parameters' values replaced; the handler sees it unchanged.
@@ -72,7 +73,7 @@ where
         .flatten();
     let method = parts.method.clone();
     let path = parts.uri.path().to_owned();
-    let response = inner(Request::from_parts(parts, body), identity.clone()).await;
+    let (response, identity) = inner(Request::from_parts(parts, body), identity).await;
     let entry_identity = Identity {
         // A token's tenant counts once the token was accepted (anything but a 401).
         tenant: identity
@@ -104,12 +105,12 @@ fn identity_of(
     form_post: bool,
     bytes: &Bytes,
 ) -> Identity {
-    if let Some(claims) =
+    if let Some(caller) =
         crate::control::bearer(&parts.headers).and_then(|token| state.verified_tokens.get(token))
     {
         return Identity {
-            tenant: Some(claims.tid.clone()),
-            app_id: Some(claims.appid.clone()),
+            tenant: Some(caller.tenant.clone()),
+            app_id: Some(caller.app_id.clone()),
             from_token: true,
         };
     }
