@@ -203,7 +203,7 @@ pub async fn authenticate(
 impl FromRequestParts<AppState> for Caller {
     type Rejection = GraphError;
 
-    #[tracing::instrument(name = "auth", skip_all)]
+    #[tracing::instrument(level = "debug", name = "auth", skip_all)]
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,

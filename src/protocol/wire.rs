@@ -93,19 +93,24 @@ pub fn origin_of(parts: &Parts, settings: &Settings) -> Origin {
         .extensions
         .get::<ListenerScheme>()
         .map_or("http", |s| s.0);
+    // Borrowed until the one allocation of the origin itself (this runs on every request).
     let host = parts
         .headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .map(str::to_owned)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .filter(|h| {
             !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]_".contains(c))
+                && h
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b".-:[]_".contains(&c))
         })
-        .unwrap_or_else(|| "localhost".to_owned());
-    Origin(format!("{scheme}://{host}"))
+        .unwrap_or("localhost");
+    let mut origin = String::with_capacity(scheme.len() + 3 + host.len());
+    origin.push_str(scheme);
+    origin.push_str("://");
+    origin.push_str(host);
+    Origin(origin)
 }
 
 /// A JSON response with Graph's media type.

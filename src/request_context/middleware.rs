@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
 use time::OffsetDateTime;
 
@@ -15,7 +15,7 @@ pub fn begin(headers: &HeaderMap, at: OffsetDateTime) -> RequestContext {
     // Graph echoes the client's id as the request id when one is sent (pnp/pnpframework#139).
     let request_id: Arc<str> = match client_request_id(headers) {
         Some(client) => client.into(),
-        None => new_request_id().into(),
+        None => new_request_id(),
     };
     RequestContext { request_id, at }
 }
@@ -25,22 +25,28 @@ pub async fn run<F: std::future::Future>(context: RequestContext, future: F) -> 
     CONTEXT.scope(context, future).await
 }
 
+// Names made once: a `&str` name is parsed and copied into a new allocation on every insert.
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+const AGS_DIAGNOSTIC: HeaderName = HeaderName::from_static("x-ms-ags-diagnostic");
+const ODATA_VERSION: HeaderName = HeaderName::from_static("odata-version");
+
 /// Stamps the id headers on every response, and Graph's own (`x-ms-ags-diagnostic`,
 /// `OData-Version`) unless `graph_headers` is false (the identity platform sends neither).
 pub fn stamp(response: &mut Response, context: &RequestContext, graph_headers: bool) {
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&context.request_id) {
-        headers.insert("request-id", value.clone());
-        headers.insert("client-request-id", value);
+        headers.insert(REQUEST_ID, value.clone());
+        headers.insert(CLIENT_REQUEST_ID, value);
     }
     if !graph_headers {
         return;
     }
     headers.insert(
-        "x-ms-ags-diagnostic",
+        AGS_DIAGNOSTIC,
         HeaderValue::from_static(
             r#"{"ServerInfo":{"DataCenter":"tenantsim","Slice":"E","Ring":"0","ScaleUnit":"000","RoleInstance":"tenantsim"}}"#,
         ),
     );
-    headers.insert("odata-version", HeaderValue::from_static("4.0"));
+    headers.insert(ODATA_VERSION, HeaderValue::from_static("4.0"));
 }
