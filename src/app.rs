@@ -87,16 +87,17 @@ struct Front {
     routers: Option<(graph::batch::Dispatch, graph::Reroute)>,
 }
 
-async fn front(
+/// Not an `async fn`: one would hold the request and the whole front future a second time.
+fn front(
     State(front): State<Front>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
-) -> Response {
-    if let Some((dispatch, reroute)) = &front.routers {
-        request.extensions_mut().insert(dispatch.clone());
-        request.extensions_mut().insert(reroute.clone());
+) -> impl std::future::Future<Output = Response> {
+    if let Some((dispatch, reroute)) = front.routers {
+        request.extensions_mut().insert(dispatch);
+        request.extensions_mut().insert(reroute);
     }
-    crate::control::front::run(&front.state, request, next).await
+    crate::control::front::run(front.state, request, next)
 }
 
 /// `routes` behind the layers every request passes: tracing, panics as Graph's 500, the front

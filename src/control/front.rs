@@ -13,7 +13,8 @@ use crate::request_context::middleware as context;
 use crate::state::AppState;
 
 /// The front middleware's work (`app` adds the routers `$batch` and the fallback reach).
-pub async fn run(state: &AppState, request: Request, next: Next) -> Response {
+pub async fn run(state: AppState, request: Request, next: Next) -> Response {
+    let state = &state;
     let at = state.clock.now();
     let context = context::begin(request.headers(), at);
     if let Some(mut answer) =
