@@ -101,8 +101,7 @@ pub fn origin_of(parts: &Parts, settings: &Settings) -> Origin {
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .filter(|h| {
             !h.is_empty()
-                && h
-                    .bytes()
+                && h.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || b".-:[]_".contains(&c))
         })
         .unwrap_or("localhost");
