@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -79,8 +79,11 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The header a client names its request with; Graph answers with it under the same name.
+const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
+
 fn client_request_id(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get("client-request-id")?.to_str().ok()?.trim();
+    let value = headers.get(CLIENT_REQUEST_ID)?.to_str().ok()?.trim();
     // Echo only something header-safe and short; anything else is replaced by a fresh id.
     (!value.is_empty() && value.len() <= 128).then_some(value)
 }

@@ -31,7 +31,6 @@ pub fn run<F: std::future::Future>(
 
 // Names made once: a `&str` name is parsed and copied into a new allocation on every insert.
 const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
-const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
 const AGS_DIAGNOSTIC: HeaderName = HeaderName::from_static("x-ms-ags-diagnostic");
 const ODATA_VERSION: HeaderName = HeaderName::from_static("odata-version");
 
@@ -41,7 +40,7 @@ pub fn stamp(response: &mut Response, context: &RequestContext, graph_headers: b
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&context.request_id) {
         headers.insert(REQUEST_ID, value.clone());
-        headers.insert(CLIENT_REQUEST_ID, value);
+        headers.insert(super::CLIENT_REQUEST_ID, value);
     }
     if !graph_headers {
         return;

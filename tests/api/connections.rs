@@ -355,6 +355,20 @@ fn at_the_connection_cap_new_connections_wait_and_the_log_says_why() {
     drop(held);
 }
 
+/// Arms a fault rule that answers `/v1.0/users` after `ms` milliseconds.
+fn delay_users_list(server: &Server, ms: u64) {
+    let rule =
+        format!(r#"{{"match":{{"path":"/v1.0/users"}},"action":{{"latency":{{"ms":{ms}}}}}}}"#);
+    let (status, text) = raw_http(
+        &server.http,
+        "POST",
+        "/_tenantsim/faults",
+        &[("Content-Type", "application/json")],
+        Some(&rule),
+    );
+    assert!(status == 200 || status == 201, "{status} {text}");
+}
+
 #[test]
 fn sigterm_finishes_a_slow_request_and_does_not_wait_for_idle_clients() {
     let data = tempfile::tempdir().expect("tempdir");
@@ -366,15 +380,7 @@ fn sigterm_finishes_a_slow_request_and_does_not_wait_for_idle_clients() {
         "--shutdown-timeout",
         "3",
     ]);
-    let rule = r#"{"match":{"path":"/v1.0/users"},"action":{"latency":{"ms":1500}}}"#;
-    let (status, text) = raw_http(
-        &server.http,
-        "POST",
-        "/_tenantsim/faults",
-        &[("Content-Type", "application/json")],
-        Some(rule),
-    );
-    assert!(status == 200 || status == 201, "{status} {text}");
+    delay_users_list(&server, 1500);
 
     let mut idle = connect(&server.http);
     keep_alive_request(&mut idle, &server.http, "/health");
@@ -408,15 +414,7 @@ fn a_client_that_closes_its_sending_side_after_the_request_gets_the_answer() {
     let data = tempfile::tempdir().expect("tempdir");
     let server = Server::start(&["--data-dir", data.path().to_str().expect("path")]);
     // The answer takes 500 ms, so the end-of-file arrives while the request is in hand.
-    let rule = r#"{"match":{"path":"/v1.0/users"},"action":{"latency":{"ms":500}}}"#;
-    let (status, text) = raw_http(
-        &server.http,
-        "POST",
-        "/_tenantsim/faults",
-        &[("Content-Type", "application/json")],
-        Some(rule),
-    );
-    assert!(status == 200 || status == 201, "{status} {text}");
+    delay_users_list(&server, 500);
     let mut stream = connect(&server.http);
     stream
         .write_all(b"GET /v1.0/users HTTP/1.1\r\nHost: x\r\n\r\n")
