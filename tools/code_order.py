@@ -6,15 +6,17 @@ Why: the kernel maps an executable's pages around each fault (64 KiB and whole p
 folios), so code spread across a 13 MB `.text` made about 10 MiB of it resident after start-up
 although start-up runs under 3 MB of functions. Release builds on x86_64 Linux link with
 rust-lld, which takes this list as `--symbol-ordering-file` (build.rs): start-up functions
-first, then those start-up and requests share, then request-only ones; everything unlisted
-follows. A stale list costs memory and nothing else: a renamed function just moves back among
+first, then those the commonest request runs too, then that request's own, then the rest of the
+request mix's; everything unlisted follows. A stale list costs memory and nothing else: a renamed function just moves back among
 the unlisted ones.
 
     python3 tools/code_order.py            # profile target/release/tenantsim, rewrite the list
     python3 tools/code_order.py --check    # how much of the list the release binary still has
 
 Profiling runs the release binary under valgrind's callgrind (Debian package `valgrind`) with a
-fresh data directory: start-up (signing key and TLS certificate generated), then a request mix
+fresh data directory: start-up (signing key and TLS certificate generated), then 20 GETs of a
+user on one keep-alive connection (what `bench/compare` warms up with) and 2 s idle, then a
+request mix
 over HTTP and HTTPS (tokens, discovery, reads, filters, $search, writes, member refs, errors,
 the profile card, the control API, a reset), and with curl several requests on one connection
 (keep-alive HTTP/1.1, HTTP/2 over TLS). Takes about 15 s.
@@ -38,6 +40,7 @@ BIN = os.path.join(ROOT, "target", "release", "tenantsim")
 ORDER = os.path.join(ROOT, "tools", "code-order.txt")
 TENANT = "contoso.onmicrosoft.com"
 SYNC_APP = "c0a70550-a990-4000-8000-000000000301"
+ADELE = "c0a70550-0000-4000-8000-000000000102"
 
 
 def start_under_callgrind(binary, data_dir, out):
@@ -146,30 +149,44 @@ def functions(path):
     return names
 
 
+def dump(proc):
+    subprocess.run(["callgrind_control", "--dump", str(proc.pid)], check=True, capture_output=True)
+
+
 def profile(binary):
+    """Functions of three phases: start-up, the most common request (an app token's GET of a
+    user on one keep-alive connection), then the whole mix."""
     with tempfile.TemporaryDirectory() as work:
         data_dir, out = os.path.join(work, "data"), os.path.join(work, "cg.out")
         os.mkdir(data_dir)
         proc, http, https = start_under_callgrind(binary, data_dir, out)
-        subprocess.run(["callgrind_control", "--dump", str(proc.pid)], check=True,
-                       capture_output=True)
-        context = ssl.create_default_context(cafile=os.path.join(data_dir, "tls-ca.pem"))
+        dump(proc)
+        ca = os.path.join(data_dir, "tls-ca.pem")
+        context = ssl.create_default_context(cafile=ca)
         app = token(binary, data_dir, "--app", SYNC_APP, "--roles",
                     "User.ReadWrite.All,Group.ReadWrite.All,Directory.ReadWrite.All")
         user = token(binary, data_dir, "--user", f"AdeleV@{TENANT}", "--scopes", "User.Read,User.ReadBasic.All")
+        subprocess.run(["curl", "-s", "-H", f"Authorization: Bearer {app}",
+                        *[a for _ in range(20) for a in ("-o", "/dev/null", f"{http}/v1.0/users/{ADELE}")]],
+                       check=True)
+        time.sleep(2)  # and what runs while the server idles (timers, the post-start trim)
+        dump(proc)
         for round_no in range(3):
             for base in (http, https):
                 request_mix(base, context, app, user, round_no)
-                keep_alive_mix(base, os.path.join(data_dir, "tls-ca.pem"), app)
+                keep_alive_mix(base, ca, app)
         proc.terminate()
         proc.wait(timeout=120)
         dumps = sorted(glob.glob(out + ".*"), key=lambda p: int(p.rsplit(".", 1)[1]))
-        start_up = functions(dumps[0])
-        requests = [n for p in dumps[1:] + [out] for n in functions(p)]
-    in_requests = set(requests)
-    order = [n for n in start_up if n not in in_requests] + [n for n in start_up if n in in_requests]
+        start_up, get = functions(dumps[0]), functions(dumps[1])
+        rest = [n for p in dumps[2:] + [out] for n in functions(p)]
+    # Each phase's functions stay contiguous, and start-up's and the GET's together: the pages
+    # an idle server has touched. Start-up-only first, then what both run, then the GET's own.
+    in_get, in_start = set(get), set(start_up)
+    order = [n for n in start_up if n not in in_get] + [n for n in start_up if n in in_get]
+    order += [n for n in get if n not in in_start]
     listed = set(order)
-    order += [n for n in dict.fromkeys(requests) if n not in listed]
+    order += [n for n in dict.fromkeys(rest) if n not in listed]
     return order, len(start_up)
 
 
