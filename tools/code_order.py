@@ -7,8 +7,8 @@ folios), so code spread across a 13 MB `.text` made about 10 MiB of it resident 
 although start-up runs under 3 MB of functions. Release builds on x86_64 Linux link with
 rust-lld, which takes this list as `--symbol-ordering-file` (build.rs): start-up functions
 first, then those the commonest request runs too, then that request's own, then the rest of the
-request mix's; everything unlisted follows. A stale list costs memory and nothing else: a renamed function just moves back among
-the unlisted ones.
+request mix's; everything unlisted follows. A stale list costs memory and nothing else: a
+renamed function just moves back among the unlisted ones.
 
     python3 tools/code_order.py            # profile target/release/tenantsim, rewrite the list
     python3 tools/code_order.py --check    # how much of the list the release binary still has
@@ -16,10 +16,9 @@ the unlisted ones.
 Profiling runs the release binary under valgrind's callgrind (Debian package `valgrind`) with a
 fresh data directory: start-up (signing key and TLS certificate generated), then 20 GETs of a
 user on one keep-alive connection (what `bench/compare` warms up with) and 2 s idle, then a
-request mix
-over HTTP and HTTPS (tokens, discovery, reads, filters, $search, writes, member refs, errors,
-the profile card, the control API, a reset), and with curl several requests on one connection
-(keep-alive HTTP/1.1, HTTP/2 over TLS). Takes about 15 s.
+request mix over HTTP and HTTPS (tokens, discovery, reads, filters, $search, writes, member refs,
+errors, the profile card, the control API, a reset), and with curl several requests on one
+connection (keep-alive HTTP/1.1, HTTP/2 over TLS). Takes about 20 s.
 """
 import argparse
 import glob
@@ -129,7 +128,7 @@ def request_mix(base, context, app, user, round_no):
 def keep_alive_mix(base, ca, app):
     """Several requests on one connection with curl: keep-alive HTTP/1.1, and HTTP/2 over TLS."""
     urls = [f"{base}/v1.0/users", f"{base}/v1.0/users?$top=1", f"{base}/v1.0/groups"] * 3
-    subprocess.run(["curl", "-s", "-o", "/dev/null", "--cacert", ca, "-H", f"Authorization: Bearer {app}",
+    subprocess.run(["curl", "-s", "--cacert", ca, "-H", f"Authorization: Bearer {app}",
                     *[a for u in urls for a in ("-o", "/dev/null", u)]], check=True)
 
 
@@ -197,7 +196,8 @@ def binary_functions(binary):
 
 def listed(path):
     with open(path) as order:
-        return [line.split("#", 1)[0].strip() for line in order if line.split("#", 1)[0].strip()]
+        names = (line.split("#", 1)[0].strip() for line in order)  # lld's comment syntax
+        return [name for name in names if name]
 
 
 def main():
@@ -215,8 +215,9 @@ def main():
     order, start_up = profile(args.bin)
     with open(ORDER, "w") as out:
         out.write("# rust-lld --symbol-ordering-file for release builds (build.rs); written by\n"
-                  "# tools/code_order.py from a callgrind profile: start-up functions, then\n"
-                  f"# requests'. {len(order)} functions, {start_up} of them run at start-up.\n")
+                  "# tools/code_order.py from a callgrind profile: start-up's functions, then the\n"
+                  f"# commonest request's, then the request mix's. {len(order)} functions, {start_up} of\n"
+                  "# them run at start-up.\n")
         out.write("\n".join(order) + "\n")
     print(f"wrote {ORDER}: {len(order)} functions ({start_up} at start-up)")
 
