@@ -77,7 +77,10 @@ log "HEALTHCHECK (tenantsim healthcheck) passes"
 podman stop -t 10 "$CONTAINER" >/dev/null
 code="$(podman inspect --format '{{.State.ExitCode}}' "$CONTAINER")"
 [[ "$code" == "0" ]] || fail "SIGTERM ended the container with exit $code, not a graceful 0"
-podman logs "$CONTAINER" 2>&1 | grep -q "tenantsim ready on" || fail "no ready line in the logs"
+# Read the logs whole before searching them: `podman logs | grep -q` under pipefail fails when
+# grep quits at the match and podman dies of SIGPIPE writing the lines after it.
+container_logs="$(podman logs "$CONTAINER" 2>&1)"
+grep -q "tenantsim ready on" <<<"$container_logs" || fail "no ready line in the logs: $container_logs"
 podman rm "$CONTAINER" >/dev/null
 CONTAINER=""
 log "SIGTERM stops it with exit 0"
@@ -125,7 +128,8 @@ curl -fsS -H "Authorization: Bearer $LAB_KEY" -H 'Content-Type: application/json
   "http://127.0.0.1:$LAB_PORT/_tenantsim/tenants" >/dev/null || fail "creating a tenant in the lab failed"
 lab restart
 lab_ready
-lab_tenants | grep -qw latecomer || fail "the tenant created before the restart is gone: $(lab_tenants)"
+tenants="$(lab_tenants)"
+grep -qw latecomer <<<"$tenants" || fail "the tenant created before the restart is gone: $tenants"
 log "compose.yaml: 20 student tenants on a --db volume; a tenant created before a restart is kept"
 lab down -v
 
