@@ -7,6 +7,7 @@ pub mod app_objects;
 pub mod auth;
 pub mod body_shape;
 pub mod builtin;
+pub mod c_math;
 pub mod cli;
 pub mod clock;
 pub mod consent;
