@@ -34,6 +34,10 @@ BIN="$(packaging/static-binary)"
 export TENANTSIM_BINARY="$BIN"
 log "$BIN ($(du -h "$BIN" | cut -f1), $(file -b "$BIN" | cut -d, -f1-2)) in $((SECONDS - start)) s"
 "$BIN" --version
+# The linker's code order names functions with their crate hashes, which change with the
+# dependencies: a stale list builds fine but loses the idle-RSS gain (see tools/code_order.py).
+python3 tools/code_order.py --check --bin "$BIN" --min 0.85 \
+  || { echo "tools/code-order.txt is stale: rerun python3 tools/code_order.py on a release build" >&2; exit 1; }
 
 log "image"
 packaging/container/build
