@@ -29,7 +29,7 @@ pub extern "C" fn log(x: f64) -> f64 {
     libm::log(x)
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux", target_env = "gnu"))]
 mod tests {
     /// The exported functions are the ones C callers reach: SQLite's `bm25` ranks with `log`,
     /// and their answers must stay those of C (values from CPython, which calls glibc).
