@@ -271,7 +271,7 @@ def main():
     with open(ORDER, "w") as out:
         out.write("# rust-lld --symbol-ordering-file for release builds (build.rs); written by\n"
                   "# tools/code_order.py from a callgrind profile: start-up's functions, then the\n"
-                  f"# commonest request's, then the request mix's; each name as the release build\n"
+                  "# commonest request's, then the request mix's; each name as the release build\n"
                   f"# and the static build spell it. {len(order)} names, {start_up} functions at start-up.\n")
         out.write("\n".join(order) + "\n")
     print(f"wrote {ORDER}: {len(order)} names ({start_up} functions at start-up)")

@@ -37,7 +37,7 @@ log "$BIN ($(du -h "$BIN" | cut -f1), $(file -b "$BIN" | cut -d, -f1-2)) in $((S
 # The linker's code order names functions with their crate hashes, which change with the
 # dependencies: a stale list builds fine but loses the idle-RSS gain (see tools/code_order.py).
 python3 tools/code_order.py --check --bin "$BIN" --min 0.85 \
-  || { echo "tools/code-order.txt is stale: rerun python3 tools/code_order.py on a release build" >&2; exit 1; }
+  || { echo "tools/code-order.txt is stale: build target/release and packaging/static-binary, then rerun python3 tools/code_order.py" >&2; exit 1; }
 
 log "image"
 packaging/container/build
