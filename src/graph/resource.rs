@@ -97,6 +97,27 @@ pub trait WritableResource: DirectoryResource {
         body: Map<String, Value>,
     ) -> impl Future<Output = Result<(String, Map<String, Value>)>> + Send;
 
+    /// A create in a write transaction of its own: [`create`](Self::create) between
+    /// `begin_write` and the commit. A resource whose create is one checked insert overrides
+    /// it to run that insert without a hand-off per statement (users).
+    fn create_committed(
+        state: &AppState,
+        tenant: &str,
+        body: Map<String, Value>,
+    ) -> impl Future<Output = Result<(String, Map<String, Value>)>> + Send {
+        async move {
+            let mut tx = state.db.begin_write().await?;
+            let mut write = Write {
+                state,
+                tenant,
+                tx: &mut tx,
+            };
+            let created = Self::create(&mut write, body).await?;
+            tx.commit().await?;
+            Ok(created)
+        }
+    }
+
     /// The special rules of an update: `patch` (read-only properties removed) applied to the
     /// stored object `row`, checked, and stored (usually through [`merge`] and [`replace`]).
     fn update(
@@ -210,6 +231,25 @@ pub async fn insert_user(
     };
     write.tx.wrote_user(write.tenant, written_row(&object, seq));
     Ok(true)
+}
+
+/// [`insert_user`] as a write of its own, committed when it returns `true` (the object cache
+/// has the row); `false` when a check failed and nothing was written.
+pub async fn insert_user_alone(
+    state: &AppState,
+    tenant: &str,
+    id: &str,
+    data: &Map<String, Value>,
+    secret: &str,
+    domain: &str,
+) -> Result<bool> {
+    let json = serde_json::to_string(data).map_err(GraphError::internal)?;
+    let object = write_of(id, Kind::User, data, &json);
+    Ok(state
+        .db
+        .insert_user_alone(tenant, &object, secret, domain)
+        .await?
+        .is_some())
 }
 
 /// The row the store holds after `object` was written with this `seq`.
@@ -479,14 +519,7 @@ pub async fn create<R: WritableResource>(
 ) -> Result<GraphJson> {
     caller.require(R::CREATE)?;
     strip_read_only::<R>(&mut body);
-    let mut tx = state.db.begin_write().await?;
-    let mut write = Write {
-        state: &state,
-        tenant: &caller.tenant,
-        tx: &mut tx,
-    };
-    let (id, data) = R::create(&mut write, body).await?;
-    tx.commit().await?;
+    let (id, data) = R::create_committed(&state, &caller.tenant, body).await?;
     let context = wire::context_url(&origin, version, R::SET, None, true);
     Ok(GraphJson(
         StatusCode::CREATED,

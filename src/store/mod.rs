@@ -7,6 +7,7 @@ pub mod apps;
 pub mod batch;
 pub mod bulk;
 pub mod changes;
+mod direct;
 pub mod extensions;
 pub mod filter_sql;
 pub mod jsonb;
@@ -226,6 +227,7 @@ impl Db {
     /// Opens the database and applies the embedded migrations. `None` is a private in-memory
     /// database that lives as long as this `Db`.
     pub async fn open(path: Option<&Path>) -> anyhow::Result<Self> {
+        direct::configure_library();
         let mut file = None;
         let pool = match path {
             Some(path) => {

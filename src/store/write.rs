@@ -22,7 +22,7 @@ pub(super) struct Changes {
     pub(super) failing: std::sync::atomic::AtomicBool,
     /// The writer connection runs without SQLite's foreign-key checks (a validated load,
     /// [`Db::begin_validated_load`]); the next write turns them back on.
-    foreign_keys_off: std::sync::atomic::AtomicBool,
+    pub(super) foreign_keys_off: std::sync::atomic::AtomicBool,
 }
 
 impl Changes {
@@ -33,7 +33,7 @@ impl Changes {
     }
 
     /// A write committed: storage works again.
-    fn succeeded(&self) {
+    pub(super) fn succeeded(&self) {
         if self.failing.load(Ordering::Acquire) {
             self.failing.store(false, Ordering::Release);
             *self
@@ -44,7 +44,7 @@ impl Changes {
     }
 
     /// A write failed: if storage refused it, `/ready` fails until a write commits.
-    fn failed(&self, error: &sqlx::Error) {
+    pub(super) fn failed(&self, error: &sqlx::Error) {
         if is_storage_error(error) {
             *self
                 .storage_failure
@@ -71,13 +71,13 @@ fn is_storage_error(error: &sqlx::Error) -> bool {
 
 /// Held by a write transaction; ends the write when dropped (committed or rolled back).
 #[derive(Debug)]
-struct WriteGuard {
+pub(super) struct WriteGuard {
     changes: Arc<Changes>,
     ended: bool,
 }
 
 impl WriteGuard {
-    fn new(changes: Arc<Changes>) -> Self {
+    pub(super) fn new(changes: Arc<Changes>) -> Self {
         changes.writers.fetch_add(1, Ordering::SeqCst);
         changes.generation.fetch_add(1, Ordering::SeqCst);
         Self {
@@ -88,7 +88,7 @@ impl WriteGuard {
 
     /// Ends the write; returns the generation it ended in (what a reader that starts right
     /// after it sees, until the next write starts).
-    fn end(&mut self) -> u64 {
+    pub(super) fn end(&mut self) -> u64 {
         self.ended = true;
         let ended = self.changes.generation.fetch_add(1, Ordering::SeqCst) + 1;
         self.changes.writers.fetch_sub(1, Ordering::SeqCst);
@@ -219,7 +219,7 @@ impl Db {
 }
 
 /// Turns the writer's foreign-key checks back on (outside a transaction).
-async fn restore_foreign_keys(
+pub(super) async fn restore_foreign_keys(
     changes: &Changes,
     conn: &mut sqlx::SqliteConnection,
 ) -> sqlx::Result<()> {

@@ -150,3 +150,139 @@ async fn foreign_keys_are_checked_again_after_a_validated_load() {
         );
     }
 }
+
+/// A tenant `t1` with the domain `t1.example`.
+async fn make_tenant(db: &Db) {
+    let domains = ["t1.example".to_owned()];
+    let mut tx = db.begin_write().await.expect("begin");
+    super::tenants::insert_tenant(
+        &mut tx,
+        &super::tenants::NewTenant {
+            id: "t1",
+            display_name: "T1",
+            cloud: "public",
+            country: None,
+            settings: "{}",
+            domains: &domains,
+        },
+    )
+    .await
+    .expect("tenant");
+    tx.commit().await.expect("commit");
+}
+
+fn user<'a>(id: &'a str, upn: &'a str) -> super::objects::ObjectWrite<'a> {
+    super::objects::ObjectWrite {
+        id,
+        kind: super::objects::Kind::User,
+        display_name: Some("Direct"),
+        user_principal_name: Some(upn),
+        app_id: None,
+        data: r#"{"displayName":"Direct"}"#,
+    }
+}
+
+/// (users, change-log rows) of tenant `t1`.
+async fn users_and_changes(db: &Db) -> (i64, i64) {
+    sqlx::query_as(
+        "select (select count(*) from directory_objects where tenant_id = 't1' and kind = 'user'),
+                (select count(*) from directory_changes where tenant_id = 't1')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .expect("count")
+}
+
+/// The create run on the writer's handle: committed with its change-log row and readable
+/// through the cache and the pool; refused by either check with nothing written; and the
+/// connection is sqlx's as before afterwards (a sqlx write and another direct one follow).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_inserted_alone_commits_once_or_not_at_all() {
+    for (db, _dir) in stores().await {
+        make_tenant(&db).await;
+        let first = db
+            .insert_user_alone("t1", &user("u1", "a@t1.example"), "digest", "t1.example")
+            .await
+            .expect("insert");
+        assert!(first.is_some(), "inserted");
+        assert_eq!(users_and_changes(&db).await, (1, 1));
+        let cached = db.cached_user("t1", "a@t1.example").await.expect("read");
+        assert_eq!(
+            cached.map(|row| (row.id, row.seq)),
+            Some(("u1".to_owned(), first.unwrap()))
+        );
+        let secret: Option<String> =
+            sqlx::query_scalar("select secret from directory_objects where id = 'u1'")
+                .fetch_one(&db.pool)
+                .await
+                .expect("secret");
+        assert_eq!(secret.as_deref(), Some("digest"));
+
+        // The userPrincipalName is taken; the domain is not the tenant's; another tenant's
+        // domain names nothing here.
+        for (id, upn, domain, tenant) in [
+            ("u2", "a@t1.example", "t1.example", "t1"),
+            ("u3", "b@other.example", "other.example", "t1"),
+            ("u4", "c@t1.example", "t1.example", "t2"),
+        ] {
+            let refused = db
+                .insert_user_alone(tenant, &user(id, upn), "digest", domain)
+                .await
+                .expect("refused, not an error");
+            assert_eq!(refused, None, "{id}");
+        }
+        assert_eq!(users_and_changes(&db).await, (1, 1));
+
+        // A duplicate id is an error, rolled back: the next writers find no open transaction.
+        let error = db
+            .insert_user_alone("t1", &user("u1", "d@t1.example"), "digest", "t1.example")
+            .await
+            .expect_err("duplicate id");
+        assert!(error.to_string().contains("UNIQUE"), "{error}");
+        let mut tx = db.begin_write().await.expect("begin after the error");
+        super::objects::insert_user_checked(
+            &mut tx,
+            "t1",
+            &user("u5", "e@t1.example"),
+            Some("digest"),
+            "t1.example",
+        )
+        .await
+        .expect("sqlx insert");
+        tx.commit().await.expect("commit");
+        let last = db
+            .insert_user_alone("t1", &user("u6", "f@t1.example"), "digest", "t1.example")
+            .await
+            .expect("insert");
+        assert!(last > first, "seq grows: {last:?} > {first:?}");
+        assert_eq!(users_and_changes(&db).await, (3, 3));
+    }
+}
+
+/// In memory, a reader's open transaction on the shared cache holds its tables: the direct
+/// create meets SQLITE_LOCKED, and is made through sqlx's worker instead, which waits for the
+/// reader (the calling thread must not). It commits once the reader ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_insert_that_meets_a_reader_waits_for_it() {
+    let db = Db::open(None).await.expect("in-memory db");
+    make_tenant(&db).await;
+    let mut reader = db.pool.acquire().await.expect("reader");
+    sqlx::query("begin").execute(&mut *reader).await.expect("begin");
+    let _: i64 = sqlx::query_scalar("select count(*) from directory_objects")
+        .fetch_one(&mut *reader)
+        .await
+        .expect("read");
+    let writer = db.clone();
+    let insert = tokio::spawn(async move {
+        writer
+            .insert_user_alone("t1", &user("u1", "a@t1.example"), "digest", "t1.example")
+            .await
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert!(!insert.is_finished(), "the write waits for the reader");
+    sqlx::query("commit").execute(&mut *reader).await.expect("end the read");
+    drop(reader);
+    let inserted = insert.await.expect("task").expect("insert");
+    assert!(inserted.is_some());
+    assert_eq!(users_and_changes(&db).await, (1, 1));
+}
