@@ -6,9 +6,10 @@
 //! all, and no `await` between `BEGIN` and `COMMIT`, so a dropped request cannot leave the
 //! transaction open.
 //!
-//! The only FFI in the crate besides `c_math`: sqlx has no way to run several statements in
-//! one hand-off and read a `RETURNING` row and roll back on error. Every `unsafe` block rests
-//! on one fact, that the handle is this thread's alone while `lock_handle`'s guard lives.
+//! Unsafe code, as `c_math` and `memory`'s `malloc_trim` are: sqlx has no way to run several
+//! statements, read a `RETURNING` row and roll back on error in one hand-off. Every `unsafe`
+//! block rests on one fact, that the handle is this thread's alone while `lock_handle`'s
+//! guard lives.
 #![allow(unsafe_code)]
 
 use std::borrow::Cow;

@@ -267,7 +267,10 @@ async fn a_user_insert_that_meets_a_reader_waits_for_it() {
     let db = Db::open(None).await.expect("in-memory db");
     make_tenant(&db).await;
     let mut reader = db.pool.acquire().await.expect("reader");
-    sqlx::query("begin").execute(&mut *reader).await.expect("begin");
+    sqlx::query("begin")
+        .execute(&mut *reader)
+        .await
+        .expect("begin");
     let _: i64 = sqlx::query_scalar("select count(*) from directory_objects")
         .fetch_one(&mut *reader)
         .await
@@ -280,7 +283,10 @@ async fn a_user_insert_that_meets_a_reader_waits_for_it() {
     });
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     assert!(!insert.is_finished(), "the write waits for the reader");
-    sqlx::query("commit").execute(&mut *reader).await.expect("end the read");
+    sqlx::query("commit")
+        .execute(&mut *reader)
+        .await
+        .expect("end the read");
     drop(reader);
     let inserted = insert.await.expect("task").expect("insert");
     assert!(inserted.is_some());
