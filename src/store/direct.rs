@@ -409,3 +409,46 @@ impl sqlx::error::DatabaseError for DirectError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DirectError, ffi, is_locked};
+    use crate::store::write::is_storage_error;
+
+    fn error(code: i32, message: &str) -> sqlx::Error {
+        sqlx::Error::Database(Box::new(DirectError {
+            code,
+            message: message.to_owned(),
+        }))
+    }
+
+    /// The direct path's errors read as sqlx's own: a full disk or a read-only file turns
+    /// `/ready` to failing, a shared-cache lock sends the write through sqlx, a duplicate is a
+    /// unique violation, and none of them is mistaken for another.
+    #[test]
+    fn direct_errors_are_classified_as_sqlx_errors_are() {
+        let full = error(ffi::SQLITE_FULL, "database or disk is full");
+        let read_only = error(
+            ffi::SQLITE_READONLY_DBMOVED,
+            "attempt to write a readonly database",
+        );
+        let locked = error(ffi::SQLITE_LOCKED_SHAREDCACHE, "database table is locked");
+        let unique = error(
+            ffi::SQLITE_CONSTRAINT_PRIMARYKEY,
+            "UNIQUE constraint failed",
+        );
+        assert!(is_storage_error(&full) && is_storage_error(&read_only));
+        assert!(!is_storage_error(&locked) && !is_storage_error(&unique));
+        assert!(is_locked(&locked));
+        assert!(!is_locked(&full) && !is_locked(&unique) && !is_locked(&sqlx::Error::PoolTimedOut));
+        let sqlx::Error::Database(unique) = unique else {
+            unreachable!()
+        };
+        assert!(unique.is_unique_violation());
+        assert_eq!(unique.code().as_deref(), Some("1555"));
+        assert_eq!(
+            full.to_string(),
+            "error returned from database: (code: 13) database or disk is full"
+        );
+    }
+}

@@ -58,7 +58,7 @@ impl Changes {
 /// SQLite's primary result codes that mean the database cannot be written at all (as opposed
 /// to a constraint, a busy lock or a bad statement): READONLY, IOERR, CORRUPT, FULL, CANTOPEN,
 /// NOTADB.
-fn is_storage_error(error: &sqlx::Error) -> bool {
+pub(super) fn is_storage_error(error: &sqlx::Error) -> bool {
     let sqlx::Error::Database(error) = error else {
         return matches!(error, sqlx::Error::Io(_));
     };
