@@ -229,7 +229,9 @@ pub async fn insert_user(
     else {
         return Ok(false);
     };
-    write.tx.wrote_user(write.tenant, written_row(&object, seq));
+    write
+        .tx
+        .wrote_user(write.tenant, ObjectRow::written(&object, seq));
     Ok(true)
 }
 
@@ -250,19 +252,6 @@ pub async fn insert_user_alone(
         .insert_user_alone(tenant, &object, secret, domain)
         .await?
         .is_some())
-}
-
-/// The row the store holds after `object` was written with this `seq`.
-fn written_row(object: &ObjectWrite<'_>, seq: i64) -> ObjectRow {
-    ObjectRow {
-        id: object.id.to_owned(),
-        kind: object.kind.as_str().to_owned(),
-        display_name: object.display_name.map(str::to_owned),
-        user_principal_name: object.user_principal_name.map(str::to_owned),
-        app_id: object.app_id.map(str::to_owned),
-        data: object.data.to_owned(),
-        seq,
-    }
 }
 
 /// Replaces an object's JSON (and its indexed columns).
@@ -289,7 +278,7 @@ pub async fn replace_user(
     if objects::update_object(write.tx, write.tenant, &object).await? {
         write
             .tx
-            .wrote_user(write.tenant, written_row(&object, row.seq));
+            .wrote_user(write.tenant, ObjectRow::written(&object, row.seq));
     }
     Ok(())
 }

@@ -117,7 +117,7 @@ impl Db {
         }
         let ended = guard.end();
         if let Ok(Some(seq)) = result {
-            let row = written_row(user, seq);
+            let row = ObjectRow::written(user, seq);
             self.objects
                 .keep_written(&self.changes, ended, vec![(tenant.to_owned(), row)]);
         }
@@ -136,23 +136,10 @@ impl Db {
         let seq = super::objects::insert_user_checked(&mut tx, tenant, user, Some(secret), domain)
             .await?;
         if let Some(seq) = seq {
-            tx.wrote_user(tenant, written_row(user, seq));
+            tx.wrote_user(tenant, ObjectRow::written(user, seq));
         }
         tx.commit().await?;
         Ok(seq)
-    }
-}
-
-/// The row the store holds after `user` was inserted with this `seq`.
-fn written_row(user: &ObjectWrite<'_>, seq: i64) -> ObjectRow {
-    ObjectRow {
-        id: user.id.to_owned(),
-        kind: Kind::User.as_str().to_owned(),
-        display_name: user.display_name.map(str::to_owned),
-        user_principal_name: user.user_principal_name.map(str::to_owned),
-        app_id: user.app_id.map(str::to_owned),
-        data: user.data.to_owned(),
-        seq,
     }
 }
 

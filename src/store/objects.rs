@@ -67,6 +67,19 @@ impl ObjectRow {
     pub fn kind(&self) -> Kind {
         Kind::parse(&self.kind).unwrap_or(Kind::User)
     }
+
+    /// The row the store holds after `object` was written with this `seq`.
+    pub fn written(object: &ObjectWrite<'_>, seq: i64) -> Self {
+        Self {
+            id: object.id.to_owned(),
+            kind: object.kind.as_str().to_owned(),
+            display_name: object.display_name.map(str::to_owned),
+            user_principal_name: object.user_principal_name.map(str::to_owned),
+            app_id: object.app_id.map(str::to_owned),
+            data: object.data.to_owned(),
+            seq,
+        }
+    }
 }
 
 const COLUMNS: &str =
