@@ -21,19 +21,9 @@ use sqlx::SqlSafeStr;
 
 use super::Db;
 use super::changes::Change;
-use super::objects::{Kind, ObjectRow, ObjectWrite};
+use super::objects::{INSERT_USER_CHECKED, Kind, ObjectRow, ObjectWrite};
 use super::write::{WriteGuard, restore_foreign_keys};
 
-/// `objects::insert_user_checked`'s insert: only if `domain` is one of the tenant's and no
-/// other object holds the userPrincipalName.
-const INSERT_USER_CHECKED: &str = "insert into directory_objects
-        (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
-     select ?1, ?2, 'user', ?3, ?4, ?8, ?5, ?6,
-        (select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1)
-     where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?7)
-       and not exists(select 1 from directory_objects
-                      where tenant_id = ?1 and user_principal_name = ?4 and id <> ?2)
-     returning seq";
 const INSERT_CHANGE: &str = "insert into directory_changes (tenant_id, object_id, kind, change)
      values (?1, ?2, ?3, ?4)";
 

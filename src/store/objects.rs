@@ -131,6 +131,24 @@ pub async fn insert_object(
     Ok(())
 }
 
+/// The checked user insert: `?1` tenant, `?2` id, `?3` displayName, `?4` userPrincipalName,
+/// `?5` JSON, `?6` secret, `?7` domain, `?8` appId. It inserts only if `domain` is one of the
+/// tenant's and no other object holds the userPrincipalName, and returns the new `seq`. One
+/// text for [`insert_user_checked`] and the direct path (`store::direct`).
+macro_rules! insert_user_checked_sql {
+    () => {
+        "insert into directory_objects
+            (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         select ?1, ?2, 'user', ?3, ?4, ?8, ?5, ?6,
+            (select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1)
+         where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?7)
+           and not exists(select 1 from directory_objects
+                          where tenant_id = ?1 and user_principal_name = ?4 and id <> ?2)
+         returning seq"
+    };
+}
+pub(super) const INSERT_USER_CHECKED: &str = insert_user_checked_sql!();
+
 /// Inserts a user, with its change-log row, only if `domain` is one of the tenant's domains
 /// and no other object holds its userPrincipalName: the checks and the insert in one round
 /// trip to the connection's worker thread (the hand-offs, not SQLite, are most of a create's
@@ -143,16 +161,12 @@ pub async fn insert_user_checked(
     secret: Option<&str>,
     domain: &str,
 ) -> sqlx::Result<Option<i64>> {
-    const INSERT_CHECKED_AND_LOG: &str = "insert into directory_objects
-            (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
-         select ?1, ?2, 'user', ?3, ?4, ?9, ?5, ?6,
-            (select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1)
-         where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?7)
-           and not exists(select 1 from directory_objects
-                          where tenant_id = ?1 and user_principal_name = ?4 and id <> ?2)
-         returning seq;
+    const INSERT_CHECKED_AND_LOG: &str = concat!(
+        insert_user_checked_sql!(),
+        ";
          insert into directory_changes (tenant_id, object_id, kind, change)
-         select ?1, ?2, 'user', ?8 where changes() = 1";
+         select ?1, ?2, 'user', ?9 where changes() = 1"
+    );
     debug_assert!(matches!(user.kind, Kind::User) && Kind::User.tracked());
     // fetch_all: every statement of the text runs (a fetch that stops at the first row
     // could leave the change-log insert unexecuted).
@@ -164,8 +178,8 @@ pub async fn insert_user_checked(
         .bind(user.data)
         .bind(secret)
         .bind(domain)
-        .bind(Change::Created.as_str())
         .bind(user.app_id)
+        .bind(Change::Created.as_str())
         .fetch_all(&mut *conn)
         .await?;
     Ok(seqs.first().copied())
