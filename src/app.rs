@@ -59,8 +59,8 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
 
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
-    let routes = Router::new()
-        .merge(graph::router())
+    // Graph's routes (most of them) first: `merge` inserts each route of its argument again.
+    let routes = graph::router()
         .merge(crate::sts::router())
         .merge(crate::portal::router())
         .merge(crate::admin::router(state.clone()))
