@@ -59,6 +59,12 @@ fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
 
 /// The whole HTTP surface.
 pub fn build_router(state: AppState) -> Router {
+    Router::new().fallback_service(build_service(state))
+}
+
+/// What the listeners serve: the same stack as [`build_router`], without the router around it
+/// (whose boxed future and boxed service clone were per-request allocations).
+pub fn build_service(state: AppState) -> impl crate::listener::AppService {
     // Graph's routes (most of them) first: `merge` inserts each route of its argument again.
     let routes = graph::router()
         .merge(crate::sts::router())
@@ -74,7 +80,7 @@ pub fn build_router(state: AppState) -> Router {
     // instead would make a Router → state → Router cycle that never frees a test's database.
     // No wrapper before routing (a second router on the hot path cost measurable throughput):
     // other spellings of a served path reach the fallback, which reroutes them (`graph::Reroute`).
-    let app = layered(&state, routes.clone(), None);
+    let app = Router::new().fallback_service(layered(&state, routes.clone(), None));
     let routers = (graph::batch::Dispatch(app), graph::Reroute(routes.clone()));
     layered(&state, routes, Some(routers))
 }
@@ -109,12 +115,13 @@ fn layered(
     state: &AppState,
     routes: Router,
     routers: Option<(graph::batch::Dispatch, graph::Reroute)>,
-) -> Router {
+) -> impl crate::listener::AppService + use<> {
     let front_state = Front {
         state: state.clone(),
         routers,
     };
-    let stack = tower::ServiceBuilder::new()
+    tower::ServiceBuilder::new()
+        .map_response(IntoResponse::into_response)
         // The span names the path only: a query string can carry a secret (`?code=…`).
         .layer(TraceLayer::new_for_http().make_span_with(
             |request: &axum::http::Request<axum::body::Body>| {
@@ -124,8 +131,7 @@ fn layered(
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn_with_state(front_state, front))
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
-        .service(routes);
-    Router::new().fallback_service(stack)
+        .service(routes)
 }
 
 /// SIGINT and SIGTERM listeners, registered when this is made. Make it before announcing

@@ -368,7 +368,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let state = state.clone();
         move || {
             let started = Instant::now();
-            let router = app::build_router(state);
+            let router = app::build_service(state);
             tracing::debug!(elapsed = ?started.elapsed(), "router built");
             router
         }

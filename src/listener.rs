@@ -15,7 +15,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use axum::Router;
+use axum::body::Body;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
@@ -25,6 +26,36 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::protocol::wire::ListenerScheme;
+
+/// What a listener serves: `app::build_service`'s whole stack (every layer, then the routes).
+/// Called by its concrete type, so a request's future lives in its connection's task: behind
+/// `axum::Router` it was boxed (2.8 KB a request, a size that made glibc consolidate its small
+/// free chunks on every request) and the service cloned into a box as well.
+pub trait AppService:
+    tower::Service<
+        hyper::Request<Body>,
+        Response = Response,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> AppService for T where
+    T: tower::Service<
+            hyper::Request<Body>,
+            Response = Response,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
 
 /// Connection limits (`serve` flags; every one also `TENANTSIM_<FLAG>`).
 #[derive(Debug, Clone, clap::Args)]
@@ -150,10 +181,10 @@ pub enum Front {
 /// finish, closes idle connections at once and every other one after the shutdown timeout.
 /// With `tls`, each connection is a TLS session (HTTP/2 when ALPN says so); without, HTTP/2 is
 /// spoken on prior knowledge (h2c).
-pub async fn run(
+pub async fn run<S: AppService>(
     listener: TcpListener,
     front: Front,
-    router: Served,
+    router: Served<S>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
@@ -227,10 +258,10 @@ enum Protocol {
 
 /// Sets up one connection (TLS handshake or h2c sniff, within the header-read timeout) and
 /// serves it until it closes, times out, or shutdown completes.
-async fn serve_connection(
+async fn serve_connection<S: AppService>(
     stream: TcpStream,
     front: Front,
-    router: Served,
+    router: Served<S>,
     shared: Arc<Shared>,
     stop: watch::Receiver<bool>,
 ) {
@@ -270,10 +301,10 @@ async fn set_up<T>(
 }
 
 /// The TLS handshake (within the header-read timeout), then HTTP/2 or HTTP/1 as ALPN says.
-async fn serve_tls(
+async fn serve_tls<S: AppService>(
     stream: TcpStream,
     acceptor: TlsAcceptor,
-    router: Served,
+    router: Served<S>,
     shared: Arc<Shared>,
     stop: watch::Receiver<bool>,
 ) {
@@ -287,10 +318,10 @@ async fn serve_tls(
     serve_protocol(stream, protocol, router, &shared, stop).await;
 }
 
-async fn serve_protocol<I>(
+async fn serve_protocol<I, S: AppService>(
     io: I,
     protocol: Protocol,
-    router: Served,
+    router: Served<S>,
     shared: &Shared,
     stop: watch::Receiver<bool>,
 ) where
@@ -323,7 +354,7 @@ trait Graceful: Future {
     fn graceful(self: Pin<&mut Self>);
 }
 
-impl<I> Graceful for hyper::server::conn::http1::Connection<TokioIo<I>, Served>
+impl<I, S: AppService> Graceful for hyper::server::conn::http1::Connection<TokioIo<I>, Served<S>>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -332,7 +363,8 @@ where
     }
 }
 
-impl<I> Graceful for hyper::server::conn::http2::Connection<TokioIo<I>, Counted, TokioExecutor>
+impl<I, S: AppService> Graceful
+    for hyper::server::conn::http2::Connection<TokioIo<I>, Counted<S>, TokioExecutor>
 where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -426,12 +458,12 @@ impl Drop for InFlight {
 /// The router for an HTTP/2 connection, counting its requests in progress for the idle
 /// watchdog.
 #[derive(Clone)]
-struct Counted {
-    router: Served,
+struct Counted<S> {
+    router: Served<S>,
     activity: Arc<Activity>,
 }
 
-impl hyper::service::Service<hyper::Request<Incoming>> for Counted {
+impl<S: AppService> hyper::service::Service<hyper::Request<Incoming>> for Counted<S> {
     type Response = axum::response::Response;
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
@@ -448,24 +480,25 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Counted {
     }
 }
 
-/// The router as one listener serves it: each request carries the listener's scheme (for
+/// The service as one listener serves it: each request carries the listener's scheme (for
 /// absolute links). Marked here rather than with `Router::layer`, which wrapped each of the ~900
 /// routes in an extension layer, once per listener, at start (part of the 5 ms between the
 /// fixtures and the ready line) and added a boxed service to every request.
 #[derive(Clone)]
-pub struct Served {
-    pub router: Router,
+pub struct Served<S> {
+    pub router: S,
     pub scheme: ListenerScheme,
 }
 
-impl hyper::service::Service<hyper::Request<Incoming>> for Served {
-    type Response = axum::response::Response;
+impl<S: AppService> hyper::service::Service<hyper::Request<Incoming>> for Served<S> {
+    type Response = Response;
     type Error = Infallible;
-    type Future = axum::routing::future::RouteFuture<Infallible>;
+    type Future = tower::util::Oneshot<S, hyper::Request<Body>>;
 
-    fn call(&self, mut request: hyper::Request<Incoming>) -> Self::Future {
+    fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
+        let mut request = request.map(Body::new);
         request.extensions_mut().insert(self.scheme);
-        tower::Service::call(&mut self.router.clone(), request)
+        tower::ServiceExt::oneshot(self.router.clone(), request)
     }
 }
 

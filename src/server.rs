@@ -86,11 +86,14 @@ impl Running {
 
 /// Binds both listeners and starts serving `state`.
 pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
-    start_router(app::build_router(state), listen).await
+    start_router(app::build_service(state), listen).await
 }
 
-/// Binds both listeners and starts serving a router `app::build_router` made.
-pub async fn start_router(router: axum::Router, listen: Listen) -> anyhow::Result<Running> {
+/// Binds both listeners and starts serving a service `app::build_service` made.
+pub async fn start_router(
+    router: impl listener::AppService,
+    listen: Listen,
+) -> anyhow::Result<Running> {
     let shared = listener::Shared::new(listen.limits);
     let (stop, stopped) = watch::channel(false);
     let plain = tokio::net::TcpListener::bind(listen.http)
