@@ -130,7 +130,15 @@ pub async fn unknown_path(
             Some(query) => format!("{path}?{query}"),
             None => path,
         };
-        if let Ok(target) = target.parse() {
+        // An HTTP/2 request names its host in the URI, not in a Host header: keep it, or the
+        // links in the answer lose the port.
+        let mut target_uri = axum::http::Uri::builder();
+        if let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) {
+            target_uri = target_uri
+                .scheme(scheme.clone())
+                .authority(authority.clone());
+        }
+        if let Ok(target) = target_uri.path_and_query(target).build() {
             *request.uri_mut() = target;
             request.extensions_mut().remove::<OriginalUri>();
             return match tower::ServiceExt::oneshot(routes, request).await {

@@ -233,6 +233,14 @@ impl TestRequest<'_> {
         self
     }
 
+    /// Drops the Host header, as an HTTP/2 request does (its host is in the URI).
+    pub fn without_host(mut self) -> Self {
+        if let Some(headers) = self.builder.headers_mut() {
+            headers.remove(axum::http::header::HOST);
+        }
+        self
+    }
+
     pub fn eventual(self) -> Self {
         self.header("ConsistencyLevel", "eventual")
     }
