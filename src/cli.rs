@@ -368,9 +368,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let state = state.clone();
         move || {
             let started = Instant::now();
-            let router = app::build_service(state);
+            let service = app::build_service(state);
             tracing::debug!(elapsed = ?started.elapsed(), "router built");
-            router
+            service
         }
     });
     load_fixtures(&state, seeds).await?;
@@ -410,8 +410,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         proxy,
         limits: (&args.limits).into(),
     };
-    let router = building.await.context("building the router")?;
-    let running = crate::server::start_router(router, listen).await?;
+    let service = building.await.context("building the router")?;
+    let running = crate::server::start_service(service, listen).await?;
     tracing::debug!(elapsed = ?started.elapsed(), "listening");
     let signal = app::ShutdownSignal::install();
     let mut urls = match running.https_url() {

@@ -486,7 +486,7 @@ impl<S: AppService> hyper::service::Service<hyper::Request<Incoming>> for Counte
 /// fixtures and the ready line) and added a boxed service to every request.
 #[derive(Clone)]
 pub struct Served<S> {
-    pub router: S,
+    pub service: S,
     pub scheme: ListenerScheme,
 }
 
@@ -498,7 +498,7 @@ impl<S: AppService> hyper::service::Service<hyper::Request<Incoming>> for Served
     fn call(&self, request: hyper::Request<Incoming>) -> Self::Future {
         let mut request = request.map(Body::new);
         request.extensions_mut().insert(self.scheme);
-        tower::ServiceExt::oneshot(self.router.clone(), request)
+        tower::ServiceExt::oneshot(self.service.clone(), request)
     }
 }
 

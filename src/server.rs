@@ -86,12 +86,12 @@ impl Running {
 
 /// Binds both listeners and starts serving `state`.
 pub async fn start(state: AppState, listen: Listen) -> anyhow::Result<Running> {
-    start_router(app::build_service(state), listen).await
+    start_service(app::build_service(state), listen).await
 }
 
 /// Binds both listeners and starts serving a service `app::build_service` made.
-pub async fn start_router(
-    router: impl listener::AppService,
+pub async fn start_service(
+    service: impl listener::AppService,
     listen: Listen,
 ) -> anyhow::Result<Running> {
     let shared = listener::Shared::new(listen.limits);
@@ -102,7 +102,7 @@ pub async fn start_router(
     let http = plain.local_addr()?;
     let mut tasks = Vec::new();
     let http_router = listener::Served {
-        router: router.clone(),
+        service: service.clone(),
         scheme: ListenerScheme("http"),
     };
     tasks.push(tokio::spawn(listener::run(
@@ -113,7 +113,7 @@ pub async fn start_router(
         stopped.clone(),
     )));
     let secure_router = listener::Served {
-        router,
+        service,
         scheme: ListenerScheme("https"),
     };
     let proxy = match listen.proxy {
