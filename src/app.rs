@@ -8,8 +8,6 @@ use axum::extract::{DefaultBodyLimit, OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::trace::TraceLayer;
 
 use crate::error::GraphError;
 use crate::graph;
@@ -38,7 +36,7 @@ async fn ready(State(state): State<AppState>) -> Response {
 /// A path no router serves. A Graph version in another case (`/V1.0/users`) is Graph's: the
 /// Graph fallback routes it again as Graph spells it.
 async fn unknown_path(
-    reroute: Option<axum::Extension<graph::Reroute>>,
+    routers: Option<axum::Extension<graph::Routers>>,
     request: axum::extract::Request,
 ) -> Response {
     let path = request.extensions().get::<OriginalUri>().map_or_else(
@@ -47,14 +45,10 @@ async fn unknown_path(
     );
     let first = path.trim_matches('/').split('/').next().unwrap_or("");
     if first.eq_ignore_ascii_case("v1.0") || first.eq_ignore_ascii_case("beta") {
-        return graph::unknown_path(reroute, request).await;
+        return graph::unknown_path(routers, request).await;
     }
     GraphError::unknown_segment(&percent_encoding::percent_decode_str(first).decode_utf8_lossy())
         .into_response()
-}
-
-fn panic_response(_: Box<dyn std::any::Any + Send>) -> Response {
-    GraphError::internal(anyhow::anyhow!("handler panicked")).into_response()
 }
 
 /// The whole HTTP surface.
@@ -81,7 +75,10 @@ pub fn build_service(state: AppState) -> impl crate::listener::AppService {
     // No wrapper before routing (a second router on the hot path cost measurable throughput):
     // other spellings of a served path reach the fallback, which reroutes them (`graph::Reroute`).
     let app = Router::new().fallback_service(layered(&state, routes.clone(), None));
-    let routers = (graph::batch::Dispatch(app), graph::Reroute(routes.clone()));
+    let routers = graph::Routers::new(
+        graph::Reroute(routes.clone()),
+        Some(graph::batch::Dispatch(app)),
+    );
     layered(&state, routes, Some(routers))
 }
 
@@ -90,7 +87,7 @@ pub fn build_service(state: AppState) -> impl crate::listener::AppService {
 #[derive(Clone)]
 struct Front {
     state: AppState,
-    routers: Option<(graph::batch::Dispatch, graph::Reroute)>,
+    routers: Option<graph::Routers>,
 }
 
 /// Not an `async fn`: one would hold the request and the whole front future a second time.
@@ -99,22 +96,22 @@ fn front(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> impl std::future::Future<Output = Response> {
-    if let Some((dispatch, reroute)) = front.routers {
-        request.extensions_mut().insert(dispatch);
-        request.extensions_mut().insert(reroute);
+    if let Some(routers) = front.routers {
+        request.extensions_mut().insert(routers);
     }
     crate::control::front::run(front.state, request, next)
 }
 
-/// `routes` behind the layers every request passes: tracing, panics as Graph's 500, the front
-/// middleware (request context, journal, fault rules, throttling, the undecodable-path check:
-/// `control::front`), the body limit. Applied as one service stack rather than with
+/// `routes` behind the layers every request passes: the front middleware (its span, request
+/// context, journal, fault rules, throttling, the undecodable-path check, panics as Graph's
+/// 500: `control::front`) and the body limit. Applied as one service stack rather than with
 /// `Router::layer`, which wraps each of the ~900 routes in every layer and so made each
-/// request pass one boxed service (a clone, a boxed future, a move) per layer.
+/// request pass one boxed service (a clone, a boxed future, a move) per layer. tower-http's
+/// trace and catch-panic layers were here: each boxed every response body again.
 fn layered(
     state: &AppState,
     routes: Router,
-    routers: Option<(graph::batch::Dispatch, graph::Reroute)>,
+    routers: Option<graph::Routers>,
 ) -> impl crate::listener::AppService + use<> {
     let front_state = Front {
         state: state.clone(),
@@ -122,13 +119,6 @@ fn layered(
     };
     tower::ServiceBuilder::new()
         .map_response(IntoResponse::into_response)
-        // The span names the path only: a query string can carry a secret (`?code=…`).
-        .layer(TraceLayer::new_for_http().make_span_with(
-            |request: &axum::http::Request<axum::body::Body>| {
-                tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
-            },
-        ))
-        .layer(CatchPanicLayer::custom(panic_response))
         .layer(axum::middleware::from_fn_with_state(front_state, front))
         .layer(DefaultBodyLimit::max(state.settings.body_limit))
         .service(routes)

@@ -8,7 +8,7 @@ pub mod permissions;
 pub mod token;
 pub mod verified;
 
-pub use caller::{Caller, CallerKind};
+pub use caller::{CachedCaller, Caller, CallerKind};
 pub use verified::VerifiedTokens;
 
 use std::sync::Arc;
@@ -177,8 +177,14 @@ pub async fn authenticate(
     let token = bearer_token(parts)?;
     // The cache holds tokens whose signature, issuer and tenant were checked; audience and
     // lifetime are checked on every request (the latter against the simulated clock).
-    // Deleting a tenant clears the cache.
-    let caller = match state.verified_tokens.get(token) {
+    // Deleting a tenant clears the cache. The front middleware has usually looked this
+    // request's token up already.
+    let cached = parts
+        .extensions
+        .get::<CachedCaller>()
+        .map(|CachedCaller(caller)| caller.clone())
+        .or_else(|| state.verified_tokens.get(token));
+    let caller = match cached {
         Some(caller) => caller,
         // Boxed: verifying a new token (its claims, a store read) is kept out of every
         // request's future, which was sized for it (the claims alone are 552 bytes).

@@ -80,7 +80,7 @@ mod tests {
         let verified = format!("header.payload-a.{tail}");
         let forged = format!("header.payload-b.{tail}");
         cache.insert(&verified, caller("t1"));
-        assert_eq!(cache.get(&verified).expect("cached").tenant, "t1");
+        assert_eq!(&*cache.get(&verified).expect("cached").tenant, "t1");
         assert!(cache.get(&forged).is_none());
         cache.clear();
         assert!(cache.get(&verified).is_none());

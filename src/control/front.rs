@@ -1,8 +1,14 @@
 //! The front middleware: one layer that gives each request its context (ids, Graph's headers),
 //! records it in the journal, applies the armed fault rules and the throttling mode, and
-//! refuses a path that does not decode before the router sees it; it also answers CORS. One
-//! layer rather than five: each `from_fn` layer boxes a future and clones the service per
-//! request, which was measurable on the authenticated GET.
+//! refuses a path that does not decode before the router sees it; it also answers CORS, turns
+//! a handler's panic into Graph's 500 and logs each request. One layer rather than five: each
+//! `from_fn` layer boxes a future and clones the service per request, which was measurable on
+//! the authenticated GET.
+
+use std::panic::AssertUnwindSafe;
+
+use futures_util::FutureExt;
+use tracing::Instrument;
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -12,8 +18,44 @@ use crate::error::GraphError;
 use crate::request_context::middleware as context;
 use crate::state::AppState;
 
-/// The front middleware's work (`app` adds the routers `$batch` and the fallback reach).
-pub async fn run(state: AppState, request: Request, next: Next) -> Response {
+/// The front middleware's work (`app` adds the routers `$batch` and the fallback reach), in
+/// the request's span. A panic anywhere under it answers Graph's 500 (the handler's own is
+/// caught inside, so that the answer carries the request's id and is journaled).
+pub fn run(
+    state: AppState,
+    request: Request,
+    next: Next,
+) -> impl std::future::Future<Output = Response> {
+    // The span names the path only: a query string can carry a secret (`?code=…`).
+    let span =
+        tracing::debug_span!("request", method = %request.method(), path = %request.uri().path());
+    // Shared bytes, not a copy: for the line a server error logs whatever the level.
+    let uri = request.uri().clone();
+    // Not an `async fn`: one would hold the request a second time beside `answer`'s future.
+    let answering =
+        AssertUnwindSafe(answer(state, request, next).instrument(span.clone())).catch_unwind();
+    async move {
+        let response = answering.await.unwrap_or_else(panicked);
+        let status = response.status();
+        let _entered = span.enter();
+        if status.is_server_error() {
+            tracing::error!(
+                status = status.as_u16(),
+                path = uri.path(),
+                "answered with a server error"
+            );
+        } else {
+            tracing::debug!(status = status.as_u16(), "answered");
+        }
+        response
+    }
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    GraphError::internal(anyhow::anyhow!("handler panicked")).into_response()
+}
+
+async fn answer(state: AppState, request: Request, next: Next) -> Response {
     let state = &state;
     let at = state.clock.now();
     let context = context::begin(request.headers(), at);
@@ -47,7 +89,8 @@ pub async fn run(state: AppState, request: Request, next: Next) -> Response {
             if let Some(answer) = undecodable_path(path) {
                 return (answer, identity);
             }
-            (next.run(request).await, identity)
+            let answered = AssertUnwindSafe(next.run(request)).catch_unwind().await;
+            (answered.unwrap_or_else(panicked), identity)
         })
         .await
     })

@@ -33,13 +33,71 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<String>,
     /// The token's `tid` (when the token was accepted) or an identity route's `{tenant}`.
-    pub tenant: Option<String>,
+    pub tenant: Option<Arc<str>>,
     /// The token's `appid`, or a token request's `client_id`.
-    pub client_app: Option<String>,
+    pub client_app: Option<Arc<str>>,
     pub status: u16,
     pub duration_micros: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_body: Option<String>,
+}
+
+/// A request to record: its text borrowed, copied into the slot of the entry it replaces.
+#[derive(Debug)]
+pub struct NewEntry<'a> {
+    pub request_id: Arc<str>,
+    pub at: OffsetDateTime,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub query: Option<String>,
+    pub tenant: Option<Arc<str>>,
+    pub client_app: Option<Arc<str>>,
+    pub status: u16,
+    pub duration_micros: u64,
+    pub request_body: Option<String>,
+}
+
+impl Entry {
+    /// This entry's slot holding `new`: the method and path are copied into the buffers the
+    /// slot already has. A full journal (the usual state) then allocates and frees nothing
+    /// for them on each request; the entry it dropped was cold in the cache, and freeing its
+    /// strings was 2 % of an authenticated GET's server time.
+    fn refill(mut self, new: NewEntry<'_>, seq: u64) -> Self {
+        self.method.clear();
+        self.method.push_str(new.method);
+        self.path.clear();
+        self.path.push_str(new.path);
+        Self {
+            seq,
+            request_id: new.request_id,
+            at: new.at,
+            method: self.method,
+            path: self.path,
+            query: new.query,
+            tenant: new.tenant,
+            client_app: new.client_app,
+            status: new.status,
+            duration_micros: new.duration_micros,
+            request_body: new.request_body,
+        }
+    }
+
+    fn new(new: NewEntry<'_>, seq: u64) -> Self {
+        let empty = Self {
+            seq,
+            request_id: Arc::clone(&new.request_id),
+            at: new.at,
+            method: String::new(),
+            path: String::new(),
+            query: None,
+            tenant: None,
+            client_app: None,
+            status: 0,
+            duration_micros: 0,
+            request_body: None,
+        };
+        empty.refill(new, seq)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -94,14 +152,19 @@ impl Journal {
         self.ring.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn push(&self, mut entry: Entry) {
+    pub fn push(&self, new: NewEntry<'_>) {
         let mut ring = self.ring();
-        entry.seq = ring.next_seq;
+        let seq = ring.next_seq;
         ring.next_seq += 1;
+        let mut slot = None;
         while ring.entries.len() >= self.capacity {
-            ring.entries.pop_front();
+            slot = ring.entries.pop_front();
             ring.dropped += 1;
         }
+        let entry = match slot {
+            Some(old) => old.refill(new, seq),
+            None => Entry::new(new, seq),
+        };
         ring.entries.push_back(entry);
     }
 
@@ -194,13 +257,12 @@ fn serialize_time<S: serde::Serializer>(
 mod tests {
     use super::*;
 
-    fn entry(path: &str, status: u16) -> Entry {
-        Entry {
-            seq: 0,
+    fn entry(path: &str, status: u16) -> NewEntry<'_> {
+        NewEntry {
             request_id: format!("id-{path}").into(),
             at: OffsetDateTime::UNIX_EPOCH,
-            method: "GET".into(),
-            path: path.into(),
+            method: "GET",
+            path,
             query: None,
             tenant: None,
             client_app: None,
@@ -232,5 +294,30 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(journal.query(&since)[0].path, "/c");
+        // A reused slot keeps nothing of the entry it held.
+        journal.push(NewEntry {
+            method: "POST",
+            tenant: Some("t".into()),
+            query: Some("a=1".into()),
+            ..entry("/dd", 201)
+        });
+        journal.push(entry("/e", 200));
+        let last = journal.query(&Filter::default());
+        assert_eq!(
+            last.iter()
+                .map(|e| (
+                    e.method.as_str(),
+                    e.path.as_str(),
+                    e.tenant.is_some(),
+                    e.query.is_some(),
+                    e.status
+                ))
+                .collect::<Vec<_>>(),
+            [
+                ("POST", "/dd", true, true, 201),
+                ("GET", "/e", false, false, 200)
+            ]
+        );
+        assert_eq!(last[1].seq, 4);
     }
 }

@@ -64,8 +64,8 @@ impl Surface {
 /// layer for the fault and throttle layers.
 #[derive(Debug, Clone, Default)]
 pub struct Identity {
-    pub tenant: Option<String>,
-    pub app_id: Option<String>,
+    pub tenant: Option<std::sync::Arc<str>>,
+    pub app_id: Option<std::sync::Arc<str>>,
     /// Both came from a bearer token's claims (which the handler then verifies or refuses).
     pub from_token: bool,
 }
@@ -88,8 +88,8 @@ impl Identity {
     ) -> Self {
         if let Some(claims) = bearer_claims(headers) {
             return Self {
-                tenant: claims.tid,
-                app_id: claims.appid.or(claims.azp),
+                tenant: claims.tid.map(Into::into),
+                app_id: claims.appid.or(claims.azp).map(Into::into),
                 from_token: true,
             };
         }
@@ -108,8 +108,8 @@ impl Identity {
                 from_pairs(&pairs)
             });
         Self {
-            tenant,
-            app_id,
+            tenant: tenant.map(Into::into),
+            app_id: app_id.map(Into::into),
             from_token: false,
         }
     }

@@ -24,8 +24,8 @@ use crate::state::AppState;
 /// Graph's limit on requests per batch (json-batching.md).
 pub const MAX_REQUESTS: usize = 20;
 
-/// The whole router, handed to every request as an extension by `app::build_router` so a
-/// batch can send its items through it.
+/// The whole router, handed to every request (in `graph::Routers`) by `app::build_service` so
+/// a batch can send its items through it.
 #[derive(Clone)]
 pub struct Dispatch(pub Router);
 
@@ -339,7 +339,9 @@ fn build_request(outer: &Outer, item: &Item) -> Result<Request> {
         request.extensions_mut().insert(scheme);
     }
     if let Some(reroute) = &outer.reroute {
-        request.extensions_mut().insert(reroute.clone());
+        request
+            .extensions_mut()
+            .insert(super::Routers::new(reroute.clone(), None));
     }
     Ok(request)
 }
@@ -421,13 +423,12 @@ async fn render_response(id: &str, response: Response) -> Value {
 async fn batch(
     version: ApiVersion,
     axum::extract::State(state): axum::extract::State<AppState>,
-    dispatch: Option<Extension<Dispatch>>,
+    routers: Option<Extension<super::Routers>>,
     scheme: Option<Extension<ListenerScheme>>,
-    reroute: Option<Extension<super::Reroute>>,
     headers: HeaderMap,
     JsonObject(body): JsonObject,
 ) -> Result<GraphJson> {
-    let Some(Extension(Dispatch(app))) = dispatch else {
+    let Some(Dispatch(app)) = routers.as_ref().and_then(|r| r.dispatch()).cloned() else {
         return Err(invalid("A batch request cannot contain another batch."));
     };
     let items = parse_batch(&body)?;
@@ -436,7 +437,7 @@ async fn batch(
         version,
         headers,
         scheme: scheme.map(|Extension(s)| s),
-        reroute: reroute.map(|Extension(r)| r),
+        reroute: routers.map(|Extension(r)| r.reroute().clone()),
         lenient: state.settings.lenient_batch_urls,
     };
     let mut statuses: HashMap<String, u16> = HashMap::new();

@@ -136,7 +136,7 @@ async fn subject(state: &AppState, caller: &Caller, subject: &SubjectKey) -> Res
         return Ok(super::users::me(caller)?.to_owned());
     };
     caller.require(&permissions::MEMBERSHIP_READ)?;
-    let tenant = caller.tenant.as_str();
+    let tenant: &str = &caller.tenant;
     let mut conn = state.db.pool.acquire().await?;
     let row = match subject.kind {
         Some(Kind::User) => store::objects::get_user(&mut conn, tenant, key).await?,

@@ -22,7 +22,7 @@ pub async fn delete_directory_object(
     Path(id): Path<String>,
 ) -> Result<Response> {
     caller.require(&permissions::DIRECTORY_OBJECT_DELETE)?;
-    let tenant = caller.tenant.as_str();
+    let tenant: &str = &caller.tenant;
     let mut tx = state.db.begin_write().await?;
     let row = store::objects::get_object(&mut tx, tenant, &id)
         .await?

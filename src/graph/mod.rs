@@ -110,12 +110,32 @@ pub fn unknown_segment_of(path: &str) -> String {
 #[derive(Clone)]
 pub struct Reroute(pub axum::Router);
 
+/// The routers a request reaches through its extensions, as one entry (each entry is an
+/// allocation and a hash insert on every request): the routes for the fallback's reroute, and
+/// the whole stack for `$batch` (none in a batch's item: a batch cannot hold another).
+#[derive(Clone)]
+pub struct Routers(std::sync::Arc<(Reroute, Option<batch::Dispatch>)>);
+
+impl Routers {
+    pub fn new(reroute: Reroute, dispatch: Option<batch::Dispatch>) -> Self {
+        Self(std::sync::Arc::new((reroute, dispatch)))
+    }
+
+    pub fn reroute(&self) -> &Reroute {
+        &self.0.0
+    }
+
+    pub fn dispatch(&self) -> Option<&batch::Dispatch> {
+        self.0.1.as_ref()
+    }
+}
+
 /// A path tenantsim has no route for. Spelled otherwise than tenantsim routes it (`/V1.0/Users`,
 /// a trailing slash, `graph.group`), Graph would accept it: route it again as Graph spells it.
 /// Else 501 if Graph serves it with this method, Graph's 405 if Graph has the path but not the
 /// method, else Graph's 400 for an unknown segment.
 pub async fn unknown_path(
-    reroute: Option<Extension<Reroute>>,
+    routers: Option<Extension<Routers>>,
     mut request: axum::extract::Request,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
@@ -123,9 +143,8 @@ pub async fn unknown_path(
         .extensions()
         .get::<OriginalUri>()
         .map_or_else(|| request.uri().clone(), |o| o.0.clone());
-    if let (Some(Extension(Reroute(routes))), Some(path)) =
-        (reroute, known_paths::canonical(uri.path()))
-    {
+    if let (Some(Extension(routers)), Some(path)) = (routers, known_paths::canonical(uri.path())) {
+        let Reroute(routes) = routers.reroute().clone();
         let target = match uri.query() {
             Some(query) => format!("{path}?{query}"),
             None => path,

@@ -296,7 +296,7 @@ async fn create_grant(
         scope,
     };
     let mut tx = state.db.begin_write().await?;
-    let tenant = caller.tenant.as_str();
+    let tenant: &str = &caller.tenant;
     require_object(
         &mut tx,
         tenant,

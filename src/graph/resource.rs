@@ -492,9 +492,15 @@ struct Lowercase<'a>(&'a str);
 impl std::fmt::Display for Lowercase<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use std::fmt::Write;
-        self.0
-            .chars()
-            .try_for_each(|c| f.write_char(c.to_ascii_lowercase()))
+        // In runs between upper-case letters (usually one run: ids are sent in lower case);
+        // a character at a time was 1 % of the hot GET.
+        let mut rest = self.0;
+        while let Some(at) = rest.bytes().position(|b| b.is_ascii_uppercase()) {
+            f.write_str(&rest[..at])?;
+            f.write_char(char::from(rest.as_bytes()[at].to_ascii_lowercase()))?;
+            rest = &rest[at + 1..];
+        }
+        f.write_str(rest)
     }
 }
 
@@ -580,4 +586,31 @@ pub async fn find_in<R: DirectoryResource>(
     R::lookup(tx, tenant, key)
         .await?
         .ok_or_else(|| R::missing(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lowercase;
+
+    #[test]
+    fn a_key_is_written_in_lower_case_whatever_its_runs() {
+        for (key, lower) in [
+            (
+                "c0a70550-0000-4000-8000-000000000102",
+                "c0a70550-0000-4000-8000-000000000102",
+            ),
+            (
+                "C0A70550-0000-4000-8000-00000000010B",
+                "c0a70550-0000-4000-8000-00000000010b",
+            ),
+            (
+                "AdeleV@Contoso.onmicrosoft.COM",
+                "adelev@contoso.onmicrosoft.com",
+            ),
+            ("Émile.ZED", "Émile.zed"),
+            ("", ""),
+        ] {
+            assert_eq!(Lowercase(key).to_string(), lower);
+        }
+    }
 }

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
 use std::time::Instant;
 use time::OffsetDateTime;
 
@@ -65,14 +66,20 @@ where
     } else {
         (body, Bytes::new())
     };
-    let identity = identity_of(state, surface, &parts, query.as_deref(), form_post, &bytes);
+    let (identity, cached) =
+        identity_of(state, surface, &parts, query.as_deref(), form_post, &bytes);
+    let mut parts = parts;
+    if let Some(caller) = cached {
+        parts.extensions.insert(crate::auth::CachedCaller(caller));
+    }
     let recorded = state
         .journal
         .records_bodies()
         .then(|| crate::control::redact::body(&bytes, BODY_CAP))
         .flatten();
+    // The URI is shared (`Bytes`): this clone copies no text.
     let method = parts.method.clone();
-    let path = parts.uri.path().to_owned();
+    let uri = parts.uri.clone();
     let (response, identity) = inner(Request::from_parts(parts, body), identity).await;
     let entry_identity = Identity {
         // A token's tenant counts once the token was accepted (anything but a 401).
@@ -84,7 +91,7 @@ where
     push(
         state,
         method.as_str(),
-        path,
+        uri.path(),
         query,
         time,
         Some(entry_identity),
@@ -96,7 +103,8 @@ where
 }
 
 /// Who a request claims to be: a bearer token already verified is read from the verified-token
-/// cache (no decoding on the hot path); anything else as `Identity::of` reads it.
+/// cache (no decoding on the hot path), and its caller returned for the handler's extractor;
+/// anything else as `Identity::of` reads it.
 fn identity_of(
     state: &AppState,
     surface: Surface,
@@ -104,26 +112,28 @@ fn identity_of(
     query: Option<&str>,
     form_post: bool,
     bytes: &Bytes,
-) -> Identity {
+) -> (Identity, Option<crate::auth::Caller>) {
     if let Some(caller) =
         crate::control::bearer(&parts.headers).and_then(|token| state.verified_tokens.get(token))
     {
-        return Identity {
-            tenant: Some(caller.tenant.clone()),
-            app_id: Some(caller.app_id.clone()),
+        let identity = Identity {
+            tenant: Some(Arc::clone(&caller.tenant)),
+            app_id: Some(Arc::clone(&caller.app_id)),
             from_token: true,
         };
+        return (identity, Some(caller));
     }
     let form = form_post
         .then(|| crate::protocol::request::parse_pairs(std::str::from_utf8(bytes).ok()))
         .and_then(|pairs| pairs.ok());
-    Identity::of(
+    let identity = Identity::of(
         surface,
         parts.uri.path(),
         &parts.headers,
         query,
         form.as_deref(),
-    )
+    );
+    (identity, None)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -140,7 +150,7 @@ fn record(
     push(
         state,
         parts.method.as_str(),
-        parts.uri.path().to_owned(),
+        parts.uri.path(),
         query,
         time,
         identity,
@@ -154,7 +164,7 @@ fn record(
 fn push(
     state: &AppState,
     method: &str,
-    path: String,
+    path: &str,
     query: Option<String>,
     time: OffsetDateTime,
     identity: Option<Identity>,
@@ -163,11 +173,10 @@ fn push(
     started: Instant,
 ) {
     let identity = identity.unwrap_or_default();
-    state.journal.push(Entry {
-        seq: 0,
+    state.journal.push(NewEntry {
         request_id: request_context::current().request_id,
         at: time,
-        method: method.to_owned(),
+        method,
         path,
         query,
         tenant: identity.tenant,
