@@ -3,7 +3,6 @@
 //! `removePassword` removes one by `keyId`. See application-addpassword and
 //! application-removepassword.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -21,8 +20,8 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, app_registrations::PasswordWrite};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route("/applications/{key}/addPassword", post(add_password))
         .route("/applications/{key}/removePassword", post(remove_password))
         .route(

@@ -11,7 +11,6 @@
 //! handler checks the quotes and the closing parenthesis, then hands the generic handlers the
 //! key `(appId='…')`, which [`Applications`]' lookup understands.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -30,8 +29,8 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectRow, objects::ObjectWrite};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/applications",
             get(resource::list::<Applications>).post(resource::create::<Applications>),

@@ -7,7 +7,6 @@
 //! <https://learn.microsoft.com/graph/api/authorizationpolicy-update> and the beta
 //! authorizationpolicy-get page (graph-contract §10).
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -22,8 +21,8 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/policies/authorizationPolicy",
             get(get_authorization_policy).patch(update_authorization_policy),

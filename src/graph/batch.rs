@@ -29,8 +29,8 @@ pub const MAX_REQUESTS: usize = 20;
 #[derive(Clone)]
 pub struct Dispatch(pub Router);
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/$batch", post(batch))
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new().route("/$batch", post(batch))
 }
 
 /// One request of the batch, as parsed.

@@ -3,7 +3,6 @@
 //! groups, servicePrincipals, applications, directoryObjects) and `/me`. See directoryobject-checkmembergroups,
 //! directoryobject-checkmemberobjects, directoryobject-getmembergroups.
 
-use axum::Router;
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -18,9 +17,9 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> super::routes::Routes {
     // Each action on every directory object that has it, and on the signed-in user.
-    Router::new()
+    super::routes::Routes::new()
         .route("/users/{user}/checkMemberGroups", post(check_member_groups))
         .route(
             "/users/{user}/checkMemberObjects",

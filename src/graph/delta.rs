@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -33,10 +32,10 @@ use crate::state::AppState;
 use crate::store::changes::{self, Change, ChangeRow};
 use crate::store::objects::{self, Cursor, Kind, ListQuery, ObjectRow, Order, Scope};
 
-pub fn router() -> Router<AppState> {
+pub fn router() -> super::routes::Routes {
     // The SDKs send the function with its parentheses (`delta()`), some code with its namespace:
     // Graph answers all three spellings, and `/users/{id}` must not take them for an id.
-    Router::new()
+    super::routes::Routes::new()
         .route("/groups/delta", get(delta))
         .route("/groups/delta()", get(delta))
         .route("/groups/microsoft.graph.delta()", get(delta))

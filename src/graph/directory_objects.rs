@@ -7,7 +7,6 @@
 
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -26,8 +25,8 @@ use crate::store::{self, objects::Kind};
 /// getByIds takes at most this many ids (directoryobject-getbyids).
 pub const MAX_IDS: usize = 1000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/directoryObjects/{id}",
             get(get_directory_object)

@@ -3,7 +3,6 @@
 //! See <https://learn.microsoft.com/graph/api/resources/directoryroletemplate>,
 //! directoryroletemplate-list and directoryroletemplate-get.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,10 +14,9 @@ use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::GraphQuery;
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route("/directoryRoleTemplates", get(list_role_templates))
         .route("/directoryRoleTemplates/$count", get(count_role_templates))
         .route("/directoryRoleTemplates/{id}", get(get_role_template))

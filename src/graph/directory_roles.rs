@@ -10,7 +10,6 @@
 //! `directory_role_templates`. List, get and `$count` are the generic handlers of the
 //! [`DirectoryRoles`] declaration (`graph::resource`).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -28,8 +27,8 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectRow, objects::Scope};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/directoryRoles",
             get(resource::list::<DirectoryRoles>).post(activate_directory_role),

@@ -5,7 +5,6 @@
 //! extensionproperty-get and extensionproperty-delete. A new extension is named
 //! `extension_{appId without dashes}_{name}`, unique in the tenant.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -23,8 +22,8 @@ use crate::state::AppState;
 use crate::store::extensions::{self, ExtensionRow};
 use crate::store::objects::ObjectRow;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/applications/{key}/extensionProperties",
             get(list_extensions).post(create_extension),

@@ -3,7 +3,6 @@
 //! See <https://learn.microsoft.com/graph/api/resources/group>, group-list, group-get,
 //! group-post-groups, group-update and group-delete.
 
-use axum::Router;
 use axum::routing::get;
 
 use serde_json::{Map, Value};
@@ -17,7 +16,6 @@ use crate::error::{GraphError, Result};
 use crate::odata::model;
 use crate::protocol::request::typed;
 use crate::protocol::wire::ApiVersion;
-use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectRow};
 
 /// Graph's default property set for groups (group-get.md).
@@ -65,8 +63,8 @@ const READ_ONLY: &[&str] = &[
     "deletedDateTime",
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/groups",
             get(resource::list::<Groups>).post(resource::create::<Groups>),

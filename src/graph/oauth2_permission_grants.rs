@@ -4,7 +4,6 @@
 //! oauth2permissiongrant-list, -get, -post, -update, -delete and user-list-oauth2permissiongrants
 //! (graph-contract §9). Ids follow §9.2 ([`crate::consent::grant_id`]).
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -28,8 +27,8 @@ use crate::store::{
 const MAX_SCOPE: usize = 3850;
 const RESOURCE: &str = "OAuth2PermissionGrant";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/oauth2PermissionGrants",
             get(list_grants).post(create_grant),

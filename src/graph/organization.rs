@@ -7,7 +7,6 @@
 //! See <https://learn.microsoft.com/graph/api/resources/organization>, organization-list,
 //! organization-get and organization-update.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -50,8 +49,8 @@ const NOT_NULLABLE: &[&str] = &["marketingNotificationEmails", "technicalNotific
 /// (organization-get: "able to read only the id, displayName, and verifiedDomains").
 const BASIC: &[&str] = &["id", "displayName", "verifiedDomains"];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route("/organization", get(list_organization))
         .route(
             "/organization/{id}",

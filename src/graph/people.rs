@@ -2,7 +2,6 @@
 //! (v1.0 and beta: `/admin/people`). See peopleadminsettings and profilecardproperty. The beta
 //! user `profile` is [`super::profile`].
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,8 +16,8 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, tenants::TenantRow};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route("/admin/people", get(get_people_settings))
         .route(
             "/admin/people/profileCardProperties",

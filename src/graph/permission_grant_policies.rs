@@ -7,7 +7,6 @@
 //! Ids, display names and descriptions follow Entra's built-ins; the condition sets are
 //! modelled on the golden `microsoft-company-admin` example.
 
-use axum::Router;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -17,10 +16,9 @@ use crate::auth::{Caller, permissions};
 use crate::builtin::{GRAPH_APP_ID, derived_id};
 use crate::error::{GraphError, Result};
 use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
-use crate::state::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/policies/permissionGrantPolicies",
             get(list_permission_grant_policies),

@@ -3,7 +3,6 @@
 //! ([`super::web_accounts`]), with `$select` of its collections. See the beta profile-get page
 //! and <https://learn.microsoft.com/graph/api/resources/profile?view=graph-rest-beta>.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
@@ -16,8 +15,8 @@ use crate::protocol::wire::{ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::ObjectRow};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route("/users/{user}/profile", get(get_profile))
         .route("/me/profile", get(get_my_profile))
 }

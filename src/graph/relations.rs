@@ -12,7 +12,6 @@ mod declarations;
 mod serve;
 mod writes;
 
-use axum::Router;
 use axum::routing::{MethodRouter, delete, get, post, put};
 
 use crate::auth::permissions::Permission;
@@ -235,8 +234,8 @@ fn method_router(
 }
 
 /// The routes of every declared relationship.
-pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
+pub fn router() -> super::routes::Routes {
+    let mut router = super::routes::Routes::new();
     for &rel in ALL {
         for &source in rel.sources {
             for (path, methods) in paths(rel, source) {

@@ -5,7 +5,6 @@
 //! `service_principals`. A new service principal registers its application at the token
 //! endpoint (the `applications` table), so the app's secrets start working.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -25,8 +24,8 @@ use crate::protocol::wire::{self, ApiVersion, GraphJson, Origin};
 use crate::state::AppState;
 use crate::store::{self, objects::Kind, objects::ObjectRow, objects::ObjectWrite};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/servicePrincipals",
             post(resource::create::<ServicePrincipals>),

@@ -8,7 +8,6 @@
 //! `/servicePrincipals(appId={key}` and the handler strips the quotes and the closing
 //! parenthesis. A client that percent-encodes `(` reaches the unknown-path fallback instead.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -80,8 +79,8 @@ pub const READ_ONLY: &[&str] = &[
     "@odata.type",
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/servicePrincipals",
             get(resource::list::<ServicePrincipals>),

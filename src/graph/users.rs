@@ -3,7 +3,6 @@
 //! See <https://learn.microsoft.com/graph/api/resources/user> and the user-list, user-get,
 //! user-post-users, user-update and user-delete pages.
 
-use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
@@ -45,8 +44,8 @@ const READ_ONLY: &[&str] = &[
     "externalUserStateChangeDateTime",
 ];
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/users",
             get(resource::list::<Users>).post(resource::create::<Users>),

@@ -6,7 +6,6 @@
 //! webaccount-get, webaccount-update and webaccount-delete (beta), and
 //! <https://learn.microsoft.com/graph/api/resources/webaccount?view=graph-rest-beta>.
 
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -22,8 +21,8 @@ use crate::store::{self, objects::ObjectRow, tenants::TenantRow};
 
 use super::web_account_data::{check_body, save, stored};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::routes::Routes {
+    super::routes::Routes::new()
         .route(
             "/users/{user}/profile/webAccounts",
             get(list_for_user).post(create_for_user),
