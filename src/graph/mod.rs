@@ -56,8 +56,9 @@ const KNOWN_SETS: &[&str] = &[
     "directoryRoleTemplates",
 ];
 
-/// The Graph routes of one version (nested under `/v1.0` and `/beta`; handlers read the version
-/// from the path: `ApiVersion` is an extractor).
+/// The Graph routes as each module declares them, after the version (registered under `/v1.0`
+/// and `/beta` by [`router`]; handlers read the version from the path: `ApiVersion` is an
+/// extractor).
 fn api() -> routes::Routes {
     routes::Routes::new()
         .merge(users::router())

@@ -31,7 +31,7 @@ where
     if surface == Surface::Control {
         return inner(request, Identity::default()).await.0;
     }
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     // Recorded with its secret parameters' values replaced; the handler sees it unchanged.
     let query = parts
         .uri
@@ -68,7 +68,6 @@ where
     };
     let (identity, cached) =
         identity_of(state, surface, &parts, query.as_deref(), form_post, &bytes);
-    let mut parts = parts;
     if let Some(caller) = cached {
         parts.extensions.insert(crate::auth::CachedCaller(caller));
     }
