@@ -136,8 +136,11 @@ pub fn check_body<T: DeserializeOwned>(
         // differs from Graph's spelling only in case is refused like an unknown one (Graph's
         // answer to it is not captured). Binding is case-sensitive, so accepting the name here
         // would have reported a stored property as not stored (501).
-        let known = lookup_any(type_name, name).is_some_and(|(canonical, _)| canonical == name);
-        if !name.contains('@') && name != "id" && !known {
+        let found = lookup_any(type_name, name).filter(|(canonical, _)| *canonical == name);
+        if let Some((_, Member::Navigation)) = found {
+            return Err(inline_navigation(name, &body[name]));
+        }
+        if !name.contains('@') && name != "id" && found.is_none() {
             // [I] The OData text Graph answers for an unknown property in a PATCH of the
             // authorization policy (src/policy.rs); for users and groups it is not captured.
             return Err(GraphError::request_bad_request(format!(
@@ -168,6 +171,30 @@ pub fn check_body<T: DeserializeOwned>(
             ),
         )),
         None => Ok(()),
+    }
+}
+
+/// A navigation property given inline in a POST/PATCH body (`"members": [...]` rather than
+/// `"members@odata.bind"`): Graph's 400, never the 501 of an unstored property — Graph does not
+/// store it either; a relationship is written with `@odata.bind` or `/$ref`.
+fn inline_navigation(name: &str, value: &Value) -> GraphError {
+    let entity = |v: &Value| v.is_object();
+    let entities = match value {
+        Value::Array(items) => items.iter().all(entity),
+        other => entity(other),
+    };
+    if entities {
+        // Divergence (D51): the directory does not deep-insert related objects; Graph's text
+        // for an inline entity is not captured, so tenantsim names the way that works.
+        GraphError::request_bad_request(format!(
+            "The navigation property '{name}' cannot be written inline; bind existing objects with '{name}@odata.bind'."
+        ))
+    } else {
+        // [I] The OData reader's text for a value that is not an entity where one is expected
+        // (Graph gives its 'EndOfInput' sibling for an empty body on `members/$ref`).
+        GraphError::request_bad_request(
+            "An unexpected 'PrimitiveValue' node was found when reading from the JSON reader. A 'StartObject' node was expected.",
+        )
     }
 }
 
@@ -228,6 +255,15 @@ mod tests {
         let unstored = body(r#"{"displayName":"x","preferredDataLocation":"EUR"}"#);
         let err = check_body::<Stored>("microsoft.graph.group", &unstored).unwrap_err();
         assert_eq!(err.code, ErrorCode::NotImplemented);
+        // A relationship inline (not bound): Graph's 400, whatever the value.
+        for inline in [
+            r#"{"members":["https://graph.microsoft.com/v1.0/users/1"]}"#,
+            r#"{"members":[{"id":"1"}]}"#,
+            r#"{"owners":"x"}"#,
+        ] {
+            let err = check_body::<Stored>("microsoft.graph.group", &body(inline)).unwrap_err();
+            assert_eq!(err.code, ErrorCode::RequestBadRequest, "{inline}");
+        }
         // Graph's names in another case, stored or not: 400, never a 5xx (the write-body fuzz
         // target found `accOuntEnabled` answered 501 "does not store 'accountEnabled'").
         for other_case in [

@@ -452,6 +452,8 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"displayName": {"a": 1}}),
             // A property microsoft.graph.user does not have (never silently dropped).
             json!({"jobTitle": "x", "favouriteColour": "teal"}),
+            // A navigation property inline rather than bound.
+            json!({"manager": "https://graph.microsoft.com/v1.0/users/x"}),
         ]
     };
     let group_wrong = || {
@@ -461,6 +463,8 @@ pub(crate) async fn write_routes(app: &TestApp) -> Vec<Route> {
             json!({"groupTypes": "Unified"}),
             json!({"mailEnabled": 1}),
             json!({"description": "x", "jobTitle": "x"}),
+            json!({"members": ["https://graph.microsoft.com/v1.0/users/x"]}),
+            json!({"owners": [{"id": "x"}]}),
         ]
     };
     let check_wrong = || {

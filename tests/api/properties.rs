@@ -262,6 +262,64 @@ async fn a_graph_property_tenantsim_does_not_store_is_501_in_a_write_and_changes
 }
 
 #[tokio::test]
+async fn a_navigation_property_written_inline_is_400_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let user = format!("https://graph.microsoft.com/v1.0/users/{ADELE}");
+    let group = |extra: Value| {
+        let mut body = json!({
+            "displayName": "Inline", "mailEnabled": false, "mailNickname": "inline",
+            "securityEnabled": true, "groupTypes": ["Unified"],
+        });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    // Links where entities belong: the OData reader's complaint.
+    let message = app
+        .post("/v1.0/groups")
+        .token(&token)
+        .json(group(json!({ "members": [user] })))
+        .send()
+        .await
+        .assert_error(400, "Request_BadRequest");
+    assert!(message.contains("'PrimitiveValue'"), "{message}");
+    // Entities inline: the directory does not deep-insert; the message names the binding.
+    let message = app
+        .post("/v1.0/groups")
+        .token(&token)
+        .json(group(json!({ "owners": [{"id": ADELE}] })))
+        .send()
+        .await
+        .assert_error(400, "Request_BadRequest");
+    assert!(message.contains("'owners@odata.bind'"), "{message}");
+    let found = app
+        .get("/v1.0/groups?$filter=displayName eq 'Inline'")
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(found.json["value"], json!([]), "{}", found.text);
+    let path = format!("/v1.0/users/{ADELE}");
+    let before = app.get(&path).token(&token).send().await.json;
+    app.patch(&path)
+        .token(&token)
+        .json(json!({"jobTitle": "x", "manager": {"id": ADELE}}))
+        .send()
+        .await
+        .assert_error(400, "Request_BadRequest");
+    assert_eq!(app.get(&path).token(&token).send().await.json, before);
+    // The bound form still works.
+    let response = app
+        .post("/v1.0/groups")
+        .token(&token)
+        .json(group(json!({ "members@odata.bind": [user] })))
+        .send()
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+}
+
+#[tokio::test]
 async fn weak_passwords_get_graphs_complexity_error_and_strong_ones_pass() {
     let app = TestApp::new().await;
     let token = app.admin();
