@@ -1,7 +1,11 @@
 //! The router with its middleware (the whole HTTP surface), health and readiness, and the
 //! shutdown signal. Handlers never import this module: they read `crate::state`.
 
+use std::convert::Infallible;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+
+use futures_util::FutureExt;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, State};
@@ -90,16 +94,40 @@ struct Front {
     routers: Option<graph::Routers>,
 }
 
-/// Not an `async fn`: one would hold the request and the whole front future a second time.
-fn front(
-    State(front): State<Front>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> impl std::future::Future<Output = Response> {
-    if let Some(routers) = front.routers {
-        request.extensions_mut().insert(routers);
+/// The front middleware as a service of its own: `axum::middleware::from_fn` wrapped its future
+/// in another (which held it a second time) and cloned the inner service into a box per request.
+#[derive(Clone)]
+struct FrontService<S> {
+    front: Front,
+    routes: S,
+}
+
+impl<S> tower::Service<axum::extract::Request> for FrontService<S>
+where
+    S: tower::Service<axum::extract::Request, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The router is always ready; each request takes its own clone of it.
+        Poll::Ready(Ok(()))
     }
-    crate::control::front::run(front.state, request, next)
+
+    fn call(&mut self, mut request: axum::extract::Request) -> Self::Future {
+        if let Some(routers) = &self.front.routers {
+            request.extensions_mut().insert(routers.clone());
+        }
+        let answer =
+            crate::control::front::run(self.front.state.clone(), request, self.routes.clone());
+        Box::pin(answer.map(Ok))
+    }
 }
 
 /// `routes` behind the layers every request passes: the front middleware (its span, request
@@ -117,11 +145,12 @@ fn layered(
         state: state.clone(),
         routers,
     };
-    tower::ServiceBuilder::new()
-        .map_response(IntoResponse::into_response)
-        .layer(axum::middleware::from_fn_with_state(front_state, front))
-        .layer(DefaultBodyLimit::max(state.settings.body_limit))
-        .service(routes)
+    FrontService {
+        front: front_state,
+        routes: tower::ServiceBuilder::new()
+            .layer(DefaultBodyLimit::max(state.settings.body_limit))
+            .service(routes),
+    }
 }
 
 /// SIGINT and SIGTERM listeners, registered when this is made. Make it before announcing
