@@ -45,7 +45,11 @@ where
             let response = answered.unwrap_or_else(panicked);
             let status = response.status();
             let _entered = span.enter();
-            if status.is_server_error() {
+            if status == axum::http::StatusCode::NOT_IMPLEMENTED {
+                // A designed answer (a real Graph path or property tenantsim does not
+                // emulate), not a fault: worth seeing, not an alarm.
+                tracing::warn!(path = uri.path(), "answered 501: not emulated by tenantsim");
+            } else if status.is_server_error() {
                 tracing::error!(
                     status = status.as_u16(),
                     path = uri.path(),

@@ -14,6 +14,8 @@ pub(crate) struct Server {
     pub(crate) base: String,
     /// The whole ready line (it names the proxy when there is one).
     pub(crate) ready: String,
+    /// The log lines (stdout) written after the ready line, so far.
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -41,8 +43,32 @@ impl Server {
             }
         };
         // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, base, ready }
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap_or_else(|p| p.into_inner()).push(line);
+            }
+        });
+        Self {
+            child,
+            base,
+            ready,
+            log,
+        }
+    }
+
+    /// The first log line that `wanted` accepts, waiting up to five seconds for it.
+    pub(crate) fn log_line(&self, wanted: impl Fn(&str) -> bool) -> Option<String> {
+        for _ in 0..100 {
+            let log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(line) = log.iter().find(|l| wanted(l)) {
+                return Some(line.clone());
+            }
+            drop(log);
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
     }
 
     pub(crate) fn host(&self) -> &str {
@@ -615,5 +641,42 @@ fn the_proxy_answers_for_microsoft_host_names_and_refuses_every_other() {
             );
         }
     }
+    server.terminate();
+}
+
+#[test]
+fn a_501_is_logged_as_a_warning_and_a_server_fault_as_an_error() {
+    let data = tempfile::tempdir().expect("tempdir");
+    let data_dir = data.path().to_str().expect("path");
+    let server = Server::start(&["--data-dir", data_dir]);
+    let token = mint(
+        data_dir,
+        &[
+            "--app",
+            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "--roles",
+            "User.Read.All",
+        ],
+    );
+    let calendar = "/v1.0/users/c0a70550-0000-4000-8000-000000000102/calendar";
+    let (status, text) = server.request("GET", calendar, Some(&token), None);
+    assert_eq!(status, 501, "{text}");
+    let rule = r#"{"match":{"path":"/v1.0/organization"},"action":{"error":{"status":503}}}"#;
+    let (status, text) = server.request("POST", "/_tenantsim/faults", None, Some(rule));
+    assert_eq!(status, 201, "{text}");
+    let (status, text) = server.request("GET", "/v1.0/organization", Some(&token), None);
+    assert_eq!(status, 503, "{text}");
+    let fault = server
+        .log_line(|l| l.contains("/v1.0/organization") && l.contains("server error"))
+        .expect("the 503 is logged");
+    assert!(fault.contains("ERROR"), "{fault}");
+    let designed = server
+        .log_line(|l| l.contains(calendar))
+        .expect("the 501 is logged");
+    assert!(
+        designed.contains("WARN") && designed.contains("not emulated"),
+        "{designed}"
+    );
+    assert!(!designed.contains("ERROR"), "{designed}");
     server.terminate();
 }
