@@ -28,9 +28,9 @@ use tokio_rustls::TlsAcceptor;
 use crate::protocol::wire::ListenerScheme;
 
 /// What a listener serves: `app::build_service`'s whole stack (every layer, then the routes).
-/// Called by its concrete type, so a request's future lives in its connection's task: behind
-/// `axum::Router` it was boxed (2.8 KB a request, a size that made glibc consolidate its small
-/// free chunks on every request) and the service cloned into a box as well.
+/// Called by its concrete type: behind an `axum::Router` the request's future was boxed once
+/// more than the front service boxes it (2.8 KB a request, a size that made glibc consolidate
+/// its small free chunks) and the service cloned into a box as well.
 pub trait AppService:
     tower::Service<
         hyper::Request<Body>,
