@@ -86,19 +86,13 @@ pub fn build_service(state: AppState) -> impl crate::listener::AppService {
     layered(&state, routes, Some(routers))
 }
 
-/// The front middleware's state: the application state, and the routers `$batch` and the
-/// fallback reach through the request's extensions.
-#[derive(Clone)]
-struct Front {
-    state: AppState,
-    routers: Option<graph::Routers>,
-}
-
 /// The front middleware as a service of its own: `axum::middleware::from_fn` wrapped its future
 /// in another (which held it a second time) and cloned the inner service into a box per request.
+/// `routers`: the routers `$batch` and the fallback reach through the request's extensions.
 #[derive(Clone)]
 struct FrontService<S> {
-    front: Front,
+    state: AppState,
+    routers: Option<graph::Routers>,
     routes: S,
 }
 
@@ -121,11 +115,10 @@ where
     }
 
     fn call(&mut self, mut request: axum::extract::Request) -> Self::Future {
-        if let Some(routers) = &self.front.routers {
+        if let Some(routers) = &self.routers {
             request.extensions_mut().insert(routers.clone());
         }
-        let answer =
-            crate::control::front::run(self.front.state.clone(), request, self.routes.clone());
+        let answer = crate::control::front::run(self.state.clone(), request, self.routes.clone());
         Box::pin(answer.map(Ok))
     }
 }
@@ -141,12 +134,9 @@ fn layered(
     routes: Router,
     routers: Option<graph::Routers>,
 ) -> impl crate::listener::AppService + use<> {
-    let front_state = Front {
+    FrontService {
         state: state.clone(),
         routers,
-    };
-    FrontService {
-        front: front_state,
         routes: tower::ServiceBuilder::new()
             .layer(DefaultBodyLimit::max(state.settings.body_limit))
             .service(routes),

@@ -174,6 +174,12 @@ pub fn says_not_emulated(message: &str) -> bool {
     message.starts_with("tenantsim does not emulate ")
 }
 
+/// README D23 in a write: a POST/PATCH body naming a real Graph property tenantsim does not
+/// store is a 501 whose message says so; the one error besides a 4xx a write body may answer.
+pub fn says_not_stored(message: &str) -> bool {
+    message.starts_with("tenantsim does not store the property ")
+}
+
 /// An OData error is always one of the three HTTP 400 codes, with a message, and the Graph
 /// error it becomes answers 400.
 pub fn check_odata_error(input: &str, error: &ODataError) {

@@ -178,10 +178,9 @@ pub fn check_body<T: DeserializeOwned>(
 /// `"members@odata.bind"`): Graph's 400, never the 501 of an unstored property — Graph does not
 /// store it either; a relationship is written with `@odata.bind` or `/$ref`.
 fn inline_navigation(name: &str, value: &Value) -> GraphError {
-    let entity = |v: &Value| v.is_object();
     let entities = match value {
-        Value::Array(items) => items.iter().all(entity),
-        other => entity(other),
+        Value::Array(items) => items.iter().all(Value::is_object),
+        other => other.is_object(),
     };
     if entities {
         // Divergence (D51): the directory does not deep-insert related objects; Graph's text

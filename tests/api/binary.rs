@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use crate::common::{CONTOSO, raw_http};
+use crate::common::{ADELE, CONTOSO, raw_http};
 
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_tenantsim");
 
@@ -125,6 +125,19 @@ fn mint(data_dir: &str, extra: &[&str]) -> String {
         .to_owned()
 }
 
+/// An app-only token for the fixtures' sync app holding `roles`, minted by `tenantsim token`.
+fn app_token(data_dir: &str, roles: &str) -> String {
+    mint(
+        data_dir,
+        &[
+            "--app",
+            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+            "--roles",
+            roles,
+        ],
+    )
+}
+
 #[test]
 fn serve_prints_the_ready_line_answers_graph_and_stops_on_sigterm() {
     let data = tempfile::tempdir().expect("tempdir");
@@ -147,15 +160,7 @@ fn serve_prints_the_ready_line_answers_graph_and_stops_on_sigterm() {
     assert!(health.success());
 
     // `token` and `serve` share the data directory, so they agree on the signing key.
-    let token = mint(
-        data_dir,
-        &[
-            "--app",
-            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-            "--roles",
-            "User.Read.All",
-        ],
-    );
+    let token = app_token(data_dir, "User.Read.All");
     let (status, text) = server.request(
         "GET",
         "/v1.0/users?$top=1&$select=displayName",
@@ -225,15 +230,7 @@ fn a_file_database_keeps_writes_across_a_restart() {
     let db = data.path().join("tenant.db");
     let db = db.to_str().expect("path");
     let args = ["--data-dir", data_dir, "--db", db];
-    let token = mint(
-        data_dir,
-        &[
-            "--app",
-            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-            "--roles",
-            "Directory.ReadWrite.All",
-        ],
-    );
+    let token = app_token(data_dir, "Directory.ReadWrite.All");
 
     let server = Server::start(&args);
     let body = r#"{"accountEnabled":true,"displayName":"Persisted Person","mailNickname":"persisted","userPrincipalName":"persisted@contoso.com","passwordProfile":{"password":"Xx-12345678"}}"#;
@@ -555,15 +552,7 @@ fn the_proxy_answers_for_microsoft_host_names_and_refuses_every_other() {
         .and_then(|rest| rest.split_whitespace().next())
         .expect("the ready line names the proxy")
         .to_owned();
-    let token = mint(
-        data_dir,
-        &[
-            "--app",
-            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-            "--roles",
-            "User.Read.All",
-        ],
-    );
+    let token = app_token(data_dir, "User.Read.All");
 
     // Refused: another host, another port, a plain-HTTP proxy request.
     for head in [
@@ -649,16 +638,8 @@ fn a_501_is_logged_as_a_warning_and_a_server_fault_as_an_error() {
     let data = tempfile::tempdir().expect("tempdir");
     let data_dir = data.path().to_str().expect("path");
     let server = Server::start(&["--data-dir", data_dir]);
-    let token = mint(
-        data_dir,
-        &[
-            "--app",
-            "0b5e6f4c-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-            "--roles",
-            "User.Read.All",
-        ],
-    );
-    let calendar = "/v1.0/users/c0a70550-0000-4000-8000-000000000102/calendar";
+    let token = app_token(data_dir, "User.Read.All");
+    let calendar = &format!("/v1.0/users/{ADELE}/calendar");
     let (status, text) = server.request("GET", calendar, Some(&token), None);
     assert_eq!(status, 501, "{text}");
     let rule = r#"{"match":{"path":"/v1.0/organization"},"action":{"error":{"status":503}}}"#;
