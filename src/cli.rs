@@ -11,6 +11,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::admin::seeds::{PACK_FROM_BYTES, PackedSource};
 use crate::app;
 use crate::auth::keys::{SigningKeys, default_data_dir};
 use crate::auth::token::{self, Subject, TokenRequest};
@@ -270,9 +271,18 @@ fn init_tracing(format: LogFormat) {
 
 /// Opens the store, loads the fixtures (only into an empty database) and builds the state.
 pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Result<AppState> {
-    let (state, seeds) = open_state(store_args, settings).await?;
-    load_fixtures(&state, seeds).await?;
+    let (state, startup) = open_state(store_args, settings).await?;
+    drop(load_fixtures(&state, startup).await?);
     Ok(state)
+}
+
+/// The parsed start-up fixtures, on their way into the database and [`crate::admin::seeds`].
+struct Startup {
+    seeds: Vec<fixtures::TenantSeed>,
+    /// The index of each seed's source.
+    origins: Vec<usize>,
+    /// Each large source's text, packed on another thread while the fixtures load.
+    packing: tokio::task::JoinHandle<Vec<Option<Arc<PackedSource>>>>,
 }
 
 /// Reads the fixture files and the signing key and opens the database, together: they are
@@ -282,7 +292,7 @@ pub async fn prepare(store_args: &StoreArgs, settings: Settings) -> anyhow::Resu
 async fn open_state(
     store_args: &StoreArgs,
     settings: Settings,
-) -> anyhow::Result<(AppState, Vec<fixtures::TenantSeed>)> {
+) -> anyhow::Result<(AppState, Startup)> {
     let started = Instant::now();
     let data_dir = store_args.data_dir();
     let reading_key = tokio::task::spawn_blocking(move || SigningKeys::load_or_create(&data_dir));
@@ -294,7 +304,7 @@ async fn open_state(
         .then(|| tokio::spawn(open.clone()()));
     let sources = store_args.fixture_sources()?;
     tracing::debug!(elapsed = ?started.elapsed(), "fixture files read");
-    let seeds = fixtures::parse_all(&sources).map_err(|errors| {
+    let indexed = fixtures::parse_all_indexed(&sources).map_err(|errors| {
         anyhow::anyhow!(
             "fixtures are invalid:\n{}",
             errors
@@ -304,30 +314,50 @@ async fn open_state(
                 .join("\n")
         )
     })?;
-    // The text is no longer needed (a large fixture's is tens of megabytes).
-    drop(sources);
+    let (origins, seeds) = indexed.into_iter().unzip();
+    // Packed while the fixtures load, then dropped: a large fixture's text is tens of megabytes,
+    // its parsed seed over twice that (see `admin::seeds`).
+    let packing = tokio::task::spawn_blocking(move || {
+        sources
+            .iter()
+            .map(|s| (s.text.len() >= PACK_FROM_BYTES).then(|| Arc::new(PackedSource::pack(s))))
+            .collect()
+    });
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures read and validated");
     let opening = opening.get_or_insert_with(|| tokio::spawn(open()));
     let keys = reading_key.await.context("reading the signing key")??;
     tracing::debug!(elapsed = ?started.elapsed(), "signing key read");
     let db = opening.await?.context("opening the database")?;
     tracing::debug!(elapsed = ?started.elapsed(), "database opened and migrated");
-    Ok((AppState::new(db, Arc::new(keys), settings), seeds))
+    let startup = Startup {
+        seeds,
+        origins,
+        packing,
+    };
+    Ok((AppState::new(db, Arc::new(keys), settings), startup))
 }
 
-/// Loads the fixtures into an empty database and reads the seeds a `--db` file keeps.
-async fn load_fixtures(state: &AppState, seeds: Vec<fixtures::TenantSeed>) -> anyhow::Result<()> {
+/// Loads the fixtures into an empty database and reads the seeds a `--db` file keeps. Hands
+/// back the parsed seeds of packed fixtures, to be freed off the ready line's clock.
+async fn load_fixtures(
+    state: &AppState,
+    startup: Startup,
+) -> anyhow::Result<Vec<fixtures::TenantSeed>> {
     let started = Instant::now();
-    fixtures::load(&state.db, &seeds)
+    fixtures::load(&state.db, &startup.seeds)
         .await
         .context("loading fixtures")?;
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
-    state.seeds.set_startup(seeds);
+    let packed = startup.packing.await.context("packing the fixture text")?;
+    let seeds = startup.origins.into_iter().zip(startup.seeds).collect();
+    let (kept, spent) = crate::admin::seeds::keep_packed(&packed, seeds);
+    state.seeds.set_startup(kept);
+    tracing::debug!(elapsed = ?started.elapsed(), "seeds kept");
     let persisted = crate::admin::seeds::load_persisted(&state.db, &state.seeds)
         .await
         .context("reading the persisted tenant seeds")?;
     tracing::debug!(elapsed = ?started.elapsed(), persisted, "persisted seeds read");
-    Ok(())
+    Ok(spent)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -362,7 +392,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             args.bind
         );
     }
-    let (state, seeds) = open_state(&args.store, settings).await?;
+    let (state, startup) = open_state(&args.store, settings).await?;
     // The router (~900 routes) is built on another thread while the fixtures load.
     let building = tokio::task::spawn_blocking({
         let state = state.clone();
@@ -373,7 +403,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             service
         }
     });
-    load_fixtures(&state, seeds).await?;
+    let spent = load_fixtures(&state, startup).await?;
     if args.lab > 0 {
         let created = crate::admin::tenants::create_lab(&state, &args.template, args.lab).await?;
         tracing::info!(
@@ -425,8 +455,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "tenantsim ready on {urls}"
     );
-    // Off the ready line's clock: the fixture text and the parse's scratch, freed, stay with
-    // the allocator otherwise (58 MiB at 100,000 users, 1.4 MiB with the default fixtures).
+    // Off the ready line's clock: the parsed seeds of packed fixtures, freed here, and the
+    // fixture text and the parse's scratch, freed before, stay with the allocator otherwise
+    // (58 MiB at 100,000 users, 1.4 MiB with the default fixtures).
+    drop(spent);
     state.db.forget_prepared_writes().await;
     crate::memory::release_freed_memory();
     if let Some(ca) = &running.ca_path {

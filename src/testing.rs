@@ -54,7 +54,7 @@ impl TestTenant {
         settings: Settings,
     ) -> anyhow::Result<Self> {
         crate::cli::rustls_provider();
-        let seeds = fixtures::parse_all(&sources).map_err(|errors| {
+        let indexed = fixtures::parse_all_indexed(&sources).map_err(|errors| {
             anyhow::anyhow!(
                 "fixtures are invalid:\n{}",
                 errors
@@ -64,6 +64,7 @@ impl TestTenant {
                     .join("\n")
             )
         })?;
+        let (origins, seeds): (Vec<usize>, Vec<_>) = indexed.into_iter().unzip();
         let tenant = seeds
             .first()
             .map(|s| s.id.clone())
@@ -74,7 +75,10 @@ impl TestTenant {
         let db = Db::open(None).await?;
         fixtures::load(&db, &seeds).await?;
         let state = AppState::new(db, Arc::new(keys), settings);
-        state.seeds.set_startup(seeds);
+        state.seeds.set_startup(crate::admin::seeds::keep(
+            &sources,
+            origins.into_iter().zip(seeds).collect(),
+        ));
         state.ready.store(true, Ordering::Release);
         let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
         let material = crate::tls::load_or_create(&data_dir, &[])?;

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
+use super::seeds::KeptSeed;
 use crate::error::{GraphError, Result};
 use crate::fixtures::{self, FixtureSource, TenantSeed, export};
 use crate::linkedin::LinkedInSettings;
@@ -74,19 +75,10 @@ pub async fn summary(
 ) -> Result<Value> {
     let domains = store::tenants::tenant_domains(conn, &tenant.id).await?;
     let linked_in = LinkedInSettings::from_tenant(tenant);
-    let seed = state.seeds.get(&tenant.id);
-    let admins: Vec<Value> = seed
-        .iter()
-        .flat_map(|s| s.users.iter())
-        .filter(|u| u.roles.contains(&crate::roles::GLOBAL_ADMINISTRATOR))
-        .map(|u| json!({"userPrincipalName": u.user_principal_name.as_deref(), "password": u.password}))
-        .collect();
-    let apps: Vec<Value> = seed
-        .iter()
-        .flat_map(|s| s.applications.iter())
-        .filter(|a| !a.secrets.is_empty())
-        .map(|a| json!({"displayName": a.display_name, "clientId": a.app_id, "clientSecret": a.secrets.first()}))
-        .collect();
+    let credentials = state.seeds.get(&tenant.id).map_or_else(
+        || json!({"globalAdministrators": [], "applications": []}),
+        |seed| seed.credentials().clone(),
+    );
     Ok(json!({
         "id": tenant.id,
         "displayName": tenant.display_name,
@@ -94,7 +86,7 @@ pub async fn summary(
         "cloud": tenant.cloud,
         "country": tenant.country,
         "linkedIn": {"enableLinkedInAppFamily": linked_in.effective(tenant), "selectedGroupId": linked_in.selected_group_id},
-        "credentials": {"globalAdministrators": admins, "applications": apps},
+        "credentials": credentials,
     }))
 }
 
@@ -177,21 +169,8 @@ async fn check_keys_free(
 }
 
 /// An empty copy of a seed: the tenant, its settings and domains, no objects.
-fn emptied(seed: &TenantSeed) -> Arc<TenantSeed> {
-    Arc::new(TenantSeed {
-        id: seed.id.clone(),
-        display_name: seed.display_name.clone(),
-        domains: seed.domains.clone(),
-        cloud: seed.cloud.clone(),
-        country: seed.country.clone(),
-        settings: seed.settings.clone(),
-        activated_roles: Vec::new(),
-        users: Vec::new(),
-        groups: Vec::new(),
-        applications: Vec::new(),
-        grants: Vec::new(),
-        linked_in_network: Vec::new(),
-    })
+fn emptied(seed: &KeptSeed) -> Arc<KeptSeed> {
+    Arc::new(KeptSeed::parsed(super::seeds::head_of(seed.head())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -237,22 +216,25 @@ fn reset_target(body: &[u8]) -> Result<(bool, bool)> {
 /// logs may be used and start again. Returns how many tenants were reloaded.
 pub async fn replace_all(
     state: &AppState,
-    seeds: &[impl Borrow<TenantSeed>],
+    seeds: &[Arc<KeptSeed>],
     log: bool,
 ) -> anyhow::Result<usize> {
     let mut tx = state.db.begin_write().await?;
     // Deleted first, so domains may move to the seeds' tenants.
     for tenant in store::tenants::list_tenants(&mut tx).await? {
-        if !seeds.iter().any(|s| s.borrow().id == tenant.id) {
+        if !seeds.iter().any(|s| s.id() == tenant.id) {
             store::tenants::delete_tenant(&mut tx, &tenant.id).await?;
             store::seeds::delete_seed(&mut tx, &tenant.id).await?;
         }
     }
     let mut reload = Vec::new();
     for seed in seeds {
-        let seed = seed.borrow();
-        if !log || super::restore::from_log(&mut tx, seed).await?.is_none() {
-            reload.push(seed);
+        if !log
+            || super::restore::from_log(&mut tx, seed.head())
+                .await?
+                .is_none()
+        {
+            reload.push(seed.seed()?);
         }
     }
     replace_tenants(&state.db, &mut tx, &reload, log).await?;
@@ -260,11 +242,13 @@ pub async fn replace_all(
     // The tenants created since start-up went out with the commit: their rows count as much
     // as the ones loaded, and their seeds are freed before the allocator is trimmed.
     let dropped = state.seeds.forget_all_but_startup();
-    let objects = fixtures::object_count(&reload) + fixtures::object_count(&dropped);
-    drop(dropped);
+    let objects =
+        fixtures::object_count(&reload) + dropped.iter().map(|s| s.object_count()).sum::<usize>();
+    let reloaded = reload.len();
+    drop((reload, dropped));
     state.verified_tokens.clear();
     release_after_bulk(objects);
-    Ok(reload.len())
+    Ok(reloaded)
 }
 
 /// After a large tenant went in or out (`objects` directory objects): its parse and the
@@ -290,7 +274,7 @@ async fn reset_all(State(state): State<AppState>, body: axum::body::Bytes) -> Re
             .rotate_keys(crate::auth::keys::SigningKeys::generate().map_err(GraphError::internal)?);
     }
     let started = Instant::now();
-    let seeds: Vec<Arc<TenantSeed>> = state
+    let seeds: Vec<Arc<KeptSeed>> = state
         .seeds
         .startup_seeds()
         .into_iter()
@@ -348,7 +332,7 @@ pub async fn reset_one(
         GraphError::request_bad_request(format!("Tenant {} has no seed to reset to.", tenant.id))
     })?;
     if !empty
-        && let Some(rows) = super::restore::from_log(&mut tx, &seed)
+        && let Some(rows) = super::restore::from_log(&mut tx, seed.head())
             .await
             .map_err(GraphError::internal)?
     {
@@ -356,7 +340,11 @@ pub async fn reset_one(
         state.verified_tokens.clear();
         return Ok((tenant, super::restore::ResetMethod::Undo(rows)));
     }
-    let seed = if empty { emptied(&seed) } else { seed };
+    let seed = if empty {
+        Arc::new(super::seeds::head_of(seed.head()))
+    } else {
+        seed.seed().map_err(GraphError::internal)?
+    };
     replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed), !empty).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
@@ -376,9 +364,7 @@ async fn delete_tenant(State(state): State<AppState>, Path(key): Path<String>) -
     tx.commit().await?;
     // Counted before the seed is forgotten, trimmed after: a start-up tenant keeps its seed,
     // a run-time one's seed is freed here and its memory goes back with the rows'.
-    let objects = state.seeds.get(&tenant.id).map_or(0, |seed| {
-        fixtures::object_count(std::slice::from_ref(&seed))
-    });
+    let objects = state.seeds.get(&tenant.id).map_or(0, |s| s.object_count());
     state.seeds.forget(&tenant.id);
     // Tokens of the deleted tenant must stop working at once.
     state.verified_tokens.clear();
@@ -465,6 +451,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
                 .await
                 .map_err(GraphError::internal)?;
             if let Some(seed) = state.seeds.get(&source.id) {
+                let seed = seed.seed().map_err(GraphError::internal)?;
                 restore_clear_secrets(&mut exported, &seed);
             }
             let copy = super::template::copy(
@@ -602,7 +589,7 @@ pub async fn create_lab(
         .map_err(|e| anyhow::anyhow!("lab template '{template}': {}", e.message))?;
     let mut exported = export::export_tenant(&mut tx, &source).await?;
     if let Some(seed) = state.seeds.get(&source.id) {
-        restore_clear_secrets(&mut exported, &seed);
+        restore_clear_secrets(&mut exported, &*seed.seed()?);
     }
     let mut seeds = Vec::new();
     for n in 1..=count {
@@ -622,7 +609,7 @@ pub async fn create_lab(
             } else if let Some(persisted) = state.seeds.get(&seed.id) {
                 // Kept from an earlier start, with the seed persisted then (read at start-up,
                 // clear demo credentials restored where their digests match).
-                seeds.push((*persisted).clone());
+                seeds.push((*persisted.seed()?).clone());
             } else {
                 // Created before seeds were persisted: the copy is the best seed there is.
                 seeds.push(seed);
@@ -640,13 +627,16 @@ pub async fn create_lab(
 /// A copy keeps the template's demo passwords and client secrets in clear where they are still
 /// the seed's, so `GET /_tenantsim/tenants` can list a student tenant's credentials.
 fn restore_clear_secrets(exported: &mut Value, seed: &TenantSeed) {
+    // By id: a search of the seed's users per exported user was quadratic (a 100,000-user
+    // template).
+    let passwords: HashMap<&str, &String> = seed
+        .users
+        .iter()
+        .filter_map(|u| Some((u.id.as_str(), u.password.as_ref()?)))
+        .collect();
     for user in exported["users"].as_array_mut().into_iter().flatten() {
-        let id = user["id"].as_str().unwrap_or_default().to_owned();
-        let clear = seed
-            .users
-            .iter()
-            .find(|u| u.id == id)
-            .and_then(|u| u.password.clone());
+        let id = user["id"].as_str().unwrap_or_default();
+        let clear = passwords.get(id).map(|p| (*p).clone());
         if let (Some(clear), Some(map)) = (clear, user.as_object_mut())
             && map.get("passwordSha256").and_then(Value::as_str)
                 == Some(fixtures::password_digest(&clear).as_str())

@@ -661,3 +661,60 @@ fn a_501_is_logged_as_a_warning_and_a_server_fault_as_an_error() {
     assert!(!designed.contains("ERROR"), "{designed}");
     server.terminate();
 }
+
+/// `serve` keeps a large fixture as its packed text (`admin::seeds`): the tenant listing shows
+/// its demo credentials from the head kept, and a reset that has to reload the tenant parses the
+/// text again to the tenant as loaded.
+#[test]
+fn a_large_fixture_kept_packed_reloads_as_loaded() {
+    use crate::bulk_load::{BULK, USERS, bulk_fixture};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bulk = bulk_fixture("bulk.example");
+    let admin = &mut bulk["tenants"][0]["users"][3];
+    admin["password"] = serde_json::json!("Bulk-Passw0rd!");
+    admin["directoryRoles"] = serde_json::json!(["Global Administrator"]);
+    let fixture = dir.path().join("bulk.json");
+    let text = serde_json::to_string_pretty(&bulk).expect("json");
+    assert!(text.len() >= tenantsim::admin::seeds::PACK_FROM_BYTES);
+    std::fs::write(&fixture, text).expect("write");
+    let server = Server::start(&[
+        "--data-dir",
+        dir.path().to_str().expect("path"),
+        "--fixtures",
+        fixture.to_str().expect("path"),
+    ]);
+    let users = |server: &Server| {
+        let (status, text) = server.request(
+            "GET",
+            &format!("/_tenantsim/tenants/{BULK}/snapshot"),
+            None,
+            None,
+        );
+        assert_eq!(status, 200);
+        let body = &text[text.find("\r\n\r\n").expect("head") + 4..];
+        let snapshot: serde_json::Value = serde_json::from_str(body).expect("json");
+        snapshot["tenants"][0]["users"]
+            .as_array()
+            .expect("users")
+            .len()
+    };
+    let (status, text) = server.request("GET", &format!("/_tenantsim/tenants/{BULK}"), None, None);
+    assert_eq!(status, 200, "{text}");
+    assert!(text.contains("\"password\":\"Bulk-Passw0rd!\""), "{text}");
+    assert_eq!(users(&server), USERS);
+    let reset = |body: &str| {
+        let (status, text) = server.request(
+            "POST",
+            &format!("/_tenantsim/tenants/{BULK}/reset"),
+            None,
+            Some(body),
+        );
+        assert_eq!(status, 200, "{text}");
+        text
+    };
+    reset(r#"{"to":"empty"}"#);
+    assert_eq!(users(&server), 0);
+    assert!(reset("{}").contains("\"method\":\"reload\""));
+    assert_eq!(users(&server), USERS);
+    assert!(server.terminate().success());
+}

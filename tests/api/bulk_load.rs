@@ -8,14 +8,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::{Value, json};
 use tenantsim::Settings;
+use tenantsim::admin::seeds::PACK_FROM_BYTES;
 use tenantsim::fixtures::{self, FixtureSource};
 use tenantsim::store::Db;
 
 use crate::common::*;
 
-const BULK: &str = "b0b0b0b0-0000-4000-8000-000000000001";
+pub(crate) const BULK: &str = "b0b0b0b0-0000-4000-8000-000000000001";
 /// More directory objects than `store::bulk` needs to take the bulk path.
-const USERS: usize = 6_000;
+pub(crate) const USERS: usize = 6_000;
 
 fn user_id(n: usize) -> String {
     format!("b0b0b0b0-0001-4000-8000-{n:012x}")
@@ -27,7 +28,7 @@ fn group_id(n: usize) -> String {
 
 /// `USERS` users and 10 groups; group 0 holds users 0..100 and group 1, which holds every
 /// tenth user.
-fn bulk_fixture(domain: &str) -> Value {
+pub(crate) fn bulk_fixture(domain: &str) -> Value {
     let users: Vec<Value> = (0..USERS)
         .map(|n| {
             json!({
@@ -205,6 +206,98 @@ async fn a_large_start_up_fixture_loads_with_every_index() {
     assert_eq!(seen[0], [user_id(0), user_id(1), user_id(2)]);
     assert_eq!(seen[3], [group_id(0), group_id(1)]);
     assert_eq!(seen[7], [user_id(4242)]);
+}
+
+/// A start-up fixture of `PACK_FROM_BYTES` or more is kept as its packed text, not parsed
+/// (`admin::seeds`): the tenant listing still shows its demo credentials, a reset after writes
+/// goes by the undo log, and every reset that reloads it (one tenant, all tenants) and a
+/// template copy of it parse the text again to the same tenant.
+#[tokio::test]
+async fn a_large_start_up_fixture_is_kept_packed_and_every_reset_reads_as_loaded() {
+    let mut bulk = bulk_fixture("bulk.example");
+    let admin_user = &mut bulk["tenants"][0]["users"][3];
+    admin_user["password"] = json!("Bulk-Passw0rd!");
+    admin_user["directoryRoles"] = json!(["Global Administrator"]);
+    let mut sources = FixtureSource::embedded_all();
+    // Indented, as a fixture file is written: large enough to be packed.
+    sources.push(FixtureSource {
+        name: "bulk.json".to_owned(),
+        text: serde_json::to_string_pretty(&bulk).expect("json"),
+    });
+    assert!(sources[sources.len() - 1].text.len() >= PACK_FROM_BYTES);
+    let app = TestApp::with_sources(&sources).await;
+    let kept = app.state.seeds.get(BULK).expect("a seed");
+    assert!(kept.is_packed());
+    assert!(kept.head().users.is_empty(), "only the head stays parsed");
+    assert_eq!(kept.object_count(), USERS + 10);
+    assert!(!app.state.seeds.get(CONTOSO).expect("seed").is_packed());
+
+    let listed = app.get(&format!("/_tenantsim/tenants/{BULK}")).send().await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(
+        listed.json["credentials"]["globalAdministrators"],
+        json!([{"userPrincipalName": "user00003@bulk.example", "password": "Bulk-Passw0rd!"}])
+    );
+    let loaded = observed(&app).await;
+    assert_eq!(loaded[0], [user_id(0), user_id(1), user_id(2)]);
+
+    let admin = app.app_token(BULK, &["Directory.ReadWrite.All", "User.ReadWrite.All"]);
+    let change = || async {
+        let deleted = app
+            .delete(&format!("/v1.0/users/{}", user_id(0)))
+            .token(&admin)
+            .send()
+            .await;
+        assert_eq!(deleted.status, 204, "{}", deleted.text);
+        assert_ne!(observed(&app).await, loaded);
+    };
+    let reset = |body: Value| {
+        let app = &app;
+        async move {
+            let reset = app
+                .post(&format!("/_tenantsim/tenants/{BULK}/reset"))
+                .json(body)
+                .send()
+                .await;
+            assert_eq!(reset.status, 200, "{}", reset.text);
+            reset.json
+        }
+    };
+    change().await;
+    assert_eq!(reset(json!({})).await["method"], "undo");
+    assert_eq!(observed(&app).await, loaded);
+
+    // Emptied, the tenant has no log that leads to its seed: the next reset reloads it.
+    reset(json!({"to": "empty"})).await;
+    let empty = app.get("/v1.0/users?$top=1").token(&admin).send().await;
+    assert_eq!(empty.json["value"], json!([]), "{}", empty.text);
+    assert_eq!(reset(json!({})).await["method"], "reload");
+    assert_eq!(observed(&app).await, loaded);
+
+    // The same through a full reset.
+    let all = app
+        .post("/_tenantsim/reset")
+        .json(json!({"to": "empty"}))
+        .send()
+        .await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    let all = app.post("/_tenantsim/reset").send().await;
+    assert_eq!(all.status, 200, "{}", all.text);
+    assert_eq!(all.json["reloaded"], 3, "{}", all.text);
+    assert_eq!(observed(&app).await, loaded);
+
+    // A copy keeps the template's clear demo password (read from the parsed text).
+    let copy = app
+        .post("/_tenantsim/tenants")
+        .json(json!({"template": BULK, "name": "bulkcopy"}))
+        .send()
+        .await;
+    assert_eq!(copy.status, 201, "{}", copy.text);
+    assert_eq!(
+        copy.json["credentials"]["globalAdministrators"][0]["password"], "Bulk-Passw0rd!",
+        "{}",
+        copy.text
+    );
 }
 
 /// The start-up load runs without SQLite's foreign-key checks (the fixtures were validated):

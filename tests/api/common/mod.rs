@@ -13,6 +13,7 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+use tenantsim::admin::seeds::KeptSeed;
 use tenantsim::auth::keys::SigningKeys;
 use tenantsim::auth::token::{self, Subject, TokenRequest};
 use tenantsim::fixtures::{self, FixtureSource};
@@ -110,7 +111,28 @@ impl TestApp {
         };
         fixtures::load(&db, &seeds).await.expect("fixtures load");
         let state = AppState::new(db, keys(), settings);
-        state.seeds.set_startup(seeds);
+        state
+            .seeds
+            .set_startup(seeds.into_iter().map(KeptSeed::parsed).collect());
+        Self::ready(state)
+    }
+
+    /// An in-memory app started with these fixture sources, their seeds kept as `serve` keeps
+    /// them (a large source's text packed).
+    pub async fn with_sources(sources: &[FixtureSource]) -> Self {
+        let db = Db::open(None).await.expect("db");
+        let indexed = fixtures::parse_all_indexed(sources).expect("fixtures parse");
+        let (origins, seeds): (Vec<usize>, Vec<_>) = indexed.into_iter().unzip();
+        fixtures::load(&db, &seeds).await.expect("fixtures load");
+        let state = AppState::new(db, keys(), Settings::default());
+        state.seeds.set_startup(tenantsim::admin::seeds::keep(
+            sources,
+            origins.into_iter().zip(seeds).collect(),
+        ));
+        Self::ready(state)
+    }
+
+    fn ready(state: AppState) -> Self {
         state
             .ready
             .store(true, std::sync::atomic::Ordering::Release);
