@@ -440,8 +440,8 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
     // it, a membership could name a user the copy lacked: a spurious 400), and two concurrent
     // creations of one tenant cannot both pass the check.
     let mut tx = state.db.begin_write().await?;
-    let seeds = match (request.fixture, request.template) {
-        (Some(fixture), None) => fixture_seeds(fixture.get(), "request body")?,
+    let (text, name) = match (request.fixture, request.template) {
+        (Some(fixture), None) => (fixture.get().to_owned(), "request body".to_owned()),
         (None, Some(template)) => {
             let name = request.name.ok_or_else(|| {
                 GraphError::request_bad_request("'name' is required with 'template'.")
@@ -461,7 +461,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
                 request.display_name.as_deref(),
                 &request.id_map,
             )?;
-            fixture_seeds(&copy.to_string(), &format!("template {template}"))?
+            (copy.to_string(), format!("template {template}"))
         }
         _ => {
             return Err(GraphError::request_bad_request(
@@ -469,6 +469,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
             ));
         }
     };
+    let seeds = fixture_seeds(&text, &name)?;
     insert_new_tenants(&state.db, &mut tx, &seeds).await?;
     for seed in &seeds {
         super::seeds::persist(&mut tx, &state.db, &seed.id)
@@ -477,12 +478,15 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
     }
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(fixtures::object_count(&seeds));
+    // The parsed seeds of a large text are freed before the allocator is trimmed.
+    let objects = fixtures::object_count(&seeds);
+    let kept = super::seeds::keep_created(&name, text, seeds).await;
+    release_after_bulk(objects);
     let mut conn = state.db.pool.acquire().await?;
     let mut created = Vec::new();
-    for seed in seeds {
-        let id = seed.id.clone();
-        state.seeds.remember(seed);
+    for seed in kept {
+        let id = seed.id().to_owned();
+        state.seeds.remember_kept(seed);
         let tenant = resolve(&mut conn, &id).await?;
         created.push(summary(&mut conn, &state, &tenant).await?);
     }
@@ -551,11 +555,12 @@ pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<Str
     }
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(fixtures::object_count(&seeds));
+    let objects = fixtures::object_count(&seeds);
     let ids = seeds.iter().map(|s| s.id.clone()).collect();
-    for seed in seeds {
-        state.seeds.remember(seed);
+    for seed in super::seeds::keep_created("snapshot", document.to_owned(), seeds).await {
+        state.seeds.remember_kept(seed);
     }
+    release_after_bulk(objects);
     Ok(ids)
 }
 
@@ -592,34 +597,39 @@ pub async fn create_lab(
         restore_clear_secrets(&mut exported, &*seed.seed()?);
     }
     let mut seeds = Vec::new();
+    let mut objects = 0;
     for n in 1..=count {
         let name = format!("student{n:02}");
         let copy = super::template::copy(&exported, &name, None, None, &HashMap::new())
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-        let parsed = fixture_seeds(&copy.to_string(), &name)
-            .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let text = copy.to_string();
+        let parsed = fixture_seeds(&text, &name).map_err(|e| anyhow::anyhow!("{}", e.message))?;
+        let mut created = Vec::new();
         for seed in parsed {
+            objects += fixtures::object_count(std::slice::from_ref(&seed));
             if !store::tenants::tenant_exists(&mut tx, &seed.id).await? {
                 replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed), true)
                     .await
                     // The whole error: an internal one's cause is the only useful part here.
                     .map_err(|e| anyhow::Error::new(e).context(format!("lab tenant {name}")))?;
                 super::seeds::persist(&mut tx, &state.db, &seed.id).await?;
-                seeds.push(seed);
+                created.push(seed);
             } else if let Some(persisted) = state.seeds.get(&seed.id) {
                 // Kept from an earlier start, with the seed persisted then (read at start-up,
                 // clear demo credentials restored where their digests match).
-                seeds.push((*persisted.seed()?).clone());
+                seeds.push(persisted);
             } else {
                 // Created before seeds were persisted: the copy is the best seed there is.
-                seeds.push(seed);
+                seeds.push(Arc::new(KeptSeed::parsed(seed)));
             }
         }
+        let kept = super::seeds::keep_created(&name, text, created).await;
+        seeds.extend(kept.into_iter().map(Arc::new));
     }
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(fixtures::object_count(&seeds));
-    let ids = seeds.iter().map(|s| s.id.clone()).collect();
+    release_after_bulk(objects);
+    let ids = seeds.iter().map(|s| s.id().to_owned()).collect();
     state.seeds.add_startup(seeds);
     Ok(ids)
 }

@@ -298,6 +298,31 @@ async fn a_large_start_up_fixture_is_kept_packed_and_every_reset_reads_as_loaded
         "{}",
         copy.text
     );
+    // The copy, created at run time from a text this large, is kept packed too, and reloads
+    // from it as created.
+    let copy_id = copy.json["id"].as_str().expect("id");
+    assert!(app.state.seeds.get(copy_id).expect("seed").is_packed());
+    let token = app.app_token(copy_id, &["User.Read.All"]);
+    let count = || async {
+        let listed = app
+            .get("/v1.0/users/$count")
+            .header("ConsistencyLevel", "eventual")
+            .token(&token)
+            .send()
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+        listed.text
+    };
+    assert_eq!(count().await, USERS.to_string());
+    for (body, users) in [(json!({"to": "empty"}), 0), (json!({}), USERS)] {
+        let reset = app
+            .post(&format!("/_tenantsim/tenants/{copy_id}/reset"))
+            .json(body)
+            .send()
+            .await;
+        assert_eq!(reset.status, 200, "{}", reset.text);
+        assert_eq!(count().await, users.to_string());
+    }
 }
 
 /// The start-up load runs without SQLite's foreign-key checks (the fixtures were validated):
