@@ -304,7 +304,7 @@ async fn reset(state: &mut State) {
     // An import or a new tenant may have replaced what Contoso resets to.
     app.state
         .seeds
-        .set_startup(tenantsim_fuzz::seeds().to_vec());
+        .set_startup(tenantsim_fuzz::kept_seeds());
     for (method, path, body) in [
         (Method::DELETE, "/_tenantsim/faults", ""),
         (

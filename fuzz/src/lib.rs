@@ -44,6 +44,15 @@ pub fn seeds() -> &'static [TenantSeed] {
     })
 }
 
+/// [`seeds`] as the server keeps them (parsed: the embedded fixtures are small).
+pub fn kept_seeds() -> Vec<tenantsim::admin::seeds::KeptSeed> {
+    seeds()
+        .iter()
+        .cloned()
+        .map(tenantsim::admin::seeds::KeptSeed::parsed)
+        .collect()
+}
+
 /// A tenantsim over an in-memory database with the embedded fixtures.
 pub struct App {
     pub state: AppState,
@@ -60,7 +69,7 @@ pub fn app() -> &'static App {
             fixtures::load(&db, seeds()).await.expect("fixtures load");
             let keys = SigningKeys::generate().expect("signing key");
             let state = AppState::new(db, Arc::new(keys), Settings::default());
-            state.seeds.set_startup(seeds().to_vec());
+            state.seeds.set_startup(kept_seeds());
             state
                 .ready
                 .store(true, std::sync::atomic::Ordering::Release);
