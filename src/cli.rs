@@ -11,7 +11,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::admin::seeds::{PACK_FROM_BYTES, PackedSource};
+use crate::admin::seeds::PackedSource;
 use crate::app;
 use crate::auth::keys::{SigningKeys, default_data_dir};
 use crate::auth::token::{self, Subject, TokenRequest};
@@ -317,12 +317,7 @@ async fn open_state(
     let (origins, seeds) = indexed.into_iter().unzip();
     // Packed while the fixtures load, then dropped: a large fixture's text is tens of megabytes,
     // its parsed seed over twice that (see `admin::seeds`).
-    let packing = tokio::task::spawn_blocking(move || {
-        sources
-            .iter()
-            .map(|s| (s.text.len() >= PACK_FROM_BYTES).then(|| Arc::new(PackedSource::pack(s))))
-            .collect()
-    });
+    let packing = tokio::task::spawn_blocking(move || crate::admin::seeds::pack_large(&sources));
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures read and validated");
     let opening = opening.get_or_insert_with(|| tokio::spawn(open()));
     let keys = reading_key.await.context("reading the signing key")??;

@@ -177,13 +177,17 @@ fn credentials(seed: &TenantSeed) -> Value {
 /// Seeds as kept: the tenants of a source of [`PACK_FROM_BYTES`] or more packed with its
 /// text, the others parsed. `seeds` pairs each seed with the index of its source.
 pub fn keep(sources: &[FixtureSource], seeds: Vec<(usize, TenantSeed)>) -> Vec<KeptSeed> {
-    let packed: Vec<Option<Arc<PackedSource>>> = sources
+    keep_packed(&pack_large(sources), seeds).0
+}
+
+/// Each source of [`PACK_FROM_BYTES`] or more, packed; `None` for the others.
+pub fn pack_large(sources: &[FixtureSource]) -> Vec<Option<Arc<PackedSource>>> {
+    sources
         .iter()
         .map(|source| {
             (source.text.len() >= PACK_FROM_BYTES).then(|| Arc::new(PackedSource::pack(source)))
         })
-        .collect();
-    keep_packed(&packed, seeds).0
+        .collect()
 }
 
 /// [`keep`] with the sources already packed (`None`: kept parsed), by source index. Also hands

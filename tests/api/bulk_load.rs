@@ -242,36 +242,29 @@ async fn a_large_start_up_fixture_is_kept_packed_and_every_reset_reads_as_loaded
     assert_eq!(loaded[0], [user_id(0), user_id(1), user_id(2)]);
 
     let admin = app.app_token(BULK, &["Directory.ReadWrite.All", "User.ReadWrite.All"]);
-    let change = || async {
-        let deleted = app
-            .delete(&format!("/v1.0/users/{}", user_id(0)))
-            .token(&admin)
-            .send()
-            .await;
-        assert_eq!(deleted.status, 204, "{}", deleted.text);
-        assert_ne!(observed(&app).await, loaded);
-    };
-    let reset = |body: Value| {
-        let app = &app;
+    let reset = |tenant: &str, body: Value| {
+        let (app, path) = (&app, format!("/_tenantsim/tenants/{tenant}/reset"));
         async move {
-            let reset = app
-                .post(&format!("/_tenantsim/tenants/{BULK}/reset"))
-                .json(body)
-                .send()
-                .await;
+            let reset = app.post(&path).json(body).send().await;
             assert_eq!(reset.status, 200, "{}", reset.text);
             reset.json
         }
     };
-    change().await;
-    assert_eq!(reset(json!({})).await["method"], "undo");
+    let deleted = app
+        .delete(&format!("/v1.0/users/{}", user_id(0)))
+        .token(&admin)
+        .send()
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_ne!(observed(&app).await, loaded);
+    assert_eq!(reset(BULK, json!({})).await["method"], "undo");
     assert_eq!(observed(&app).await, loaded);
 
     // Emptied, the tenant has no log that leads to its seed: the next reset reloads it.
-    reset(json!({"to": "empty"})).await;
+    reset(BULK, json!({"to": "empty"})).await;
     let empty = app.get("/v1.0/users?$top=1").token(&admin).send().await;
     assert_eq!(empty.json["value"], json!([]), "{}", empty.text);
-    assert_eq!(reset(json!({})).await["method"], "reload");
+    assert_eq!(reset(BULK, json!({})).await["method"], "reload");
     assert_eq!(observed(&app).await, loaded);
 
     // The same through a full reset.
@@ -315,12 +308,7 @@ async fn a_large_start_up_fixture_is_kept_packed_and_every_reset_reads_as_loaded
     };
     assert_eq!(count().await, USERS.to_string());
     for (body, users) in [(json!({"to": "empty"}), 0), (json!({}), USERS)] {
-        let reset = app
-            .post(&format!("/_tenantsim/tenants/{copy_id}/reset"))
-            .json(body)
-            .send()
-            .await;
-        assert_eq!(reset.status, 200, "{}", reset.text);
+        reset(copy_id, body).await;
         assert_eq!(count().await, users.to_string());
     }
 }
