@@ -64,13 +64,20 @@ pub async fn connection(
         None => None,
     };
     let (opt_out, linkedin_side) = store::linkedin::user_state(conn, tenant, user).await?;
-    let state = match (&grant, opt_out) {
-        (_, true) => ConnectionState::OptOut,
-        (Some(_), false) if linkedin_side == "accepted" => ConnectionState::Bound,
-        (Some(_), false) => ConnectionState::MicrosoftBound,
-        (None, false) => ConnectionState::Unbound,
-    };
+    let state = ConnectionState::of(grant.is_some(), opt_out, &linkedin_side);
     Ok((state, grant))
+}
+
+impl ConnectionState {
+    /// The state of a user who has (or has not) consented and made these choices.
+    pub fn of(consented: bool, opt_out: bool, linkedin_side: &str) -> Self {
+        match (consented, opt_out) {
+            (_, true) => Self::OptOut,
+            (true, false) if linkedin_side == "accepted" => Self::Bound,
+            (true, false) => Self::MicrosoftBound,
+            (false, false) => Self::Unbound,
+        }
+    }
 }
 
 /// Inserts the LinkedIn service principal of a new tenant, registered as a public client whose

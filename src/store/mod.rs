@@ -19,6 +19,7 @@ pub mod objects;
 pub mod roles;
 pub mod schema;
 pub mod seeds;
+pub mod snapshot;
 pub mod tenants;
 pub mod undo;
 mod write;

@@ -763,3 +763,40 @@ async fn the_connection_comes_back_to_tenantsim_by_whatever_name_the_browser_use
         );
     }
 }
+
+#[tokio::test]
+async fn a_snapshot_carries_each_users_connection_state_and_loads_back_with_it() {
+    let app = TestApp::new().await;
+    let nestor = format!("/_tenantsim/tenants/{CONTOSO}/users/{NESTOR}/linkedIn");
+    let pending = app
+        .patch(&nestor)
+        .json(json!({"linkedInSide": "pending"}))
+        .send()
+        .await;
+    assert_eq!(pending.json["state"], "MicrosoftBound", "{}", pending.text);
+    let snapshot_path = format!("/_tenantsim/tenants/{CONTOSO}/snapshot");
+    let exported = app.get(&snapshot_path).send().await;
+    assert_eq!(exported.status, 200, "{}", exported.text);
+    let connection = |snapshot: &Value, user: &str| {
+        snapshot["tenants"][0]["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["id"] == user)
+            .map(|u| u["linkedIn"]["connection"].clone())
+            .expect("user")
+    };
+    assert_eq!(connection(&exported.json, NESTOR), "MicrosoftBound");
+    assert_eq!(connection(&exported.json, ISAIAH_OPT_OUT), "OptOut");
+    assert_eq!(connection(&exported.json, MEGAN_UNBOUND), "Unbound");
+    assert_eq!(connection(&exported.json, ADELE), "Bound");
+
+    let imported = app
+        .post("/_tenantsim/snapshot")
+        .json(exported.json.clone())
+        .send()
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    let again = app.get(&snapshot_path).send().await;
+    assert_eq!(again.json, exported.json);
+}
