@@ -122,6 +122,17 @@ async fn replace_tenants(
     log: bool,
 ) -> Result<()> {
     let set_aside = fixtures::set_aside_indexes(db, Readers::Serving, conn, seeds).await?;
+    put_tenants(conn, seeds, log).await?;
+    store::bulk::rebuild(conn, set_aside).await?;
+    Ok(())
+}
+
+/// [`replace_tenants`] without the choice of indexes, for a caller that made it for a batch.
+async fn put_tenants(
+    conn: &mut sqlx::SqliteConnection,
+    seeds: &[impl Borrow<TenantSeed>],
+    log: bool,
+) -> Result<()> {
     // Every replaced tenant goes first, so domains may move between the document's tenants.
     for seed in seeds {
         store::tenants::delete_tenant(conn, &seed.borrow().id).await?;
@@ -132,7 +143,6 @@ async fn replace_tenants(
             .await
             .map_err(GraphError::internal)?;
     }
-    store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
 }
 
@@ -582,7 +592,7 @@ pub fn parse_sources(sources: &[FixtureSource]) -> anyhow::Result<Vec<TenantSeed
 /// predictable ids and domains; they are part of the start-up state a full reset restores.
 /// Existing student tenants (a file database) are kept, with the seed they were created with.
 /// One write transaction: the template is read consistently, and each new tenant is written
-/// with its persisted seed.
+/// with its persisted seed. Only for start-up, before the server listens (see the indexes).
 pub async fn create_lab(
     state: &AppState,
     template: &str,
@@ -596,6 +606,17 @@ pub async fn create_lab(
     if let Some(seed) = state.seeds.get(&source.id) {
         restore_clear_secrets(&mut exported, &*seed.seed()?);
     }
+    // Students are created before the server listens (`serve --lab`), so nobody reads while
+    // the indexes are set aside: one set-aside and one rebuild serve every student, where a
+    // 100,000-user template's copy took ~7 s maintaining them row by row in memory.
+    // An application is two objects: its application object and its service principal.
+    let per_student = ["users", "groups", "applications", "applications"]
+        .iter()
+        .map(|list| exported[*list].as_array().map_or(0, Vec::len))
+        .sum::<usize>();
+    // Chosen when the first student is missing: students kept from an earlier start (a file
+    // database) need no rebuild.
+    let mut set_aside = None;
     let mut seeds = Vec::new();
     let mut objects = 0;
     for n in 1..=count {
@@ -608,7 +629,14 @@ pub async fn create_lab(
         for seed in parsed {
             objects += fixtures::object_count(std::slice::from_ref(&seed));
             if !store::tenants::tenant_exists(&mut tx, &seed.id).await? {
-                replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed), true)
+                if set_aside.is_none() {
+                    let incoming = per_student.saturating_mul(count - n + 1);
+                    set_aside = Some(
+                        store::bulk::set_aside_indexes(&state.db, Readers::None, &mut tx, incoming)
+                            .await?,
+                    );
+                }
+                put_tenants(&mut tx, std::slice::from_ref(&seed), true)
                     .await
                     // The whole error: an internal one's cause is the only useful part here.
                     .map_err(|e| anyhow::Error::new(e).context(format!("lab tenant {name}")))?;
@@ -626,6 +654,7 @@ pub async fn create_lab(
         let kept = super::seeds::keep_created(&name, text, created).await;
         seeds.extend(kept.into_iter().map(Arc::new));
     }
+    store::bulk::rebuild(&mut tx, set_aside.flatten()).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
     release_after_bulk(objects);

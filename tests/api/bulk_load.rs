@@ -75,16 +75,25 @@ async fn ids(app: &TestApp, token: &str, path: &str) -> Vec<String> {
 
 /// What a client reads of the tenant through the orders and lookups the indexes serve.
 async fn observed(app: &TestApp) -> Vec<Vec<String>> {
-    let token = app.app_token(BULK, &["Directory.Read.All"]);
+    observed_in(app, BULK, &|id| id.to_owned()).await
+}
+
+/// [`observed`] in `tenant`, a copy of the bulk tenant whose ids `rename` gives.
+async fn observed_in(
+    app: &TestApp,
+    tenant: &str,
+    rename: &dyn Fn(&str) -> String,
+) -> Vec<Vec<String>> {
+    let token = app.app_token(tenant, &["Directory.Read.All"]);
     let base = "/v1.0";
     let mut seen = Vec::new();
     for path in [
         format!("{base}/users?$top=3"),
         format!("{base}/users?$orderby=displayName desc&$top=2"),
         format!("{base}/users?$filter=startsWith(displayName,'Bulk User 0599')&$top=20"),
-        format!("{base}/users/{}/memberOf", user_id(10)),
-        format!("{base}/users/{}/transitiveMemberOf", user_id(20)),
-        format!("{base}/groups/{}/members?$top=3", group_id(0)),
+        format!("{base}/users/{}/memberOf", rename(&user_id(10))),
+        format!("{base}/users/{}/transitiveMemberOf", rename(&user_id(20))),
+        format!("{base}/groups/{}/members?$top=3", rename(&group_id(0))),
         format!("{base}/groups?$top=3"),
     ] {
         seen.push(ids(app, &token, &path).await);
@@ -311,6 +320,45 @@ async fn a_large_start_up_fixture_is_kept_packed_and_every_reset_reads_as_loaded
         reset(copy_id, body).await;
         assert_eq!(count().await, users.to_string());
     }
+}
+
+/// `serve --lab` copies a large template before the server listens, with the indexes set aside
+/// once for every student: the schema comes back whole and each student reads as the
+/// template does, under its own ids.
+#[tokio::test]
+async fn a_lab_from_a_large_template_keeps_every_index_and_reads_as_the_template() {
+    let fresh = indexes(&TestApp::new().await).await;
+    let mut sources = FixtureSource::embedded_all();
+    sources.push(FixtureSource {
+        name: "bulk.json".to_owned(),
+        text: bulk_fixture("bulk.example").to_string(),
+    });
+    let app = TestApp::with_sources(&sources).await;
+    let template = observed(&app).await;
+    let students = tenantsim::admin::tenants::create_lab(&app.state, BULK, 2)
+        .await
+        .expect("lab");
+    assert_eq!(students.len(), 2);
+    assert_eq!(indexes(&app).await, fresh);
+    for student in &students {
+        assert_eq!(
+            *student,
+            tenantsim::builtin::derived_id(
+                BULK,
+                &format!(
+                    "student{:02}",
+                    students.iter().position(|s| s == student).expect("listed") + 1
+                )
+            )
+        );
+        let rename = |id: &str| tenantsim::builtin::derived_id(student, id);
+        let expected: Vec<Vec<String>> = template
+            .iter()
+            .map(|ids| ids.iter().map(|id| rename(id)).collect())
+            .collect();
+        assert_eq!(observed_in(&app, student, &rename).await, expected);
+    }
+    assert_eq!(observed(&app).await, template);
 }
 
 /// The start-up load runs without SQLite's foreign-key checks (the fixtures were validated):
