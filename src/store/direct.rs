@@ -21,8 +21,26 @@ use sqlx::SqlSafeStr;
 
 use super::Db;
 use super::changes::Change;
-use super::objects::{INSERT_USER_CHECKED, Kind, ObjectRow, ObjectWrite};
+use super::objects::{Kind, ObjectRow, ObjectWrite};
 use super::write::{WriteGuard, restore_foreign_keys};
+
+/// The new user's `seq`, or no row when `?3` is not one of the tenant's domains or another
+/// object holds the userPrincipalName `?2` (the checks of `objects::insert_user_checked`).
+/// Apart from the insert: SQLite runs an `insert … select` that reads its own table, and a
+/// `returning`, through a temporary table each (a pager and page cache made and torn down
+/// per create).
+const NEXT_USER_SEQ: &str = "select (select coalesce(max(seq), 0) + 1 from directory_objects
+         where tenant_id = ?1)
+     where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?3)
+       and not exists(select 1 from directory_objects
+                      where tenant_id = ?1 and user_principal_name = ?2 and id <> ?4)";
+
+const INSERT_USER: &str = "insert into directory_objects
+         (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+     values (?1, ?2, 'user', ?3, ?4, ?5, ?6, ?7, ?8)";
+
+/// The statements of the direct path, prepared into sqlx's cache.
+const DIRECT_STATEMENTS: [&str; 3] = [NEXT_USER_SEQ, INSERT_USER, INSERT_CHANGE];
 
 const INSERT_CHANGE: &str = "insert into directory_changes (tenant_id, object_id, kind, change)
      values (?1, ?2, ?3, ?4)";
@@ -68,7 +86,7 @@ impl Db {
         // SAFETY: the locked handle keeps sqlx's worker off the connection.
         if !unsafe { cached(handle.as_raw_handle().as_ptr()) } {
             drop(handle);
-            for sql in [INSERT_USER_CHECKED, INSERT_CHANGE] {
+            for sql in DIRECT_STATEMENTS {
                 sqlx::Executor::prepare(&mut *conn, sql.into_sql_str()).await?;
             }
             handle = conn.lock_handle().await?;
@@ -177,18 +195,25 @@ unsafe fn insert_user(
     secret: &str,
     domain: &str,
 ) -> sqlx::Result<Option<i64>> {
-    let mut insert = unsafe { Statement::cached(db, INSERT_USER_CHECKED)? };
+    let mut next = unsafe { Statement::cached(db, NEXT_USER_SEQ)? };
+    next.bind(1, Some(tenant))?;
+    next.bind(2, user.user_principal_name)?;
+    next.bind(3, Some(domain))?;
+    next.bind(4, Some(user.id))?;
+    let Some(seq) = next.step_to_end()? else {
+        return Ok(None);
+    };
+    drop(next);
+    let mut insert = unsafe { Statement::cached(db, INSERT_USER)? };
     insert.bind(1, Some(tenant))?;
     insert.bind(2, Some(user.id))?;
     insert.bind(3, user.display_name)?;
     insert.bind(4, user.user_principal_name)?;
-    insert.bind(5, Some(user.data))?;
-    insert.bind(6, Some(secret))?;
-    insert.bind(7, Some(domain))?;
-    insert.bind(8, user.app_id)?;
-    let Some(seq) = insert.step_to_end()? else {
-        return Ok(None);
-    };
+    insert.bind(5, user.app_id)?;
+    insert.bind(6, Some(user.data))?;
+    insert.bind(7, Some(secret))?;
+    insert.bind_int(8, seq)?;
+    insert.step_to_end()?;
     let mut change = unsafe { Statement::cached(db, INSERT_CHANGE)? };
     change.bind(1, Some(tenant))?;
     change.bind(2, Some(user.id))?;
@@ -224,7 +249,7 @@ unsafe fn exec(db: *mut ffi::sqlite3, sql: &CStr) -> sqlx::Result<()> {
 /// # Safety
 /// `db` is an open connection no other thread uses meanwhile.
 unsafe fn cached(db: *mut ffi::sqlite3) -> bool {
-    [INSERT_USER_CHECKED, INSERT_CHANGE]
+    DIRECT_STATEMENTS
         .into_iter()
         .all(|sql| unsafe { find_statement(db, sql) }.is_some())
 }
@@ -284,6 +309,13 @@ impl Statement {
                 None => ffi::sqlite3_bind_null(self.raw, index),
             }
         };
+        self.check(code)
+    }
+
+    /// Binds `?index` to an integer.
+    fn bind_int(&mut self, index: c_int, value: i64) -> sqlx::Result<()> {
+        // SAFETY: as in `bind`.
+        let code = unsafe { ffi::sqlite3_bind_int64(self.raw, index, value) };
         self.check(code)
     }
 

@@ -147,7 +147,6 @@ macro_rules! insert_user_checked_sql {
          returning seq"
     };
 }
-pub(super) const INSERT_USER_CHECKED: &str = insert_user_checked_sql!();
 
 /// Inserts a user, with its change-log row, only if `domain` is one of the tenant's domains
 /// and no other object holds its userPrincipalName: the checks and the insert in one round
