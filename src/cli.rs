@@ -455,6 +455,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // (58 MiB at 100,000 users, 1.4 MiB with the default fixtures).
     drop(spent);
     state.db.forget_prepared_writes().await;
+    let loaded = state
+        .seeds
+        .startup_seeds()
+        .iter()
+        .map(|s| s.object_count())
+        .sum();
+    if let Err(error) = state.db.renew_writer_after(loaded).await {
+        tracing::warn!(%error, "the writer connection could not be renewed after the load");
+    }
     crate::memory::release_freed_memory();
     if let Some(ca) = &running.ca_path {
         tracing::info!(

@@ -257,7 +257,7 @@ pub async fn replace_all(
     let reloaded = reload.len();
     drop((reload, dropped));
     state.verified_tokens.clear();
-    release_after_bulk(objects);
+    release_after_bulk(&state.db, objects).await;
     Ok(reloaded)
 }
 
@@ -265,7 +265,11 @@ pub async fn replace_all(
 /// in-memory rollback journal leave hundreds of megabytes free inside the allocator (see
 /// [`crate::memory`]). A small one's reset keeps its few milliseconds. Call it once the seeds
 /// that went out are dropped, or their memory stays behind.
-fn release_after_bulk(objects: usize) {
+async fn release_after_bulk(db: &store::Db, objects: usize) {
+    if let Err(error) = db.renew_writer_after(objects).await {
+        // The old writer stays: slower commits, nothing lost.
+        tracing::warn!(%error, "the writer connection could not be renewed after a bulk load");
+    }
     if objects >= store::bulk::MIN_OBJECTS {
         let started = Instant::now();
         crate::memory::release_freed_memory();
@@ -358,7 +362,11 @@ pub async fn reset_one(
     replace_tenants(&state.db, &mut tx, std::slice::from_ref(&seed), !empty).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(fixtures::object_count(std::slice::from_ref(&seed)));
+    release_after_bulk(
+        &state.db,
+        fixtures::object_count(std::slice::from_ref(&seed)),
+    )
+    .await;
     Ok((tenant, super::restore::ResetMethod::Reload))
 }
 
@@ -378,7 +386,7 @@ async fn delete_tenant(State(state): State<AppState>, Path(key): Path<String>) -
     state.seeds.forget(&tenant.id);
     // Tokens of the deleted tenant must stop working at once.
     state.verified_tokens.clear();
-    release_after_bulk(objects);
+    release_after_bulk(&state.db, objects).await;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -491,7 +499,7 @@ async fn create_tenant(State(state): State<AppState>, body: JsonObjectText) -> R
     // The parsed seeds of a large text are freed before the allocator is trimmed.
     let objects = fixtures::object_count(&seeds);
     let kept = super::seeds::keep_created(&name, text, seeds).await;
-    release_after_bulk(objects);
+    release_after_bulk(&state.db, objects).await;
     let mut conn = state.db.pool.acquire().await?;
     let mut created = Vec::new();
     for seed in kept {
@@ -570,7 +578,7 @@ pub async fn import_document(state: &AppState, document: &str) -> Result<Vec<Str
     for seed in super::seeds::keep_created("snapshot", document.to_owned(), seeds).await {
         state.seeds.remember_kept(seed);
     }
-    release_after_bulk(objects);
+    release_after_bulk(&state.db, objects).await;
     Ok(ids)
 }
 
@@ -657,7 +665,7 @@ pub async fn create_lab(
     store::bulk::rebuild(&mut tx, set_aside.flatten()).await?;
     tx.commit().await?;
     state.verified_tokens.clear();
-    release_after_bulk(objects);
+    release_after_bulk(&state.db, objects).await;
     let ids = seeds.iter().map(|s| s.id().to_owned()).collect();
     state.seeds.add_startup(seeds);
     Ok(ids)

@@ -57,6 +57,9 @@ pub(super) fn configure_library() {
         if code != ffi::SQLITE_OK {
             tracing::debug!(code, "SQLite's memory statistics stay on");
         }
+        if !super::page_cache::install() {
+            tracing::debug!("SQLite's page cache stays unwrapped");
+        }
     });
 }
 
