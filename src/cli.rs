@@ -454,15 +454,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // fixture text and the parse's scratch, freed before, stay with the allocator otherwise
     // (58 MiB at 100,000 users, 1.4 MiB with the default fixtures).
     drop(spent);
-    state.db.forget_prepared_writes().await;
-    let loaded = state
+    let loaded: usize = state
         .seeds
         .startup_seeds()
         .iter()
         .map(|s| s.object_count())
         .sum();
-    if let Err(error) = state.db.renew_writer_after(loaded).await {
+    if loaded < crate::store::bulk::MIN_OBJECTS {
+        state.db.forget_prepared_writes().await;
+    } else if let Err(error) = state.db.renew_writer().await {
+        // Renewing would have dropped the prepared statements too.
         tracing::warn!(%error, "the writer connection could not be renewed after the load");
+        state.db.forget_prepared_writes().await;
     }
     crate::memory::release_freed_memory();
     if let Some(ca) = &running.ca_path {

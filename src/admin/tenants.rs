@@ -266,11 +266,11 @@ pub async fn replace_all(
 /// [`crate::memory`]). A small one's reset keeps its few milliseconds. Call it once the seeds
 /// that went out are dropped, or their memory stays behind.
 async fn release_after_bulk(db: &store::Db, objects: usize) {
-    if let Err(error) = db.renew_writer_after(objects).await {
-        // The old writer stays: slower commits, nothing lost.
-        tracing::warn!(%error, "the writer connection could not be renewed after a bulk load");
-    }
     if objects >= store::bulk::MIN_OBJECTS {
+        if let Err(error) = db.renew_writer().await {
+            // The old writer stays: slower commits, nothing lost.
+            tracing::warn!(%error, "the writer connection could not be renewed after a bulk load");
+        }
         let started = Instant::now();
         crate::memory::release_freed_memory();
         tracing::debug!(elapsed = ?started.elapsed(), "freed memory returned");
@@ -616,13 +616,8 @@ pub async fn create_lab(
     }
     // Students are created before the server listens (`serve --lab`), so nobody reads while
     // the indexes are set aside: one set-aside and one rebuild serve every student, where a
-    // 100,000-user template's copy took ~7 s maintaining them row by row in memory.
-    // An application is two objects: its application object and its service principal.
-    let per_student = ["users", "groups", "applications", "applications"]
-        .iter()
-        .map(|list| exported[*list].as_array().map_or(0, Vec::len))
-        .sum::<usize>();
-    // Chosen when the first student is missing: students kept from an earlier start (a file
+    // 100,000-user template's copy took ~7 s maintaining them row by row in memory. Chosen
+    // when the first student is missing: students kept from an earlier start (a file
     // database) need no rebuild.
     let mut set_aside = None;
     let mut seeds = Vec::new();
@@ -635,10 +630,12 @@ pub async fn create_lab(
         let parsed = fixture_seeds(&text, &name).map_err(|e| anyhow::anyhow!("{}", e.message))?;
         let mut created = Vec::new();
         for seed in parsed {
-            objects += fixtures::object_count(std::slice::from_ref(&seed));
+            let student_objects = fixtures::object_count(std::slice::from_ref(&seed));
+            objects += student_objects;
             if !store::tenants::tenant_exists(&mut tx, &seed.id).await? {
                 if set_aside.is_none() {
-                    let incoming = per_student.saturating_mul(count - n + 1);
+                    // This student and those after it, each a copy of the same template.
+                    let incoming = student_objects.saturating_mul(count - n + 1);
                     set_aside = Some(
                         store::bulk::set_aside_indexes(&state.db, Readers::None, &mut tx, incoming)
                             .await?,

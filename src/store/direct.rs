@@ -21,20 +21,10 @@ use sqlx::SqlSafeStr;
 
 use super::Db;
 use super::changes::Change;
-use super::objects::{Kind, ObjectRow, ObjectWrite};
+use super::objects::{Kind, NEXT_USER_SEQ, ObjectRow, ObjectWrite};
 use super::write::{WriteGuard, restore_foreign_keys};
 
-/// The new user's `seq`, or no row when `?3` is not one of the tenant's domains or another
-/// object holds the userPrincipalName `?2` (the checks of `objects::insert_user_checked`).
-/// Apart from the insert: SQLite runs an `insert … select` that reads its own table, and a
-/// `returning`, through a temporary table each (a pager and page cache made and torn down
-/// per create).
-const NEXT_USER_SEQ: &str = "select (select coalesce(max(seq), 0) + 1 from directory_objects
-         where tenant_id = ?1)
-     where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?3)
-       and not exists(select 1 from directory_objects
-                      where tenant_id = ?1 and user_principal_name = ?2 and id <> ?4)";
-
+/// The direct path's insert, once [`NEXT_USER_SEQ`] gave its `seq` (`?8`).
 const INSERT_USER: &str = "insert into directory_objects
          (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
      values (?1, ?2, 'user', ?3, ?4, ?5, ?6, ?7, ?8)";
@@ -200,9 +190,9 @@ unsafe fn insert_user(
 ) -> sqlx::Result<Option<i64>> {
     let mut next = unsafe { Statement::cached(db, NEXT_USER_SEQ)? };
     next.bind(1, Some(tenant))?;
-    next.bind(2, user.user_principal_name)?;
-    next.bind(3, Some(domain))?;
-    next.bind(4, Some(user.id))?;
+    next.bind(2, Some(user.id))?;
+    next.bind(4, user.user_principal_name)?;
+    next.bind(7, Some(domain))?;
     let Some(seq) = next.step_to_end()? else {
         return Ok(None);
     };

@@ -55,7 +55,10 @@ pub async fn connections(
         .await
 }
 
-/// (opt_out, linkedin_side) of a user; defaults when nothing was recorded.
+/// (opt_out, linkedin_side) of a user who recorded no choice.
+pub const DEFAULT_USER_STATE: (bool, &str) = (false, "accepted");
+
+/// (opt_out, linkedin_side) of a user; [`DEFAULT_USER_STATE`] when nothing was recorded.
 pub async fn user_state(
     conn: &mut SqliteConnection,
     tenant: &str,
@@ -67,7 +70,8 @@ pub async fn user_state(
             .bind(user)
             .fetch_optional(conn)
             .await?;
-    Ok(row.unwrap_or((false, "accepted".to_owned())))
+    let (opt_out, side) = DEFAULT_USER_STATE;
+    Ok(row.unwrap_or((opt_out, side.to_owned())))
 }
 
 pub async fn set_user_state(

@@ -416,16 +416,13 @@ impl Db {
         let _ = writer.clear_cached_statements().await;
     }
 
-    /// Replaces the writer connection with a fresh one, after a load of `objects` directory
-    /// objects if it was large. SQLite's full-text index keeps, per connection, the hash table
-    /// its largest batch of pending terms grew (FTS5 never shrinks it), and every later commit
-    /// clears and sorts all of its slots: after a 100,000-user load, 13 % of the server's time
-    /// under create-then-read pairs. The old connection goes with its prepared statements.
-    pub async fn renew_writer_after(&self, objects: usize) -> sqlx::Result<()> {
+    /// Replaces the writer connection with a fresh one, after a bulk load. SQLite's full-text
+    /// index keeps, per connection, the hash table its largest batch of pending terms grew
+    /// (FTS5 never shrinks it), and every later commit clears and sorts all of its slots:
+    /// after a 100,000-user load, 13 % of the server's time under create-then-read pairs. The
+    /// old connection goes with its prepared statements.
+    pub async fn renew_writer(&self) -> sqlx::Result<()> {
         use sqlx::Connection;
-        if objects < bulk::MIN_OBJECTS {
-            return Ok(());
-        }
         let fresh = self.pool.acquire().await?.detach();
         let old = std::mem::replace(&mut *self.writer.lock().await, fresh);
         old.close().await

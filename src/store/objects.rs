@@ -131,22 +131,51 @@ pub async fn insert_object(
     Ok(())
 }
 
-/// The checked user insert: `?1` tenant, `?2` id, `?3` displayName, `?4` userPrincipalName,
-/// `?5` JSON, `?6` secret, `?7` domain, `?8` appId. It inserts only if `domain` is one of the
-/// tenant's and no other object holds the userPrincipalName, and returns the new `seq`. One
-/// text for [`insert_user_checked`] and the direct path (`store::direct`).
-macro_rules! insert_user_checked_sql {
+/// The checks of a user insert, on the insert's parameters (`?1` tenant, `?2` id, `?4`
+/// userPrincipalName, `?7` domain): `domain` is one of the tenant's and no other object holds
+/// the userPrincipalName.
+macro_rules! user_insert_allowed_sql {
     () => {
-        "insert into directory_objects
-            (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
-         select ?1, ?2, 'user', ?3, ?4, ?8, ?5, ?6,
-            (select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1)
-         where exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?7)
+        "exists(select 1 from tenant_domains where tenant_id = ?1 and name = ?7)
            and not exists(select 1 from directory_objects
-                          where tenant_id = ?1 and user_principal_name = ?4 and id <> ?2)
-         returning seq"
+                          where tenant_id = ?1 and user_principal_name = ?4 and id <> ?2)"
     };
 }
+
+/// The `seq` of the tenant's next object (`?1` tenant).
+macro_rules! next_seq_sql {
+    () => {
+        "(select coalesce(max(seq), 0) + 1 from directory_objects where tenant_id = ?1)"
+    };
+}
+
+/// The checked user insert: `?1` tenant, `?2` id, `?3` displayName, `?4` userPrincipalName,
+/// `?5` JSON, `?6` secret, `?7` domain, `?8` appId. It inserts only if the checks pass, and
+/// returns the new `seq`.
+macro_rules! insert_user_checked_sql {
+    () => {
+        concat!(
+            "insert into directory_objects
+            (tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq)
+         select ?1, ?2, 'user', ?3, ?4, ?8, ?5, ?6, ",
+            next_seq_sql!(),
+            " where ",
+            user_insert_allowed_sql!(),
+            " returning seq"
+        )
+    };
+}
+
+/// The direct path's check (`store::direct`), on the parameters of the checked insert: the new
+/// user's `seq`, or no row when a check fails. The direct path then inserts with a plain
+/// `values`: SQLite runs an `insert … select` that reads its own table, and a `returning`,
+/// through a temporary table each (a pager and page cache made and torn down per create).
+pub(super) const NEXT_USER_SEQ: &str = concat!(
+    "select ",
+    next_seq_sql!(),
+    " where ",
+    user_insert_allowed_sql!()
+);
 
 /// Inserts a user, with its change-log row, only if `domain` is one of the tenant's domains
 /// and no other object holds its userPrincipalName: the checks and the insert in one round

@@ -59,6 +59,16 @@ pub(crate) fn bulk_fixture(domain: &str) -> Value {
         "users": users, "groups": groups}]})
 }
 
+/// The embedded fixtures and the bulk fixture, as start-up sources.
+fn with_bulk_fixture() -> Vec<FixtureSource> {
+    let mut sources = FixtureSource::embedded_all();
+    sources.push(FixtureSource {
+        name: "bulk.json".to_owned(),
+        text: bulk_fixture("bulk.example").to_string(),
+    });
+    sources
+}
+
 /// Every index of the database, by name and definition.
 async fn indexes(app: &TestApp) -> Vec<(String, Option<String>)> {
     sqlx::query_as("select name, sql from sqlite_schema where type = 'index' order by name")
@@ -202,11 +212,7 @@ async fn a_large_tenant_reads_as_created_after_a_reset_in_a_file_database() {
 async fn a_large_start_up_fixture_loads_with_every_index() {
     let fresh = indexes(&TestApp::new().await).await;
     let db = Db::open(None).await.expect("db");
-    let mut sources = FixtureSource::embedded_all();
-    sources.push(FixtureSource {
-        name: "bulk.json".to_owned(),
-        text: bulk_fixture("bulk.example").to_string(),
-    });
+    let sources = with_bulk_fixture();
     let seeds = fixtures::parse_all(&sources).expect("valid fixtures");
     fixtures::load(&db, &seeds).await.expect("load");
     let app = TestApp::on_db(db, Settings::default(), false).await;
@@ -328,11 +334,7 @@ async fn a_large_start_up_fixture_is_kept_packed_and_every_reset_reads_as_loaded
 #[tokio::test]
 async fn a_lab_from_a_large_template_keeps_every_index_and_reads_as_the_template() {
     let fresh = indexes(&TestApp::new().await).await;
-    let mut sources = FixtureSource::embedded_all();
-    sources.push(FixtureSource {
-        name: "bulk.json".to_owned(),
-        text: bulk_fixture("bulk.example").to_string(),
-    });
+    let sources = with_bulk_fixture();
     let app = TestApp::with_sources(&sources).await;
     let template = observed(&app).await;
     let students = tenantsim::admin::tenants::create_lab(&app.state, BULK, 2)
@@ -340,17 +342,9 @@ async fn a_lab_from_a_large_template_keeps_every_index_and_reads_as_the_template
         .expect("lab");
     assert_eq!(students.len(), 2);
     assert_eq!(indexes(&app).await, fresh);
-    for student in &students {
-        assert_eq!(
-            *student,
-            tenantsim::builtin::derived_id(
-                BULK,
-                &format!(
-                    "student{:02}",
-                    students.iter().position(|s| s == student).expect("listed") + 1
-                )
-            )
-        );
+    for (n, student) in students.iter().enumerate() {
+        let name = format!("student{:02}", n + 1);
+        assert_eq!(*student, tenantsim::builtin::derived_id(BULK, &name));
         let rename = |id: &str| tenantsim::builtin::derived_id(student, id);
         let expected: Vec<Vec<String>> = template
             .iter()
