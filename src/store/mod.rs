@@ -17,6 +17,7 @@ pub mod load;
 pub mod members;
 pub mod objects;
 mod page_cache;
+mod raw_sqlite;
 pub mod roles;
 pub mod schema;
 pub mod seeds;
@@ -59,6 +60,9 @@ pub struct Db {
     /// woke another). Writers queue on the mutex, in order, instead of on SQLite's busy
     /// handler. In memory it is the connection the schema was created on.
     writer: Arc<tokio::sync::Mutex<sqlx::SqliteConnection>>,
+    /// A connection of tenantsim's own for the most repeated write, a user's create
+    /// ([`Db::insert_user_alone`]); it writes only while `writer` is held.
+    direct: Arc<direct::DirectWriter>,
 }
 
 /// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
@@ -229,8 +233,9 @@ impl Db {
     /// Opens the database and applies the embedded migrations. `None` is a private in-memory
     /// database that lives as long as this `Db`.
     pub async fn open(path: Option<&Path>) -> anyhow::Result<Self> {
-        direct::configure_library();
+        raw_sqlite::configure_library();
         let mut file = None;
+        let direct;
         let pool = match path {
             Some(path) => {
                 let options = SqliteConnectOptions::new()
@@ -256,6 +261,7 @@ impl Db {
                     );
                 }
                 file = file_identity(path).map(|identity| (path.to_owned(), identity));
+                direct = direct::DirectWriter::file(path);
                 pool
             }
             None => {
@@ -264,6 +270,7 @@ impl Db {
                 let options = SqliteConnectOptions::from_str("sqlite::memory:")?
                     .foreign_keys(true)
                     .busy_timeout(std::time::Duration::from_secs(5));
+                direct = direct::DirectWriter::in_memory(&options.get_filename().to_string_lossy());
                 SqlitePoolOptions::new()
                     .min_connections(1)
                     .max_connections(4)
@@ -302,6 +309,7 @@ impl Db {
             in_memory,
             file,
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
+            direct: Arc::new(direct),
         };
         Ok(db)
     }

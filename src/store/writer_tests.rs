@@ -198,7 +198,7 @@ async fn users_and_changes(db: &Db) -> (i64, i64) {
 /// connection is sqlx's as before afterwards (a sqlx write and another direct one follow).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_inserted_alone_commits_once_or_not_at_all() {
-    for (db, _dir) in stores().await {
+    for (db, dir) in stores().await {
         make_tenant(&db).await;
         let first = db
             .insert_user_alone("t1", &user("u1", "a@t1.example"), "digest", "t1.example")
@@ -206,6 +206,19 @@ async fn a_user_inserted_alone_commits_once_or_not_at_all() {
             .expect("insert");
         assert!(first.is_some(), "inserted");
         assert_eq!(users_and_changes(&db).await, (1, 1));
+        // On tenantsim's own connection, not through sqlx: with foreign keys checked, and, on
+        // a file, acknowledged only once on disk (synchronous=FULL is 2).
+        let on = |pragma| {
+            db.direct
+                .query_int(pragma)
+                .expect("direct connection open")
+                .expect(pragma)
+        };
+        assert_eq!(on("PRAGMA foreign_keys"), Some(1));
+        if dir.is_some() {
+            assert_eq!(on("PRAGMA synchronous"), Some(2));
+            assert_eq!(on("PRAGMA busy_timeout"), Some(5000));
+        }
         let cached = db.cached_user("t1", "a@t1.example").await.expect("read");
         assert_eq!(
             cached.map(|row| (row.id, row.seq)),
