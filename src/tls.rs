@@ -70,8 +70,9 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The CA in `dir` (certificate PEM and key), created when missing.
-fn load_or_create_ca(dir: &Path) -> anyhow::Result<(String, KeyPair)> {
+/// The CA in `dir` (certificate PEM and key PEM), created when missing. The key stays text
+/// until a leaf is issued: most starts find their leaf current and never sign.
+fn load_or_create_ca(dir: &Path) -> anyhow::Result<(String, String)> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let ca_path = dir.join(CA_FILE);
     let ca_key_path = dir.join(CA_KEY_FILE);
@@ -79,7 +80,7 @@ fn load_or_create_ca(dir: &Path) -> anyhow::Result<(String, KeyPair)> {
         std::fs::read_to_string(&ca_path),
         std::fs::read_to_string(&ca_key_path),
     ) {
-        (Ok(pem), Ok(key)) => Ok((pem, KeyPair::from_pem(&key).context("reading the CA key")?)),
+        (Ok(pem), Ok(key)) => Ok((pem, key)),
         _ => {
             let now = time::OffsetDateTime::now_utc();
             let key = KeyPair::generate().context("generating the CA key")?;
@@ -87,10 +88,11 @@ fn load_or_create_ca(dir: &Path) -> anyhow::Result<(String, KeyPair)> {
             params.not_before = now - time::Duration::days(1);
             params.not_after = now + time::Duration::days(3650);
             let cert = params.self_signed(&key)?;
-            write_private(&ca_key_path, &key.serialize_pem())?;
+            let key_pem = key.serialize_pem();
+            write_private(&ca_key_path, &key_pem)?;
             std::fs::write(&ca_path, cert.pem())
                 .with_context(|| format!("writing {}", ca_path.display()))?;
-            Ok((cert.pem(), key))
+            Ok((cert.pem(), key_pem))
         }
     }
 }
@@ -99,9 +101,10 @@ fn load_or_create_ca(dir: &Path) -> anyhow::Result<(String, KeyPair)> {
 fn issue_leaf(
     names: Vec<String>,
     common_name: &str,
-    ca_key: &KeyPair,
+    ca_key_pem: &str,
     valid_days: i64,
 ) -> anyhow::Result<(String, String)> {
+    let ca_key = KeyPair::from_pem(ca_key_pem).context("reading the CA key")?;
     let now = time::OffsetDateTime::now_utc();
     let key = KeyPair::generate().context("generating the TLS key")?;
     let mut params = CertificateParams::new(names)?;
@@ -116,7 +119,7 @@ fn issue_leaf(
     params.not_after = now + time::Duration::days(valid_days);
     // The CA's name and key identifier are derived from the same parameters and key that made
     // its certificate, so the leaf chains to the CA file on disk.
-    let issuer = Issuer::new(ca_params()?, ca_key);
+    let issuer = Issuer::new(ca_params()?, &ca_key);
     let cert = params.signed_by(&key, &issuer)?;
     Ok((cert.pem(), key.serialize_pem()))
 }
