@@ -189,6 +189,12 @@ static BUILTINS: std::sync::LazyLock<Vec<Builtin>> = std::sync::LazyLock::new(||
 const PUBLIC_CLIENT_REDIRECTS: &str =
     r#"["http://localhost","https://login.microsoftonline.com/common/oauth2/nativeclient"]"#;
 
+/// Builds the built-ins' JSON (Microsoft Graph's service principal alone is most of 1 ms), so
+/// that start-up can do it on another thread while the database opens.
+pub fn prepare() {
+    std::sync::LazyLock::force(&BUILTINS);
+}
+
 /// Queues the built-in service principals of a new tenant.
 pub fn insert_builtins(rows: &mut NewRows, tenant: &str) {
     for builtin in BUILTINS.iter() {

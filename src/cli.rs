@@ -295,7 +295,11 @@ async fn open_state(
 ) -> anyhow::Result<(AppState, Startup)> {
     let started = Instant::now();
     let data_dir = store_args.data_dir();
-    let reading_key = tokio::task::spawn_blocking(move || SigningKeys::load_or_create(&data_dir));
+    let reading_key = tokio::task::spawn_blocking(move || {
+        let keys = SigningKeys::load_or_create(&data_dir);
+        crate::builtin::prepare();
+        keys
+    });
     let db_path = store_args.db.clone();
     let open = move || async move { Db::open(db_path.as_deref()).await };
     let mut opening = store_args
