@@ -14,7 +14,7 @@
 //! goes to SQLite's cache as before. Pages only enter a cache by a fetch and only change
 //! number by a move, so the bound never misses a page.
 //!
-//! Unsafe code, as `direct` is: SQLite's page-cache interface is C function pointers, and
+//! Unsafe code, as `raw_sqlite` is: SQLite's page-cache interface is C function pointers, and
 //! no crate wraps it. Every block forwards a call SQLite made to SQLite's own method.
 #![allow(unsafe_code)]
 
