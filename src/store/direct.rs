@@ -70,11 +70,14 @@ impl DirectWriter {
     }
 
     /// The database file (already created, in WAL mode, by sqlx's connections): writes are
-    /// acknowledged only once on disk (synchronous=FULL), as sqlx's are.
+    /// acknowledged only once on disk (synchronous=FULL), as sqlx's are. The name is read as
+    /// sqlx reads it (a `file:` URI is one), so both open the same file; never created here.
     pub(super) fn file(path: &std::path::Path) -> Self {
         Self {
             filename: path.to_str().and_then(|path| c_name(path).ok()),
-            flags: ffi::SQLITE_OPEN_READWRITE | ffi::SQLITE_OPEN_PRIVATECACHE,
+            flags: ffi::SQLITE_OPEN_URI
+                | ffi::SQLITE_OPEN_READWRITE
+                | ffi::SQLITE_OPEN_PRIVATECACHE,
             setup:
                 c"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000",
             connection: std::sync::Mutex::new(None),

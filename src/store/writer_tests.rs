@@ -193,9 +193,9 @@ async fn users_and_changes(db: &Db) -> (i64, i64) {
     .expect("count")
 }
 
-/// The create run on the writer's handle: committed with its change-log row and readable
+/// The create run on the direct connection: committed with its change-log row and readable
 /// through the cache and the pool; refused by either check with nothing written; and the
-/// connection is sqlx's as before afterwards (a sqlx write and another direct one follow).
+/// writer takes turns with it as before (a sqlx write and another direct one follow).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_inserted_alone_commits_once_or_not_at_all() {
     for (db, dir) in stores().await {
@@ -304,4 +304,28 @@ async fn a_user_insert_that_meets_a_reader_waits_for_it() {
     let inserted = insert.await.expect("task").expect("insert");
     assert!(inserted.is_some());
     assert_eq!(users_and_changes(&db).await, (1, 1));
+}
+
+/// `--db file:…` is a URI to sqlx; the direct connection reads the name the same way, so a
+/// create lands in the database every other connection reads. (The bundled SQLite is built
+/// with SQLITE_USE_URI, so this holds even without the connection's own SQLITE_OPEN_URI; the
+/// test guards the outcome, whatever the build.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_named_by_a_uri_gets_the_direct_creates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let uri = format!("file:{}", dir.path().join("uri.db").display());
+    let db = Db::open(Some(std::path::Path::new(&uri)))
+        .await
+        .expect("file db by URI");
+    make_tenant(&db).await;
+    let inserted = db
+        .insert_user_alone("t1", &user("u1", "a@t1.example"), "digest", "t1.example")
+        .await
+        .expect("insert");
+    assert!(inserted.is_some());
+    assert_eq!(users_and_changes(&db).await, (1, 1));
+    assert!(
+        dir.path().join("uri.db").exists(),
+        "the URI named this file"
+    );
 }
