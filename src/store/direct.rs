@@ -85,20 +85,26 @@ impl DirectWriter {
     }
 
     /// Runs `write` on the connection, opening it first if need be. `None` when this database
-    /// cannot be opened by name.
+    /// cannot be opened by name. A connection a failed write left inside a transaction (its
+    /// rollback failed too) is closed, which rolls it back, and the next write opens another.
     fn with<T>(
         &self,
         write: impl FnOnce(&mut RawConnection) -> sqlx::Result<T>,
     ) -> Option<sqlx::Result<T>> {
         let filename = self.filename.as_deref()?;
         let mut slot = self.connection.lock().unwrap_or_else(|p| p.into_inner());
-        if slot.is_none() {
-            match RawConnection::open(filename, self.flags, self.setup, &STATEMENTS) {
-                Ok(connection) => *slot = Some(connection),
+        let connection = match slot.as_mut() {
+            Some(connection) => connection,
+            None => match RawConnection::open(filename, self.flags, self.setup, &STATEMENTS) {
+                Ok(connection) => slot.insert(connection),
                 Err(error) => return Some(Err(error)),
-            }
+            },
+        };
+        let result = write(connection);
+        if result.is_err() && connection.in_transaction() {
+            *slot = None;
         }
-        slot.as_mut().map(write)
+        Some(result)
     }
 }
 
