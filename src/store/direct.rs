@@ -51,7 +51,8 @@ pub(super) struct DirectWriter {
     /// every create goes through sqlx).
     filename: Option<CString>,
     flags: c_int,
-    setup: &'static std::ffi::CStr,
+    /// Pragmas run once the connection opens.
+    setup: CString,
     connection: std::sync::Mutex<Option<RawConnection>>,
 }
 
@@ -64,7 +65,7 @@ impl DirectWriter {
                 | ffi::SQLITE_OPEN_READWRITE
                 | ffi::SQLITE_OPEN_MEMORY
                 | ffi::SQLITE_OPEN_SHAREDCACHE,
-            setup: c"PRAGMA foreign_keys = ON",
+            setup: c"PRAGMA foreign_keys = ON".to_owned(),
             connection: std::sync::Mutex::new(None),
         }
     }
@@ -78,8 +79,11 @@ impl DirectWriter {
             flags: ffi::SQLITE_OPEN_URI
                 | ffi::SQLITE_OPEN_READWRITE
                 | ffi::SQLITE_OPEN_PRIVATECACHE,
-            setup:
-                c"PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000",
+            setup: CString::new(format!(
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA busy_timeout = {}",
+                super::BUSY_TIMEOUT.as_millis()
+            ))
+            .expect("no NUL in the pragmas"),
             connection: std::sync::Mutex::new(None),
         }
     }
@@ -95,7 +99,7 @@ impl DirectWriter {
         let mut slot = self.connection.lock().unwrap_or_else(|p| p.into_inner());
         let connection = match slot.as_mut() {
             Some(connection) => connection,
-            None => match RawConnection::open(filename, self.flags, self.setup, &STATEMENTS) {
+            None => match RawConnection::open(filename, self.flags, &self.setup, &STATEMENTS) {
                 Ok(connection) => slot.insert(connection),
                 Err(error) => return Some(Err(error)),
             },
@@ -221,7 +225,7 @@ fn insert_user_in_transaction(
     let inserted = insert_user(connection, tenant, user, secret, domain)
         .and_then(|seq| connection.statement(COMMIT).step_to_end().map(|_| seq));
     if inserted.is_err() && connection.in_transaction() {
-        // Best effort: if even the rollback fails, the connection reports it at the next BEGIN.
+        // Best effort: if even the rollback fails, `DirectWriter::with` closes the connection.
         let _ = connection.statement(ROLLBACK).step_to_end();
     }
     inserted

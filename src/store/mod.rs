@@ -40,6 +40,10 @@ use sqlx::{SqlitePool, Transaction};
 use write::Changes;
 pub use write::WriteTx;
 
+/// How long a connection waits for another's write lock on the file before it answers BUSY:
+/// sqlx's connections and the direct writer's alike.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The database handle shared by every request.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -245,7 +249,7 @@ impl Db {
                     // FULL: an acknowledged write survives a crash of the process or the machine.
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
-                    .busy_timeout(std::time::Duration::from_secs(5));
+                    .busy_timeout(BUSY_TIMEOUT);
                 let pool = SqlitePoolOptions::new()
                     .max_connections(4)
                     // A local file's connection cannot go stale: the default ping before each
@@ -269,7 +273,7 @@ impl Db {
                 // connection is open: pin the connections so the data never vanishes.
                 let options = SqliteConnectOptions::from_str("sqlite::memory:")?
                     .foreign_keys(true)
-                    .busy_timeout(std::time::Duration::from_secs(5));
+                    .busy_timeout(BUSY_TIMEOUT);
                 direct = direct::DirectWriter::in_memory(&options.get_filename().to_string_lossy());
                 SqlitePoolOptions::new()
                     .min_connections(1)

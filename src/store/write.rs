@@ -21,7 +21,8 @@ pub(super) struct Changes {
     pub(super) storage_failure: std::sync::Mutex<Option<String>>,
     pub(super) failing: std::sync::atomic::AtomicBool,
     /// The writer connection runs without SQLite's foreign-key checks (a validated load,
-    /// [`Db::begin_validated_load`]); the next write turns them back on.
+    /// [`Db::begin_validated_load`]); the next write on it turns them back on. (The direct
+    /// writer's connection always has them on.)
     pub(super) foreign_keys_off: std::sync::atomic::AtomicBool,
 }
 
