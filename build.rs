@@ -7,8 +7,23 @@
 // start from 470 KB to 5 KB. rust-lld is rustc's default linker there since 1.90 (Cargo.toml
 // asks for 1.94); a build that names its own linker or link options keeps its linker's
 // defaults, and TENANTSIM_NO_CODE_ORDER=1 turns both off.
+//
+// The in-memory database's images (src/store/schema_image.rs) are kept deflated (9 KB instead
+// of 330) and inflated here into OUT_DIR, so start-up reads them in place.
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR"));
+    for image in ["schema.db", "default-tenant.db"] {
+        let deflated = format!("src/store/{image}.deflate");
+        println!("cargo:rerun-if-changed={deflated}");
+        // An image missing or not inflating becomes an empty one: start-up then builds the
+        // database itself, and the schema tests name the file to make again.
+        let inflated = std::fs::read(&deflated)
+            .ok()
+            .and_then(|bytes| miniz_oxide::inflate::decompress_to_vec(&bytes).ok())
+            .unwrap_or_default();
+        std::fs::write(out.join(image), inflated).expect("writing a database image to OUT_DIR");
+    }
     println!("cargo:rerun-if-changed=tools/code-order.txt");
     println!("cargo:rerun-if-env-changed=TENANTSIM_NO_CODE_ORDER");
     let var = |name: &str| std::env::var(name).unwrap_or_default();

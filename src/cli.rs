@@ -283,6 +283,8 @@ struct Startup {
     origins: Vec<usize>,
     /// Each large source's text, packed on another thread while the fixtures load.
     packing: tokio::task::JoinHandle<Vec<Option<Arc<PackedSource>>>>,
+    /// The database opened with these (the default) fixtures already loaded.
+    preloaded: bool,
 }
 
 /// Reads the fixture files and the signing key and opens the database, together: they are
@@ -301,7 +303,9 @@ async fn open_state(
         keys
     });
     let db_path = store_args.db.clone();
-    let open = move || async move { Db::open(db_path.as_deref()).await };
+    // The embedded default fixtures come ready-loaded in an in-memory database (`Db::open_with`).
+    let default_fixture = store_args.fixtures.is_none().then_some(fixtures::CONTOSO);
+    let open = move || async move { Db::open_with(db_path.as_deref(), default_fixture).await };
     let mut opening = store_args
         .db
         .is_none()
@@ -326,12 +330,13 @@ async fn open_state(
     let opening = opening.get_or_insert_with(|| tokio::spawn(open()));
     let keys = reading_key.await.context("reading the signing key")??;
     tracing::debug!(elapsed = ?started.elapsed(), "signing key read");
-    let db = opening.await?.context("opening the database")?;
-    tracing::debug!(elapsed = ?started.elapsed(), "database opened and migrated");
+    let (db, preloaded) = opening.await?.context("opening the database")?;
+    tracing::debug!(elapsed = ?started.elapsed(), preloaded, "database opened and migrated");
     let startup = Startup {
         seeds,
         origins,
         packing,
+        preloaded,
     };
     Ok((AppState::new(db, Arc::new(keys), settings), startup))
 }
@@ -343,9 +348,11 @@ async fn load_fixtures(
     startup: Startup,
 ) -> anyhow::Result<Vec<fixtures::TenantSeed>> {
     let started = Instant::now();
-    fixtures::load(&state.db, &startup.seeds)
-        .await
-        .context("loading fixtures")?;
+    if !startup.preloaded {
+        fixtures::load(&state.db, &startup.seeds)
+            .await
+            .context("loading fixtures")?;
+    }
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures loaded");
     let packed = startup.packing.await.context("packing the fixture text")?;
     let seeds = startup.origins.into_iter().zip(startup.seeds).collect();

@@ -152,6 +152,11 @@ impl RawConnection {
         value
     }
 
+    /// The C handle, for an interface this type does not wrap (`schema_image`'s).
+    pub(super) fn handle(&mut self) -> *mut ffi::sqlite3 {
+        self.db
+    }
+
     /// Whether a transaction is open (none after COMMIT, ROLLBACK or one SQLite rolled back).
     pub(super) fn in_transaction(&mut self) -> bool {
         // SAFETY: `db` is open and ours.

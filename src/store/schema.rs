@@ -21,6 +21,30 @@
 /// Creates the whole schema on a new database, in one transaction.
 pub const IN_MEMORY: &str = include_str!("schema.sql");
 
+/// Gives a new in-memory database its schema: from the schema image (`schema_image`), or with
+/// [`IN_MEMORY`] if the image cannot be restored. Given the default fixture's text, restores
+/// the image with that fixture loaded when it was made from the same text, and answers `true`.
+pub async fn create_in_memory(
+    conn: &mut sqlx::SqliteConnection,
+    default_fixture: Option<&str>,
+) -> sqlx::Result<bool> {
+    use super::schema_image::{Image, restore};
+    let mut handle = conn.lock_handle().await?;
+    if let Some(fixture_text) = default_fixture {
+        match restore(Image::DefaultTenant { fixture_text }, &mut handle) {
+            Ok(()) => return Ok(true),
+            Err(reason) => tracing::debug!(%reason, "default tenant image not restored"),
+        }
+    }
+    let restored = restore(Image::Schema, &mut handle);
+    drop(handle);
+    if let Err(reason) = restored {
+        tracing::debug!(%reason, "schema image not restored; running the schema script");
+        sqlx::raw_sql(IN_MEMORY).execute(conn).await?;
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use sqlx::{Connection, SqliteConnection};
@@ -134,6 +158,62 @@ mod tests {
             "the writes fired too few triggers: {expected:?}"
         );
         assert_eq!(expected, found);
+    }
+
+    /// A new shared-cache in-memory database (as `Db::open` makes) restored from `image`, or
+    /// from the image start-up restores (build.rs's, from `schema.db.deflate`).
+    async fn restored(image: Option<&[u8]>) -> SqliteConnection {
+        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        let mut handle = conn.lock_handle().await.unwrap();
+        let restored = match image {
+            Some(image) => crate::store::schema_image::restore_from(image, &mut handle),
+            None => crate::store::schema_image::restore(
+                crate::store::schema_image::Image::Schema,
+                &mut handle,
+            ),
+        };
+        if let Err(reason) = restored {
+            panic!(
+                "src/store/schema.db.deflate does not restore ({reason}): run \
+                 `TENANTSIM_BLESS_SCHEMA=1 cargo test --lib schema` and commit the file"
+            );
+        }
+        drop(handle);
+        conn
+    }
+
+    /// The image as `schema.sql` builds it.
+    async fn image_of_script() -> Vec<u8> {
+        let mut conn = database(super::IN_MEMORY).await;
+        crate::store::schema_image::serialize(&mut conn.lock_handle().await.unwrap())
+    }
+
+    /// Start-up's schema image holds what `schema.sql` builds: the same `sqlite_schema` rows,
+    /// the same triggers firing, and the image restores into sqlx's kind of in-memory database.
+    #[tokio::test]
+    async fn the_schema_image_is_the_schema_script() {
+        let mut fresh = None;
+        if std::env::var_os("TENANTSIM_BLESS_SCHEMA").is_some() {
+            let image = image_of_script().await;
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/store/schema.db.deflate");
+            std::fs::write(path, miniz_oxide::deflate::compress_to_vec(&image, 10)).unwrap();
+            fresh = Some(image);
+        }
+        let mut script = database(super::IN_MEMORY).await;
+        let mut image = restored(fresh.as_deref()).await;
+        let (expected, found) = (objects(&mut script).await, objects(&mut image).await);
+        assert!(
+            expected == found,
+            "src/store/schema.db.deflate differs from src/store/schema.sql: run \
+             `TENANTSIM_BLESS_SCHEMA=1 cargo test --lib schema` and commit the file.\n\
+             schema.sql: {expected:#?}\nimage: {found:#?}"
+        );
+        let effects = trigger_effects(&mut script).await;
+        assert!(
+            effects.len() >= 5,
+            "the writes fired too few triggers: {effects:?}"
+        );
+        assert_eq!(effects, trigger_effects(&mut image).await);
     }
 
     #[tokio::test]

@@ -222,6 +222,34 @@ async fn search_ids(app: &TestApp, term: &str) -> Vec<String> {
     response.ids()
 }
 
+/// `serve` without fixtures starts from the executable's ready-loaded copy of the default
+/// fixtures: it holds the rows a load writes, and its resets (by undo log, and a reload after
+/// a reset to empty) come back to them.
+#[tokio::test]
+async fn a_server_started_on_the_default_fixtures_holds_and_resets_to_the_loaded_rows() {
+    let started = TestApp::started().await;
+    let seeded = rows(&TestApp::new().await, CONTOSO).await;
+    assert_eq!(rows(&started, CONTOSO).await, seeded);
+    let tenants: Vec<String> = sqlx::query_scalar("select id from tenants")
+        .fetch_all(&started.state.db.pool)
+        .await
+        .expect("tenants");
+    assert_eq!(tenants, vec![CONTOSO.to_owned()], "only the default fixture's tenant");
+
+    let new_user = change_contoso(&started).await;
+    assert_eq!(search_ids(&started, "Undo").await, vec![new_user]);
+    let first = reset(&started, CONTOSO, None).await;
+    assert_eq!(first["method"], "undo", "{first}");
+    assert!(first["rowsUndone"].as_u64().expect("rowsUndone") >= 11, "{first}");
+    assert_eq!(rows(&started, CONTOSO).await, seeded);
+    assert!(search_ids(&started, "Undo").await.is_empty());
+
+    reset(&started, CONTOSO, Some(json!({"to": "empty"}))).await;
+    let reloaded = reset(&started, CONTOSO, None).await;
+    assert_eq!(reloaded["method"], "reload", "{reloaded}");
+    assert_eq!(rows(&started, CONTOSO).await, seeded);
+}
+
 #[tokio::test]
 async fn a_reset_puts_back_exactly_the_rows_the_seed_loaded() {
     let app = TestApp::new().await;

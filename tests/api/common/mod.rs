@@ -117,6 +117,23 @@ impl TestApp {
         Self::ready(state)
     }
 
+    /// The state `serve` starts with when given no fixtures: `cli::prepare` on an in-memory
+    /// database, which comes with the default fixtures loaded (`store::schema_image`).
+    pub async fn started() -> Self {
+        let dir = tempfile::tempdir().expect("data dir");
+        // The test process's key, so no test waits for a new one (`signing-key.pem`).
+        std::fs::write(dir.path().join("signing-key.pem"), &keys().private_pem).expect("key");
+        let args = tenantsim::cli::StoreArgs {
+            db: None,
+            data_dir: Some(dir.path().to_owned()),
+            fixtures: None,
+        };
+        let state = tenantsim::cli::prepare(&args, Settings::default())
+            .await
+            .expect("prepare");
+        Self::ready(state)
+    }
+
     /// An in-memory app started with these fixture sources, their seeds kept as `serve` keeps
     /// them (a large source's text packed).
     pub async fn with_sources(sources: &[FixtureSource]) -> Self {
