@@ -16,7 +16,8 @@
 //! Tests keep the images equal to what they stand for: a database restored from the schema
 //! image has `schema.sql`'s `sqlite_schema` rows and fires the same triggers, and one restored
 //! from the default tenant image holds every row, rowid included, that loading the default
-//! fixtures writes. `TENANTSIM_BLESS_SCHEMA=1 cargo test --lib schema` rewrites both. Unsafe
+//! fixtures writes. `TENANTSIM_BLESS_SCHEMA=1 cargo test --lib schema` rewrites both, each from
+//! what the build embedded (after a schema change, run it until the plain tests pass). Unsafe
 //! code, as `raw_sqlite` is: SQLite's C interface.
 #![allow(unsafe_code)]
 

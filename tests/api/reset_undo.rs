@@ -234,13 +234,20 @@ async fn a_server_started_on_the_default_fixtures_holds_and_resets_to_the_loaded
         .fetch_all(&started.state.db.pool)
         .await
         .expect("tenants");
-    assert_eq!(tenants, vec![CONTOSO.to_owned()], "only the default fixture's tenant");
+    assert_eq!(
+        tenants,
+        vec![CONTOSO.to_owned()],
+        "only the default fixture's tenant"
+    );
 
     let new_user = change_contoso(&started).await;
     assert_eq!(search_ids(&started, "Undo").await, vec![new_user]);
     let first = reset(&started, CONTOSO, None).await;
     assert_eq!(first["method"], "undo", "{first}");
-    assert!(first["rowsUndone"].as_u64().expect("rowsUndone") >= 11, "{first}");
+    assert!(
+        first["rowsUndone"].as_u64().expect("rowsUndone") >= 11,
+        "{first}"
+    );
     assert_eq!(rows(&started, CONTOSO).await, seeded);
     assert!(search_ids(&started, "Undo").await.is_empty());
 
