@@ -304,7 +304,10 @@ async fn open_state(
     });
     let db_path = store_args.db.clone();
     // The embedded default fixtures come ready-loaded in an in-memory database (`Db::open_with`).
-    let default_fixture = store_args.fixtures.is_none().then_some(fixtures::CONTOSO);
+    let default_fixture = store_args
+        .fixtures
+        .is_none()
+        .then_some(fixtures::CONTOSO_HASH);
     let open = move || async move { Db::open_with(db_path.as_deref(), default_fixture).await };
     let mut opening = store_args
         .db

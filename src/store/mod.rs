@@ -21,6 +21,7 @@ mod raw_sqlite;
 pub mod roles;
 pub mod schema;
 mod schema_image;
+pub use schema_image::FixtureHash;
 pub mod seeds;
 pub mod snapshot;
 pub mod tenants;
@@ -241,13 +242,13 @@ impl Db {
         Ok(Self::open_with(path, None).await?.0)
     }
 
-    /// [`Db::open`]; an in-memory database given `default_fixture`, the embedded default
-    /// fixture's text, starts with that fixture loaded when the executable's ready-made copy
-    /// was loaded from the same text (`schema_image`). Answers whether it was: the caller then
+    /// [`Db::open`]; an in-memory database given `default_fixture`, the hash of the embedded
+    /// default fixture's text, starts with that fixture loaded when the executable's ready-made
+    /// copy was loaded from the same text (`schema_image`). Answers whether it was: the caller then
     /// does not load those fixtures itself.
     pub async fn open_with(
         path: Option<&Path>,
-        default_fixture: Option<&str>,
+        default_fixture: Option<FixtureHash>,
     ) -> anyhow::Result<(Self, bool)> {
         raw_sqlite::configure_library();
         let mut preloaded = false;

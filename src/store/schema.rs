@@ -22,16 +22,16 @@
 pub const IN_MEMORY: &str = include_str!("schema.sql");
 
 /// Gives a new in-memory database its schema: from the schema image (`schema_image`), or with
-/// [`IN_MEMORY`] if the image cannot be restored. Given the default fixture's text, restores
+/// [`IN_MEMORY`] if the image cannot be restored. Given the default fixture's hash, restores
 /// the image with that fixture loaded when it was made from the same text, and answers `true`.
 pub async fn create_in_memory(
     conn: &mut sqlx::SqliteConnection,
-    default_fixture: Option<&str>,
+    default_fixture: Option<super::FixtureHash>,
 ) -> sqlx::Result<bool> {
     use super::schema_image::{Image, restore};
     let mut handle = conn.lock_handle().await?;
-    if let Some(fixture_text) = default_fixture {
-        match restore(Image::DefaultTenant { fixture_text }, &mut handle) {
+    if let Some(hash) = default_fixture {
+        match restore(Image::DefaultTenant(hash), &mut handle) {
             Ok(()) => return Ok(true),
             Err(reason) => tracing::debug!(%reason, "default tenant image not restored"),
         }

@@ -34,37 +34,48 @@ static SCHEMA: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/schema.db"));
 static DEFAULT_TENANT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/default-tenant.db"));
 
 /// Offset of the database header's "user version" (big-endian u32): the default tenant image
-/// keeps there the [`fixture_hash`] of the fixture text it was loaded from.
+/// keeps there the [`FixtureHash`] of the fixture text it was loaded from.
 const USER_VERSION: usize = 60;
 
 /// Which ready-made database to restore.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum Image<'a> {
+pub(super) enum Image {
     /// The schema alone.
     Schema,
-    /// The schema and the default fixtures, loaded from this text (the embedded fixture's).
-    DefaultTenant { fixture_text: &'a str },
+    /// The schema and the default fixtures, loaded from the text with this hash.
+    DefaultTenant(FixtureHash),
 }
 
 /// FNV-1a (32 bits) of a fixture text: tells whether the default tenant image was loaded from
-/// this text. Not a defence against anyone; a guard against an edited fixture and an image
-/// not made again.
-pub(super) fn fixture_hash(text: &str) -> u32 {
-    text.bytes().fold(0x811c_9dc5_u32, |hash, byte| {
-        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
-    })
+/// that text. Not a defence against anyone; a guard against an edited fixture and an image not
+/// made again. A `const fn`, so the embedded fixture's is computed at build time
+/// (`fixtures::CONTOSO_HASH`), not at every start (42 KB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixtureHash(pub u32);
+
+impl FixtureHash {
+    pub const fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut hash = 0x811c_9dc5_u32;
+        let mut i = 0;
+        while i < bytes.len() {
+            hash = (hash ^ bytes[i] as u32).wrapping_mul(0x0100_0193);
+            i += 1;
+        }
+        Self(hash)
+    }
 }
 
 /// Replaces the main database of `target` with `image`. `target` must be a new, empty
 /// database no other connection is using (the in-memory database at start-up).
-pub(super) fn restore(image: Image<'_>, target: &mut LockedSqliteHandle<'_>) -> Result<(), String> {
+pub(super) fn restore(image: Image, target: &mut LockedSqliteHandle<'_>) -> Result<(), String> {
     match image {
         Image::Schema => restore_from(SCHEMA, target),
-        Image::DefaultTenant { fixture_text } => {
+        Image::DefaultTenant(hash) => {
             let recorded = DEFAULT_TENANT
                 .get(USER_VERSION..USER_VERSION + 4)
-                .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-            if recorded != Some(fixture_hash(fixture_text)) {
+                .map(|b| FixtureHash(u32::from_be_bytes([b[0], b[1], b[2], b[3]])));
+            if recorded != Some(hash) {
                 return Err(
                     "the default tenant image was made from another fixture text".to_owned(),
                 );
@@ -161,8 +172,8 @@ pub(super) fn serialize(source: &mut LockedSqliteHandle<'_>) -> Vec<u8> {
 mod tests {
     use sqlx::{Connection, SqliteConnection};
 
-    use super::{fixture_hash, restore_from, serialize};
-    use crate::fixtures::{self, CONTOSO, FixtureSource};
+    use super::{FixtureHash, restore_from, serialize};
+    use crate::fixtures::{self, CONTOSO_HASH, FixtureSource};
     use crate::store::Db;
 
     /// Every `sqlite_schema` row, then every row of every table (rowid first where the table
@@ -229,7 +240,7 @@ mod tests {
             "the default fixtures loaded no directory"
         );
         let found = if std::env::var_os("TENANTSIM_BLESS_SCHEMA").is_some() {
-            let hash = fixture_hash(CONTOSO);
+            let hash = CONTOSO_HASH.0;
             sqlx::raw_sql(sqlx::AssertSqlSafe(format!("pragma user_version = {hash}")))
                 .execute(&mut loaded_conn)
                 .await
@@ -244,7 +255,7 @@ mod tests {
             restore_from(&image, &mut conn.lock_handle().await.unwrap()).unwrap();
             contents(&mut conn).await
         } else {
-            let (restored, preloaded) = Db::open_with(None, Some(CONTOSO)).await.unwrap();
+            let (restored, preloaded) = Db::open_with(None, Some(CONTOSO_HASH)).await.unwrap();
             assert!(
                 preloaded,
                 "src/store/default-tenant.db.deflate was not restored: run \
@@ -268,9 +279,8 @@ mod tests {
             );
         }
         // Another fixture text: the image is not used, the database starts empty.
-        let (other, preloaded) = Db::open_with(None, Some("{\"tenants\": []}"))
-            .await
-            .unwrap();
+        let other_text = FixtureHash::of("{\"tenants\": []}");
+        let (other, preloaded) = Db::open_with(None, Some(other_text)).await.unwrap();
         assert!(!preloaded);
         let tenants: i64 = sqlx::query_scalar("select count(*) from tenants")
             .fetch_one(&other.pool)
