@@ -7,7 +7,9 @@
 //!
 //! The flag means "the rows at the last load were this tenant's seed": only a load of the
 //! tenant's own seed sets it ([`start`]), and deleting the tenant clears it (and its log).
-//! A reset finding it unset reloads the tenant from the seed, as before.
+//! A reset finding it unset reloads the tenant from the seed, as before. A bulk load, which
+//! inserts only rows of tenants whose flag is unset, sets the insert triggers aside
+//! (`store::bulk`).
 
 use sqlx::SqliteConnection;
 

@@ -69,12 +69,15 @@ fn with_bulk_fixture() -> Vec<FixtureSource> {
     sources
 }
 
-/// Every index of the database, by name and definition.
+/// Every index and trigger of the database, by name and definition: a bulk load sets some of
+/// each aside and must put every one back.
 async fn indexes(app: &TestApp) -> Vec<(String, Option<String>)> {
-    sqlx::query_as("select name, sql from sqlite_schema where type = 'index' order by name")
-        .fetch_all(&app.state.db.pool)
-        .await
-        .expect("schema")
+    sqlx::query_as(
+        "select name, sql from sqlite_schema where type in ('index', 'trigger') order by name",
+    )
+    .fetch_all(&app.state.db.pool)
+    .await
+    .expect("schema")
 }
 
 async fn ids(app: &TestApp, token: &str, path: &str) -> Vec<String> {
@@ -129,6 +132,19 @@ async fn create_bulk(app: &TestApp) {
     assert_eq!(created.status, 201, "{}", created.text);
 }
 
+/// Creates a user in the bulk tenant whose name sorts after every fixture user's.
+async fn create_user(app: &TestApp, token: &str, display_name: &str) {
+    let created = app
+        .post("/v1.0/users")
+        .token(token)
+        .json(json!({"accountEnabled": true, "displayName": display_name,
+            "mailNickname": "created", "userPrincipalName": "created@bulk.example",
+            "passwordProfile": {"password": "Created-Passw0rd!"}}))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+}
+
 /// Creates the bulk tenant, checks what a client reads, changes it, resets it and checks it
 /// reads as created again; the schema is the same as before at every step.
 async fn create_change_and_reset(app: &TestApp) {
@@ -177,6 +193,8 @@ async fn create_change_and_reset(app: &TestApp) {
         .send()
         .await;
     assert_eq!(renamed.status, 204, "{}", renamed.text);
+    // An insert too: the undo log's insert triggers, set aside during the load, are back.
+    create_user(app, &admin, "Zzzz Created").await;
     assert_ne!(observed(app).await, loaded);
 
     let reset = app
@@ -211,16 +229,25 @@ async fn a_large_tenant_reads_as_created_after_a_reset_in_a_file_database() {
 #[tokio::test]
 async fn a_large_start_up_fixture_loads_with_every_index() {
     let fresh = indexes(&TestApp::new().await).await;
-    let db = Db::open(None).await.expect("db");
-    let sources = with_bulk_fixture();
-    let seeds = fixtures::parse_all(&sources).expect("valid fixtures");
-    fixtures::load(&db, &seeds).await.expect("load");
-    let app = TestApp::on_db(db, Settings::default(), false).await;
+    // `fixtures::load`, as a start-up makes it, with the seeds kept for resets.
+    let app = TestApp::with_sources(&with_bulk_fixture()).await;
     assert_eq!(indexes(&app).await, fresh);
     let seen = observed(&app).await;
     assert_eq!(seen[0], [user_id(0), user_id(1), user_id(2)]);
     assert_eq!(seen[3], [group_id(0), group_id(1)]);
     assert_eq!(seen[7], [user_id(4242)]);
+    // The tenant's undo log started with every trigger in place: a created user is taken
+    // back by a reset from the log.
+    let admin = app.app_token(BULK, &["User.ReadWrite.All"]);
+    create_user(&app, &admin, "Zzzz Created").await;
+    assert_ne!(observed(&app).await, seen);
+    let reset = app
+        .post(&format!("/_tenantsim/tenants/{BULK}/reset"))
+        .send()
+        .await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(reset.json["method"], "undo", "{}", reset.text);
+    assert_eq!(observed(&app).await, seen);
 }
 
 /// A start-up fixture of `PACK_FROM_BYTES` or more is kept as its packed text, not parsed
