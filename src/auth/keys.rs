@@ -39,17 +39,23 @@ impl SigningKeys {
         if let Ok(pem) = std::fs::read_to_string(&path) {
             return Self::from_pem(&pem).with_context(|| format!("reading {}", path.display()));
         }
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let keys = Self::generate()?;
-        // Write to a temporary file and rename, so two processes starting together never read
-        // half a key; whoever renames last wins and both then read the same file.
-        let tmp = dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &keys.private_pem)
-            .with_context(|| format!("writing {}", tmp.display()))?;
-        restrict_permissions(&tmp);
-        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))?;
+        Self::generate()?.save_in(dir)?;
+        // Whoever saved last won: every process starting together reads the same key.
         let pem = std::fs::read_to_string(&path)?;
         Self::from_pem(&pem)
+    }
+
+    /// Writes the key into `dir` where [`SigningKeys::load_or_create`] reads it (a test gives a
+    /// server its own key this way). Written to a temporary file and renamed, so two processes
+    /// starting together never read half a key.
+    pub fn save_in(&self, dir: &Path) -> anyhow::Result<()> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let tmp = dir.join(format!("{KEY_FILE}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &self.private_pem)
+            .with_context(|| format!("writing {}", tmp.display()))?;
+        restrict_permissions(&tmp);
+        let path = dir.join(KEY_FILE);
+        std::fs::rename(&tmp, &path).with_context(|| format!("writing {}", path.display()))
     }
 
     /// A fresh key that is never written anywhere.

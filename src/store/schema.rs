@@ -163,23 +163,18 @@ mod tests {
     /// A new shared-cache in-memory database (as `Db::open` makes) restored from `image`, or
     /// from the image start-up restores (build.rs's, from `schema.db.deflate`).
     async fn restored(image: Option<&[u8]>) -> SqliteConnection {
-        let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
-        let mut handle = conn.lock_handle().await.unwrap();
-        let restored = match image {
-            Some(image) => crate::store::schema_image::restore_from(image, &mut handle),
-            None => crate::store::schema_image::restore(
-                crate::store::schema_image::Image::Schema,
-                &mut handle,
-            ),
-        };
-        if let Err(reason) = restored {
+        use crate::store::schema_image::{Image, restore, restore_from, restored_connection};
+        let restored = restored_connection(|handle| match image {
+            Some(image) => restore_from(image, handle),
+            None => restore(Image::Schema, handle),
+        })
+        .await;
+        restored.unwrap_or_else(|reason| {
             panic!(
                 "src/store/schema.db.deflate does not restore ({reason}): run \
                  `TENANTSIM_BLESS_SCHEMA=1 cargo test --lib schema` and commit the file"
-            );
-        }
-        drop(handle);
-        conn
+            )
+        })
     }
 
     /// The image as `schema.sql` builds it.

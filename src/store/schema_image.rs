@@ -141,6 +141,20 @@ pub(super) fn restore_from(
     Ok(())
 }
 
+/// A connection to a new in-memory database as sqlx opens one, with `restore_into` run on it
+/// (`restore` or `restore_from`): how tests check that an image restores.
+#[cfg(test)]
+pub(super) async fn restored_connection(
+    restore_into: impl FnOnce(&mut LockedSqliteHandle<'_>) -> Result<(), String>,
+) -> Result<sqlx::SqliteConnection, String> {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:")
+        .await
+        .map_err(|e| e.to_string())?;
+    restore_into(&mut conn.lock_handle().await.map_err(|e| e.to_string())?)?;
+    Ok(conn)
+}
+
 /// SQLite's last error message on `db`.
 ///
 /// # Safety
@@ -170,9 +184,9 @@ pub(super) fn serialize(source: &mut LockedSqliteHandle<'_>) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
-    use sqlx::{Connection, SqliteConnection};
+    use sqlx::SqliteConnection;
 
-    use super::{FixtureHash, restore_from, serialize};
+    use super::{FixtureHash, restore_from, restored_connection, serialize};
     use crate::fixtures::{self, CONTOSO_HASH, FixtureSource};
     use crate::store::Db;
 
@@ -251,8 +265,9 @@ mod tests {
                 "/src/store/default-tenant.db.deflate"
             );
             std::fs::write(path, miniz_oxide::deflate::compress_to_vec(&image, 10)).unwrap();
-            let mut conn = SqliteConnection::connect("sqlite::memory:").await.unwrap();
-            restore_from(&image, &mut conn.lock_handle().await.unwrap()).unwrap();
+            let mut conn = restored_connection(|handle| restore_from(&image, handle))
+                .await
+                .unwrap();
             contents(&mut conn).await
         } else {
             let (restored, preloaded) = Db::open_with(None, Some(CONTOSO_HASH)).await.unwrap();

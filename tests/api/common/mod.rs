@@ -121,8 +121,8 @@ impl TestApp {
     /// database, which comes with the default fixtures loaded (`store::schema_image`).
     pub async fn started() -> Self {
         let dir = tempfile::tempdir().expect("data dir");
-        // The test process's key, so no test waits for a new one (`signing-key.pem`).
-        std::fs::write(dir.path().join("signing-key.pem"), &keys().private_pem).expect("key");
+        // The test process's key, so no test waits for a new one.
+        keys().save_in(dir.path()).expect("key");
         let args = tenantsim::cli::StoreArgs {
             db: None,
             data_dir: Some(dir.path().to_owned()),
