@@ -121,7 +121,7 @@ async fn replace_tenants(
     seeds: &[impl Borrow<TenantSeed>],
     log: bool,
 ) -> Result<()> {
-    let set_aside = fixtures::set_aside_indexes(db, Readers::Serving, conn, seeds).await?;
+    let set_aside = fixtures::set_aside(db, Readers::Serving, conn, seeds).await?;
     put_tenants(conn, seeds, log).await?;
     store::bulk::rebuild(conn, set_aside).await?;
     Ok(())
@@ -432,7 +432,7 @@ async fn insert_new_tenants(
     conn: &mut sqlx::SqliteConnection,
     seeds: &[TenantSeed],
 ) -> Result<()> {
-    let set_aside = fixtures::set_aside_indexes(db, Readers::Serving, conn, seeds).await?;
+    let set_aside = fixtures::set_aside(db, Readers::Serving, conn, seeds).await?;
     for seed in seeds {
         if store::tenants::tenant_exists(conn, &seed.id).await? {
             return Err(GraphError::new(
@@ -637,8 +637,7 @@ pub async fn create_lab(
                     // This student and those after it, each a copy of the same template.
                     let incoming = student_objects.saturating_mul(count - n + 1);
                     set_aside = Some(
-                        store::bulk::set_aside_indexes(&state.db, Readers::None, &mut tx, incoming)
-                            .await?,
+                        store::bulk::set_aside(&state.db, Readers::None, &mut tx, incoming).await?,
                     );
                 }
                 put_tenants(&mut tx, std::slice::from_ref(&seed), true)

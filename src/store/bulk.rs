@@ -42,16 +42,16 @@ const TABLES: [&str; 2] = ["directory_objects", "memberships"];
 
 /// Indexes and triggers dropped for a bulk load, with the statements that recreate them.
 #[derive(Debug)]
-#[must_use = "the indexes stay dropped until `rebuild` runs"]
+#[must_use = "the indexes and triggers stay dropped until `rebuild` runs"]
 pub struct SetAside {
     definitions: Vec<String>,
 }
 
-/// Drops the big tables' plain indexes (and the undo log's insert triggers) when `incoming` objects are at least half of what the
-/// tables will hold (so the rebuild reads mostly the rows being loaded anyway); `None` when a
-/// load that small keeps them. Call inside the write transaction that loads, before deleting
+/// Drops the big tables' plain indexes and the undo log's insert triggers when `incoming`
+/// objects are at least half of what the tables will hold (so the rebuild reads mostly the rows
+/// being loaded anyway); `None` when a load that small keeps them. Call inside the write transaction that loads, before deleting
 /// or inserting, and [`rebuild`] before it commits.
-pub async fn set_aside_indexes(
+pub async fn set_aside(
     db: &Db,
     readers: Readers,
     conn: &mut SqliteConnection,
@@ -108,7 +108,7 @@ pub async fn set_aside_indexes(
     }))
 }
 
-/// Recreates the indexes and triggers [`set_aside_indexes`] dropped, from their own
+/// Recreates the indexes and triggers [`set_aside`] dropped, from their own
 /// definitions (nothing when it kept them).
 pub async fn rebuild(conn: &mut SqliteConnection, set_aside: Option<SetAside>) -> sqlx::Result<()> {
     let Some(set_aside) = set_aside else {

@@ -133,13 +133,15 @@ async fn create_bulk(app: &TestApp) {
 }
 
 /// Creates a user in the bulk tenant whose name sorts after every fixture user's.
-async fn create_user(app: &TestApp, token: &str, display_name: &str) {
+async fn create_user(app: &TestApp, token: &str) {
     let created = app
         .post("/v1.0/users")
         .token(token)
-        .json(json!({"accountEnabled": true, "displayName": display_name,
+        .json(
+            json!({"accountEnabled": true, "displayName": "Zzzz Created",
             "mailNickname": "created", "userPrincipalName": "created@bulk.example",
-            "passwordProfile": {"password": "Created-Passw0rd!"}}))
+            "passwordProfile": {"password": "Created-Passw0rd!"}}),
+        )
         .send()
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
@@ -194,7 +196,7 @@ async fn create_change_and_reset(app: &TestApp) {
         .await;
     assert_eq!(renamed.status, 204, "{}", renamed.text);
     // An insert too: the undo log's insert triggers, set aside during the load, are back.
-    create_user(app, &admin, "Zzzz Created").await;
+    create_user(app, &admin).await;
     assert_ne!(observed(app).await, loaded);
 
     let reset = app
@@ -239,7 +241,7 @@ async fn a_large_start_up_fixture_loads_with_every_index() {
     // The tenant's undo log started with every trigger in place: a created user is taken
     // back by a reset from the log.
     let admin = app.app_token(BULK, &["User.ReadWrite.All"]);
-    create_user(&app, &admin, "Zzzz Created").await;
+    create_user(&app, &admin).await;
     assert_ne!(observed(&app).await, seen);
     let reset = app
         .post(&format!("/_tenantsim/tenants/{BULK}/reset"))
