@@ -82,11 +82,15 @@ pub async fn list(
         .as_deref()
         .map(wire::decode_skiptoken)
         .transpose()?;
+    let search = match &options.search {
+        Some(search) => Some(state.db.indexed_search(search).await?),
+        None => None,
+    };
     let list_query = ListQuery {
         scope: spec.scope,
         kind: spec.kind,
         filter: options.filter.as_ref(),
-        search: options.search.as_ref(),
+        search,
         order: order_of(&options),
         after: cursor.as_ref(),
         limit: options.top.unwrap_or(state.settings.page_size),

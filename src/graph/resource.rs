@@ -372,11 +372,15 @@ pub async fn count_response(
 ) -> Result<Response> {
     require_eventual(query)?;
     let options = query.options(model)?;
+    let search = match &options.search {
+        Some(search) => Some(state.db.indexed_search(search).await?),
+        None => None,
+    };
     let list_query = ListQuery {
         scope,
         kind,
         filter: options.filter.as_ref(),
-        search: options.search.as_ref(),
+        search,
         order: Order::Seq,
         after: None,
         limit: 1,

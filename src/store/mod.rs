@@ -21,6 +21,7 @@ mod raw_sqlite;
 pub mod roles;
 pub mod schema;
 mod schema_image;
+pub mod search_index;
 pub use schema_image::FixtureHash;
 pub mod seeds;
 pub mod snapshot;
@@ -69,6 +70,8 @@ pub struct Db {
     /// A connection of tenantsim's own for the most repeated write, a user's create
     /// ([`Db::insert_user_alone`]); it writes only while `writer` is held.
     direct: Arc<direct::DirectWriter>,
+    /// When the `$search` word index was last found complete (`search_index`).
+    search_indexed_at: Arc<search_index::IndexedAt>,
 }
 
 /// Response bodies by (tenant, a caller-built key: version, origin, object key, query), each
@@ -328,6 +331,7 @@ impl Db {
             file,
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             direct: Arc::new(direct),
+            search_indexed_at: Arc::default(),
         };
         Ok((db, preloaded))
     }

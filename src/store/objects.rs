@@ -5,7 +5,7 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection};
 use super::batch::Batch;
 use super::changes::Change;
 use super::filter_sql::{self, Bind};
-use crate::odata::{Filter, Search};
+use crate::odata::Filter;
 
 /// The kind of directory object, stored in `directory_objects.kind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -444,7 +444,7 @@ pub struct ListQuery<'a> {
     /// Only objects of this kind (OData casts such as `/members/microsoft.graph.user`).
     pub kind: Option<Kind>,
     pub filter: Option<&'a Filter>,
-    pub search: Option<&'a Search>,
+    pub search: Option<super::search_index::IndexedSearch<'a>>,
     pub order: Order,
     pub after: Option<&'a Cursor>,
     pub limit: u32,
@@ -627,7 +627,7 @@ fn push_conditions(
         builder.push(")");
     }
     if let Some(search) = query.search {
-        let fragment = filter_sql::search_to_sql(search)?;
+        let fragment = filter_sql::search_to_sql(search.search())?;
         builder.push(" and (");
         push_binds(builder, &fragment.sql, fragment.binds);
         builder.push(")");
@@ -647,7 +647,7 @@ async fn search_drives(conn: &mut SqliteConnection, query: &ListQuery<'_>) -> sq
     let (Scope::All(_), Some(search)) = (query.scope, query.search) else {
         return Ok(false);
     };
-    for expression in filter_sql::search_matches(search) {
+    for expression in filter_sql::search_matches(search.search()) {
         let matches: i64 = sqlx::query_scalar(
             "select count(*) from (select 1 from directory_search where directory_search match ? limit ?)",
         )

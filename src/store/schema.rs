@@ -131,10 +131,17 @@ mod tests {
         update directory_objects set display_name = 'Ada L' where id = 'a';
         delete from directory_objects where id = 'b';";
 
-    /// What the writes left in the tables the triggers write.
+    /// What the writes left in the tables the triggers write: the objects noted for the
+    /// search index, then (once `search_index::fill` indexed them) the index, and the undo log.
     async fn trigger_effects(conn: &mut SqliteConnection) -> Vec<(String, i64)> {
         sqlx::raw_sql(WRITES).execute(&mut *conn).await.unwrap();
-        sqlx::query_as(
+        let mut noted: Vec<(String, i64)> =
+            sqlx::query_as("select 'noted', object_rowid from search_index_pending")
+                .fetch_all(&mut *conn)
+                .await
+                .unwrap();
+        crate::store::search_index::fill(conn).await.unwrap();
+        noted.extend(sqlx::query_as::<_, (String, i64)>(
             "select 'search ada', rowid from directory_search('ada')
              union all select 'search l', rowid from directory_search('l')
              union all select 'search bo', rowid from directory_search('bo')
@@ -142,11 +149,13 @@ mod tests {
              union all select 'undo_domains ' || existed, row_id from undo_tenant_domains
              union all select 'undo_objects ' || existed || ' ' || coalesce(display_name, ''), row_id
                  from undo_directory_objects
+             union all select 'noted after the fill', object_rowid from search_index_pending
              order by 1, 2",
         )
         .fetch_all(conn)
         .await
-        .unwrap()
+        .unwrap());
+        noted
     }
 
     #[tokio::test]

@@ -372,63 +372,19 @@ CREATE INDEX directory_links_by_target on directory_links(tenant_id, target_id, 
 
 CREATE INDEX oauth2_permission_grants_by_resource on oauth2_permission_grants(tenant_id, resource_id);
 
+CREATE TABLE search_index_pending (
+    object_rowid  integer primary key
+);
+
 -- The triggers, as the rows `create trigger` would write (see src/store/schema.rs).
 pragma writable_schema = on;
 
 insert into sqlite_schema (type, name, tbl_name, rootpage, sql) values
-('trigger', 'directory_search_insert', 'directory_objects', 0, 'CREATE TRIGGER directory_search_insert after insert on directory_objects begin
-    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
-        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
-    values (new.rowid, new.display_name, new.data ->> ''$.mail'', new.user_principal_name,
-        new.data ->> ''$.givenName'', new.data ->> ''$.surname'', new.data ->> ''$.jobTitle'',
-        new.data ->> ''$.mailNickname'', new.data ->> ''$.department'', new.data ->> ''$.employeeId'',
-        new.data ->> ''$.description'', new.data ->> ''$.appDisplayName'');
-end'),
-
-('trigger', 'directory_search_delete', 'directory_objects', 0, 'CREATE TRIGGER directory_search_delete after delete on directory_objects begin
-    delete from directory_search where rowid = old.rowid;
-end'),
-
-('trigger', 'directory_search_update', 'directory_objects', 0, 'CREATE TRIGGER directory_search_update
-    after update of display_name, user_principal_name, data on directory_objects begin
-    delete from directory_search where rowid = old.rowid;
-    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
-        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
-    values (new.rowid, new.display_name, new.data ->> ''$.mail'', new.user_principal_name,
-        new.data ->> ''$.givenName'', new.data ->> ''$.surname'', new.data ->> ''$.jobTitle'',
-        new.data ->> ''$.mailNickname'', new.data ->> ''$.department'', new.data ->> ''$.employeeId'',
-        new.data ->> ''$.description'', new.data ->> ''$.appDisplayName'');
-end'),
-
-('trigger', 'undo_tenant_domains_insert', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_insert after insert on tenant_domains
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_tenant_domains (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_tenant_domains where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_tenant_domains_update', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_update after update on tenant_domains
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
-        where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_tenant_domains_delete', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_delete after delete on tenant_domains
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_tenant_domains select old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position
         where not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_directory_objects_insert', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_insert after insert on directory_objects
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_directory_objects (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_directory_objects where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_directory_objects_update', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_update after update on directory_objects
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
-        where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
 end'),
 
 ('trigger', 'undo_directory_objects_delete', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_delete after delete on directory_objects
@@ -438,35 +394,11 @@ end'),
     delete from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
-('trigger', 'undo_memberships_insert', 'memberships', 0, 'CREATE TRIGGER undo_memberships_insert after insert on memberships
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_memberships (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_memberships where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_memberships_update', 'memberships', 0, 'CREATE TRIGGER undo_memberships_update after update on memberships
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
-        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_memberships_delete', 'memberships', 0, 'CREATE TRIGGER undo_memberships_delete after delete on memberships
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
         where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_directory_role_members_insert', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_insert after insert on directory_role_members
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_directory_role_members (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_directory_role_members where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_directory_role_members_update', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_update after update on directory_role_members
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_role_members select old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id
-        where not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid);
 end'),
 
 ('trigger', 'undo_directory_role_members_delete', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_delete after delete on directory_role_members
@@ -476,35 +408,11 @@ end'),
     delete from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
-('trigger', 'undo_applications_insert', 'applications', 0, 'CREATE TRIGGER undo_applications_insert after insert on applications
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_applications (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_applications where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_applications_update', 'applications', 0, 'CREATE TRIGGER undo_applications_update after update on applications
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
-        where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_applications_delete', 'applications', 0, 'CREATE TRIGGER undo_applications_delete after delete on applications
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_applications select old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris
         where not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_app_role_assignments_insert', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_insert after insert on app_role_assignments
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_app_role_assignments (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_app_role_assignments where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_app_role_assignments_update', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_update after update on app_role_assignments
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_app_role_assignments select old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time
-        where not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid);
 end'),
 
 ('trigger', 'undo_app_role_assignments_delete', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_delete after delete on app_role_assignments
@@ -514,35 +422,11 @@ end'),
     delete from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
-('trigger', 'undo_oauth2_permission_grants_insert', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_insert after insert on oauth2_permission_grants
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_oauth2_permission_grants (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_oauth2_permission_grants_update', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_update after update on oauth2_permission_grants
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
-        where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_oauth2_permission_grants_delete', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_delete after delete on oauth2_permission_grants
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
         where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_linkedin_profiles_insert', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_insert after insert on linkedin_profiles
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_linkedin_profiles (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_linkedin_profiles where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_linkedin_profiles_update', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_update after update on linkedin_profiles
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
-        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
 end'),
 
 ('trigger', 'undo_linkedin_profiles_delete', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_delete after delete on linkedin_profiles
@@ -552,35 +436,11 @@ end'),
     delete from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
-('trigger', 'undo_linkedin_connections_insert', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_insert after insert on linkedin_connections
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_linkedin_connections (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_linkedin_connections where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_linkedin_connections_update', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_update after update on linkedin_connections
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
-        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_linkedin_connections_delete', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_delete after delete on linkedin_connections
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
         where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_linkedin_user_state_insert', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_insert after insert on linkedin_user_state
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_linkedin_user_state (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_linkedin_user_state where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_linkedin_user_state_update', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_update after update on linkedin_user_state
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
-        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
 end'),
 
 ('trigger', 'undo_linkedin_user_state_delete', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_delete after delete on linkedin_user_state
@@ -590,35 +450,11 @@ end'),
     delete from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
-('trigger', 'undo_directory_links_insert', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_insert after insert on directory_links
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_directory_links (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_directory_links where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_directory_links_update', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_update after update on directory_links
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
-        where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_directory_links_delete', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_delete after delete on directory_links
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_directory_links select old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq
         where not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_app_credentials_insert', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_insert after insert on app_credentials
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_app_credentials (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_app_credentials where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_app_credentials_update', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_update after update on app_credentials
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_app_credentials select old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time
-        where not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid);
 end'),
 
 ('trigger', 'undo_app_credentials_delete', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_delete after delete on app_credentials
@@ -628,23 +464,187 @@ end'),
     delete from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
-('trigger', 'undo_extension_properties_insert', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_insert after insert on extension_properties
-    when (select undo from tenants where id = new.tenant_id) begin
-    insert into undo_extension_properties (row_id, existed, tenant_id) select new.rowid, 0, new.tenant_id
-        where not exists (select 1 from undo_extension_properties where tenant_id = new.tenant_id and row_id = new.rowid);
-end'),
-
-('trigger', 'undo_extension_properties_update', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_update after update on extension_properties
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
-        where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
-end'),
-
 ('trigger', 'undo_extension_properties_delete', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_delete after delete on extension_properties
     when (select undo from tenants where id = old.tenant_id) begin
     insert into undo_extension_properties select old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq
         where not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
+end'),
+
+('trigger', 'directory_search_insert', 'directory_objects', 0, 'CREATE TRIGGER directory_search_insert after insert on directory_objects begin
+    insert into search_index_pending (object_rowid) values (new.rowid);
+end'),
+
+('trigger', 'directory_search_update', 'directory_objects', 0, 'CREATE TRIGGER directory_search_update
+    after update of display_name, user_principal_name, data on directory_objects begin
+    delete from directory_search where rowid = old.rowid;
+end'),
+
+('trigger', 'search_index_note_update', 'directory_objects', 0, 'CREATE TRIGGER search_index_note_update
+    after update of display_name, user_principal_name, data on directory_objects
+    when not exists (select 1 from search_index_pending where object_rowid = new.rowid) begin
+    insert into search_index_pending (object_rowid) values (new.rowid);
+end'),
+
+('trigger', 'directory_search_delete', 'directory_objects', 0, 'CREATE TRIGGER directory_search_delete after delete on directory_objects begin
+    delete from directory_search where rowid = old.rowid;
+    delete from search_index_pending where object_rowid = old.rowid;
+end'),
+
+('trigger', 'undo_tenant_domains_insert', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_insert after insert on tenant_domains
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_tenant_domains where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_tenant_domains (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_tenant_domains_update', 'tenant_domains', 0, 'CREATE TRIGGER undo_tenant_domains_update after update on tenant_domains
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_tenant_domains where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_tenant_domains values (old.rowid, 1, old.tenant_id, old.name, old.is_initial, old.position);
+end'),
+
+('trigger', 'undo_directory_objects_insert', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_insert after insert on directory_objects
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_directory_objects where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_directory_objects (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_directory_objects_update', 'directory_objects', 0, 'CREATE TRIGGER undo_directory_objects_update after update on directory_objects
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_directory_objects values (old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq);
+end'),
+
+('trigger', 'undo_memberships_insert', 'memberships', 0, 'CREATE TRIGGER undo_memberships_insert after insert on memberships
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_memberships where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_memberships (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_memberships_update', 'memberships', 0, 'CREATE TRIGGER undo_memberships_update after update on memberships
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_memberships values (old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq);
+end'),
+
+('trigger', 'undo_directory_role_members_insert', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_insert after insert on directory_role_members
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_directory_role_members where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_directory_role_members (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_directory_role_members_update', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_update after update on directory_role_members
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_directory_role_members where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_directory_role_members values (old.rowid, 1, old.tenant_id, old.role_template_id, old.member_id);
+end'),
+
+('trigger', 'undo_applications_insert', 'applications', 0, 'CREATE TRIGGER undo_applications_insert after insert on applications
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_applications where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_applications (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_applications_update', 'applications', 0, 'CREATE TRIGGER undo_applications_update after update on applications
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_applications where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_applications values (old.rowid, 1, old.tenant_id, old.app_id, old.service_principal_id, old.public_client, old.redirect_uris);
+end'),
+
+('trigger', 'undo_app_role_assignments_insert', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_insert after insert on app_role_assignments
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_app_role_assignments where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_app_role_assignments (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_app_role_assignments_update', 'app_role_assignments', 0, 'CREATE TRIGGER undo_app_role_assignments_update after update on app_role_assignments
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_app_role_assignments where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_app_role_assignments values (old.rowid, 1, old.tenant_id, old.id, old.principal_id, old.resource_id, old.app_role_id, old.created_date_time);
+end'),
+
+('trigger', 'undo_oauth2_permission_grants_insert', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_insert after insert on oauth2_permission_grants
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_oauth2_permission_grants where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_oauth2_permission_grants (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_oauth2_permission_grants_update', 'oauth2_permission_grants', 0, 'CREATE TRIGGER undo_oauth2_permission_grants_update after update on oauth2_permission_grants
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_oauth2_permission_grants values (old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq);
+end'),
+
+('trigger', 'undo_linkedin_profiles_insert', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_insert after insert on linkedin_profiles
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_linkedin_profiles where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_linkedin_profiles (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_linkedin_profiles_update', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_update after update on linkedin_profiles
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_linkedin_profiles values (old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility);
+end'),
+
+('trigger', 'undo_linkedin_connections_insert', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_insert after insert on linkedin_connections
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_linkedin_connections where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_linkedin_connections (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_linkedin_connections_update', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_update after update on linkedin_connections
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_linkedin_connections values (old.rowid, 1, old.tenant_id, old.user_a, old.user_b);
+end'),
+
+('trigger', 'undo_linkedin_user_state_insert', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_insert after insert on linkedin_user_state
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_linkedin_user_state where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_linkedin_user_state (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_linkedin_user_state_update', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_update after update on linkedin_user_state
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_linkedin_user_state values (old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side);
+end'),
+
+('trigger', 'undo_directory_links_insert', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_insert after insert on directory_links
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_directory_links where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_directory_links (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_directory_links_update', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_update after update on directory_links
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_directory_links where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_directory_links values (old.rowid, 1, old.tenant_id, old.kind, old.source_id, old.target_id, old.seq);
+end'),
+
+('trigger', 'undo_app_credentials_insert', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_insert after insert on app_credentials
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_app_credentials where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_app_credentials (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_app_credentials_update', 'app_credentials', 0, 'CREATE TRIGGER undo_app_credentials_update after update on app_credentials
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_app_credentials where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_app_credentials values (old.rowid, 1, old.tenant_id, old.app_id, old.kind, old.secret_digest, old.certificate_pem, old.thumbprint_sha1, old.thumbprint_sha256, old.key_id, old.display_name, old.hint, old.start_date_time, old.end_date_time);
+end'),
+
+('trigger', 'undo_extension_properties_insert', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_insert after insert on extension_properties
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_extension_properties where tenant_id = new.tenant_id and row_id = new.rowid) begin
+    insert into undo_extension_properties (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
+end'),
+
+('trigger', 'undo_extension_properties_update', 'extension_properties', 0, 'CREATE TRIGGER undo_extension_properties_update after update on extension_properties
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid) begin
+    insert into undo_extension_properties values (old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq);
 end');
 
 pragma writable_schema = reset;

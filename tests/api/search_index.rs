@@ -126,3 +126,78 @@ async fn control_characters_in_a_term_separate_words_instead_of_failing() {
     }
     assert!(search(&app, "users", "displayName:%00").await.is_empty());
 }
+
+/// `POST /users` with `displayName`, answering the new id.
+async fn create_user(app: &TestApp, nick: &str, display_name: &str) -> String {
+    let created = app
+        .post("/v1.0/users")
+        .token(&app.admin())
+        .json(json!({
+            "accountEnabled": true,
+            "displayName": display_name,
+            "mailNickname": nick,
+            "userPrincipalName": format!("{nick}@contoso.onmicrosoft.com"),
+            "passwordProfile": {"password": "Field-Passw0rd!"}
+        }))
+        .send()
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json["id"].as_str().expect("id").to_owned()
+}
+
+/// Writes note objects for the index and the next search indexes them
+/// (`store::search_index`): whatever happened to an object between two searches, the second
+/// sees it as it is now, through lists and `$count` alike.
+#[tokio::test]
+async fn a_search_sees_every_write_made_since_the_last_one() {
+    let app = TestApp::new().await;
+    assert!(search(&app, "users", "displayName:ines").await.is_empty());
+    // Created, then renamed, then created and deleted, all before any search.
+    let renamed = create_user(&app, "ines", "Ines Okafor").await;
+    let patched = app
+        .patch(&format!("/v1.0/users/{renamed}"))
+        .token(&app.admin())
+        .json(json!({"displayName": "Imani Okafor", "jobTitle": "Surveyor"}))
+        .send()
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    let gone = create_user(&app, "ivo", "Ivo Okafor").await;
+    let deleted = app
+        .delete(&format!("/v1.0/users/{gone}"))
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    let kept = create_user(&app, "ilse", "Ilse Okafor").await;
+
+    let count = app
+        .get("/v1.0/users/$count?$search=\"displayName:okafor\"")
+        .eventual()
+        .token(&app.admin())
+        .send()
+        .await;
+    assert_eq!(count.status, 200, "{}", count.text);
+    assert_eq!(count.text, "2");
+    assert_eq!(
+        search(&app, "users", "displayName:okafor").await,
+        sorted(&[renamed.clone(), kept.clone()])
+    );
+    assert!(search(&app, "users", "displayName:ines").await.is_empty());
+    assert!(search(&app, "users", "displayName:ivo").await.is_empty());
+    assert_eq!(
+        search(&app, "users", "jobTitle:surveyor").await,
+        std::slice::from_ref(&renamed)
+    );
+
+    // Renamed again after it was indexed: the old words leave at once, the new ones come in
+    // with the next search.
+    let patched = app
+        .patch(&format!("/v1.0/users/{kept}"))
+        .token(&app.admin())
+        .json(json!({"displayName": "Ilse Brandt"}))
+        .send()
+        .await;
+    assert_eq!(patched.status, 204, "{}", patched.text);
+    assert_eq!(search(&app, "users", "displayName:okafor").await, [renamed]);
+    assert_eq!(search(&app, "users", "displayName:brandt").await, [kept]);
+}
