@@ -256,7 +256,7 @@ pub fn search_matches(search: &crate::odata::Search) -> Vec<String> {
 /// Translates `$search`: a term matches where the property's words, in order, start with the
 /// term's words (the last one as a prefix), case-insensitively: `"displayName:adele v"` finds
 /// "Adele Vance". Each term looks up the `directory_search` word index (a SQLite FTS5 table
-/// kept by triggers), so a search reads the matching rows only.
+/// `store::search_index` fills), so a search reads the matching rows only.
 pub fn search_to_sql(search: &crate::odata::Search) -> Result<SqlFragment, String> {
     use crate::odata::Search;
     let mut out = SqlFragment::default();

@@ -1,5 +1,6 @@
-//! `$search` reads a word index (SQLite FTS5, migration 0013) that triggers keep in step with
-//! the directory: these tests change objects every way a client can and search after each.
+//! `$search` reads a word index (SQLite FTS5, migration 0013) that writes note objects for and
+//! each search fills first (migration 0016, `store::search_index`): these tests change objects
+//! every way a client can and search after each.
 
 use serde_json::json;
 
