@@ -82,10 +82,7 @@ pub async fn list(
         .as_deref()
         .map(wire::decode_skiptoken)
         .transpose()?;
-    let search = match &options.search {
-        Some(search) => Some(state.db.indexed_search(search).await?),
-        None => None,
-    };
+    let search = state.db.indexed_search(options.search.as_ref()).await?;
     let list_query = ListQuery {
         scope: spec.scope,
         kind: spec.kind,

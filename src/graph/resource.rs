@@ -372,10 +372,7 @@ pub async fn count_response(
 ) -> Result<Response> {
     require_eventual(query)?;
     let options = query.options(model)?;
-    let search = match &options.search {
-        Some(search) => Some(state.db.indexed_search(search).await?),
-        None => None,
-    };
+    let search = state.db.indexed_search(options.search.as_ref()).await?;
     let list_query = ListQuery {
         scope,
         kind,

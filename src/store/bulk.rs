@@ -27,7 +27,7 @@
 
 use sqlx::SqliteConnection;
 
-use super::Db;
+use super::{Db, search_index};
 
 /// Who may read the database while a bulk load runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,18 +44,6 @@ pub const MIN_OBJECTS: usize = 5_000;
 
 /// The tables whose plain indexes a bulk load sets aside: the ones a large tenant fills.
 const TABLES: [&str; 2] = ["directory_objects", "memberships"];
-
-/// The trigger that indexes each object a bulk load inserts for `$search` at once, in place
-/// of `directory_search_insert`, which only notes it (migration 0016).
-const INDEX_AT_ONCE: &str = "create trigger bulk_load_directory_search_insert
-    after insert on directory_objects begin
-    insert into directory_search (rowid, display_name, mail, user_principal_name, given_name,
-        surname, job_title, mail_nickname, department, employee_id, description, app_display_name)
-    values (new.rowid, new.display_name, new.data ->> '$.mail', new.user_principal_name,
-        new.data ->> '$.givenName', new.data ->> '$.surname', new.data ->> '$.jobTitle',
-        new.data ->> '$.mailNickname', new.data ->> '$.department', new.data ->> '$.employeeId',
-        new.data ->> '$.description', new.data ->> '$.appDisplayName');
-end";
 
 /// Indexes and triggers dropped for a bulk load, with the statements that recreate them.
 #[derive(Debug)]
@@ -113,7 +101,9 @@ pub async fn set_aside(
             .await?;
         }
     }
-    sqlx::query(INDEX_AT_ONCE).execute(&mut *conn).await?;
+    sqlx::query(search_index::CREATE_BULK_LOAD_TRIGGER)
+        .execute(&mut *conn)
+        .await?;
     tracing::debug!(
         indexes = indexes.len(),
         triggers = triggers.len(),
@@ -135,7 +125,7 @@ pub async fn rebuild(conn: &mut SqliteConnection, set_aside: Option<SetAside>) -
         return Ok(());
     };
     let started = std::time::Instant::now();
-    sqlx::query("drop trigger bulk_load_directory_search_insert")
+    sqlx::query(search_index::DROP_BULK_LOAD_TRIGGER)
         .execute(&mut *conn)
         .await?;
     for definition in set_aside.definitions {

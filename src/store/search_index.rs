@@ -16,18 +16,72 @@ use sqlx::SqliteConnection;
 use super::Db;
 use crate::odata::Search;
 
+/// The index's columns, in the order of [`search_values!`].
+macro_rules! search_columns {
+    () => {
+        "rowid, display_name, mail, user_principal_name, given_name, surname, job_title,
+         mail_nickname, department, employee_id, description, app_display_name"
+    };
+}
+
+/// What the index takes from the `directory_objects` row named `$row` (`o`, or a trigger's
+/// `new`), column by column.
+macro_rules! search_values {
+    ($row:literal) => {
+        concat!(
+            $row,
+            ".rowid, ",
+            $row,
+            ".display_name, ",
+            $row,
+            ".data ->> '$.mail', ",
+            $row,
+            ".user_principal_name, ",
+            $row,
+            ".data ->> '$.givenName', ",
+            $row,
+            ".data ->> '$.surname', ",
+            $row,
+            ".data ->> '$.jobTitle', ",
+            $row,
+            ".data ->> '$.mailNickname', ",
+            $row,
+            ".data ->> '$.department', ",
+            $row,
+            ".data ->> '$.employeeId', ",
+            $row,
+            ".data ->> '$.description', ",
+            $row,
+            ".data ->> '$.appDisplayName'"
+        )
+    };
+}
+
 /// Indexes every noted object from its committed row, then clears the notes. An object is
 /// noted until indexed, and deleting one drops its note (its trigger), so each note names a
 /// row and no object is indexed twice.
-const FILL: &str = "insert into directory_search (rowid, display_name, mail, user_principal_name,
-        given_name, surname, job_title, mail_nickname, department, employee_id, description,
-        app_display_name)
-    select o.rowid, o.display_name, o.data ->> '$.mail', o.user_principal_name,
-        o.data ->> '$.givenName', o.data ->> '$.surname', o.data ->> '$.jobTitle',
-        o.data ->> '$.mailNickname', o.data ->> '$.department', o.data ->> '$.employeeId',
-        o.data ->> '$.description', o.data ->> '$.appDisplayName'
-    from search_index_pending p cross join directory_objects o on o.rowid = p.object_rowid
-    order by p.object_rowid";
+const FILL: &str = concat!(
+    "insert into directory_search (",
+    search_columns!(),
+    ") select ",
+    search_values!("o"),
+    " from search_index_pending p cross join directory_objects o on o.rowid = p.object_rowid
+     order by p.object_rowid"
+);
+
+/// The trigger a bulk load (`store::bulk`) puts in place of `directory_search_insert`, which
+/// only notes each new object: it indexes each object as it goes in.
+pub(super) const CREATE_BULK_LOAD_TRIGGER: &str = concat!(
+    "create trigger bulk_load_directory_search_insert after insert on directory_objects begin
+     insert into directory_search (",
+    search_columns!(),
+    ") values (",
+    search_values!("new"),
+    "); end"
+);
+
+/// Drops the trigger [`CREATE_BULK_LOAD_TRIGGER`] made.
+pub(super) const DROP_BULK_LOAD_TRIGGER: &str = "drop trigger bulk_load_directory_search_insert";
 
 /// Indexes the objects written since the last fill, inside the caller's write transaction.
 /// Answers how many. Loads call it before they commit, so a loaded tenant is searchable at
@@ -74,12 +128,19 @@ impl Db {
     /// Makes the word index hold every committed object, then answers `search` as ready to
     /// run. Nothing to do (one atomic load) when no write happened since the index was last
     /// found complete; otherwise a read, and a write transaction if objects wait.
-    pub async fn indexed_search<'a>(&self, search: &'a Search) -> sqlx::Result<IndexedSearch<'a>> {
+    /// `None` (no `$search`) needs nothing.
+    pub async fn indexed_search<'a>(
+        &self,
+        search: Option<&'a Search>,
+    ) -> sqlx::Result<Option<IndexedSearch<'a>>> {
+        let Some(search) = search else {
+            return Ok(None);
+        };
         let generation = self.quiet_generation();
         if generation.is_some()
             && generation == Some(self.search_indexed_at.0.load(Ordering::Acquire))
         {
-            return Ok(IndexedSearch(search));
+            return Ok(Some(IndexedSearch(search)));
         }
         if any_pending(&mut *self.pool.acquire().await?).await? {
             let mut tx = self.begin_write().await?;
@@ -93,6 +154,6 @@ impl Db {
                 .0
                 .store(generation, Ordering::Release);
         }
-        Ok(IndexedSearch(search))
+        Ok(Some(IndexedSearch(search)))
     }
 }
