@@ -76,32 +76,6 @@ async fn send_ok(response: TestResponse, what: &str) -> Value {
     response.json
 }
 
-/// Creates a Contoso user `nickname`@contoso.onmicrosoft.com with `extra` properties; its id.
-async fn create_user(
-    app: &TestApp,
-    token: &str,
-    nickname: &str,
-    display_name: &str,
-    extra: Value,
-) -> String {
-    let mut body = json!({
-        "accountEnabled": true,
-        "displayName": display_name,
-        "mailNickname": nickname,
-        "userPrincipalName": format!("{nickname}@contoso.onmicrosoft.com"),
-        "passwordProfile": {"password": "Undo-Test-1234"}
-    });
-    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        body.extend(extra);
-    }
-    let created = send_ok(
-        app.post("/v1.0/users").token(token).json(body).send().await,
-        "create user",
-    )
-    .await;
-    created["id"].as_str().expect("id").to_owned()
-}
-
 /// Changes Contoso in as many kinds of rows as a test suite would: users created, changed and
 /// deleted (with their memberships, manager links and LinkedIn rows), groups, members, an
 /// application with a secret and an extension property, LinkedIn choices, tenant settings.
@@ -109,7 +83,7 @@ async fn change_contoso(app: &TestApp) -> String {
     let mut roles = ALL_ROLES.to_vec();
     roles.push("Application.ReadWrite.All");
     let admin = app.app_token(CONTOSO, &roles);
-    let new_user = create_user(app, &admin, "undotest", "Undo Test", json!({})).await;
+    let new_user = create_contoso_user(app, &admin, "undotest", "Undo Test", json!({})).await;
     send_ok(
         app.patch(&format!("/v1.0/users/{ADELE}"))
             .token(&admin)
@@ -474,7 +448,7 @@ async fn rows_added_and_deleted_again_leave_nothing_to_undo() {
     let seeded = rows(&app, CONTOSO).await;
     let admin = app.admin();
     for n in 0..20 {
-        let id = create_user(
+        let id = create_contoso_user(
             &app,
             &admin,
             &format!("churn{n}"),

@@ -398,6 +398,35 @@ fn redact(value: &mut Value) {
     }
 }
 
+/// Creates a Contoso user `nickname`@contoso.onmicrosoft.com named `display_name`, with
+/// `extra` properties; answers its id.
+pub async fn create_contoso_user(
+    app: &TestApp,
+    token: &str,
+    nickname: &str,
+    display_name: &str,
+    extra: Value,
+) -> String {
+    let mut body = serde_json::json!({
+        "accountEnabled": true,
+        "displayName": display_name,
+        "mailNickname": nickname,
+        "userPrincipalName": format!("{nickname}@contoso.onmicrosoft.com"),
+        "passwordProfile": {"password": "Undo-Test-1234"}
+    });
+    if let (Some(body), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        body.extend(extra);
+    }
+    let created = app.post("/v1.0/users").token(token).json(body).send().await;
+    assert_eq!(
+        created.status,
+        StatusCode::CREATED,
+        "create user: {}",
+        created.text
+    );
+    created.json["id"].as_str().expect("id").to_owned()
+}
+
 /// Follows `@odata.nextLink` from `path` to the end; returns every page's body.
 pub async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
     let mut pages = Vec::new();
