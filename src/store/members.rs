@@ -12,17 +12,20 @@ pub async fn add_member(
     group: &str,
     member: &str,
 ) -> sqlx::Result<bool> {
-    let done = sqlx::query(
-        "insert into memberships (tenant_id, group_id, member_id, seq)
-         values (?1, ?2, ?3, (select coalesce(max(seq), 0) + 1 from memberships where tenant_id = ?1))
-         on conflict do nothing",
+    // The tenant's counter moves first (a number an existing membership leaves unused is only
+    // a gap); one round trip for both. `changes()` counts the insert alone.
+    let added: bool = sqlx::query_scalar(
+        "update tenants set membership_seq = membership_seq + 1 where id = ?1;
+         insert into memberships (tenant_id, group_id, member_id, seq)
+         values (?1, ?2, ?3, (select membership_seq from tenants where id = ?1))
+         on conflict do nothing;
+         select changes() > 0",
     )
     .bind(tenant)
     .bind(group)
     .bind(member)
-    .execute(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let added = done.rows_affected() > 0;
     if added {
         changes::record_member(conn, tenant, group, member, Change::MemberAdded).await?;
     }
@@ -228,12 +231,20 @@ pub async fn add_members(
         batch,
         "insert into memberships (tenant_id, group_id, member_id, seq)
          select ?1, value ->> 0, value ->> 1,
-            coalesce(?2, (select coalesce(max(seq), 0) from memberships where tenant_id = ?1)) + key + 1
+            coalesce(?2, (select membership_seq from tenants where id = ?1)) + key + 1
          from jsonb_each(?3) where true
          on conflict do nothing",
-        Some("select coalesce(max(seq), 0) from memberships where tenant_id = ?"),
+        Some("select membership_seq from tenants where id = ?"),
         tenant,
         pairs,
     )
-    .await
+    .await?;
+    // Past every number the chunks used (pairs already present leave gaps).
+    batch
+        .push(
+            Statement::new("update tenants set membership_seq = membership_seq + ?2 where id = ?1")
+                .bind(tenant)
+                .bind(i64::try_from(pairs.len()).unwrap_or(i64::MAX)),
+        )
+        .await
 }

@@ -9,7 +9,7 @@ CREATE TABLE tenants (
     country       text,                              -- provisioning country, ISO 3166 alpha-2
     settings      text not null default '{}',        -- JSON: LinkedIn setting, consent policy, …
     created_seq   integer not null
-, undo integer not null default 0);
+, undo integer not null default 0, membership_seq integer not null default 0);
 
 CREATE TABLE tenant_domains (
     tenant_id   text not null references tenants(id) on delete cascade,
@@ -42,18 +42,6 @@ CREATE INDEX directory_objects_by_kind_seq on directory_objects(tenant_id, kind,
 CREATE INDEX directory_objects_by_kind_name on directory_objects(tenant_id, kind, display_name, id);
 
 CREATE INDEX directory_objects_by_app_id on directory_objects(tenant_id, app_id) where app_id is not null;
-
-CREATE TABLE memberships (
-    tenant_id  text not null,
-    group_id   text not null,
-    member_id  text not null,
-    seq        integer not null,
-    primary key (tenant_id, group_id, member_id),
-    foreign key (tenant_id, group_id) references directory_objects(tenant_id, id) on delete cascade,
-    foreign key (tenant_id, member_id) references directory_objects(tenant_id, id) on delete cascade
-);
-
-CREATE INDEX memberships_by_member on memberships(tenant_id, member_id, group_id);
 
 CREATE TABLE directory_role_members (
     tenant_id         text not null,
@@ -147,8 +135,6 @@ CREATE INDEX directory_changes_by_tenant on directory_changes(tenant_id, seq);
 
 CREATE INDEX directory_objects_by_seq on directory_objects(tenant_id, seq);
 
-CREATE INDEX memberships_by_seq on memberships(tenant_id, seq);
-
 CREATE INDEX oauth2_permission_grants_by_seq on oauth2_permission_grants(tenant_id, seq);
 
 CREATE INDEX tenants_by_created_seq on tenants(created_seq);
@@ -229,16 +215,6 @@ CREATE TABLE undo_directory_objects (
     app_id,
     data,
     secret,
-    seq,
-    primary key (tenant_id, row_id)
-) without rowid;
-
-CREATE TABLE undo_memberships (
-    row_id   integer not null,
-    existed  integer not null,
-    tenant_id,
-    group_id,
-    member_id,
     seq,
     primary key (tenant_id, row_id)
 ) without rowid;
@@ -376,6 +352,27 @@ CREATE TABLE search_index_pending (
     object_rowid  integer primary key
 );
 
+CREATE TABLE "memberships" (
+    tenant_id  text not null,
+    group_id   text not null,
+    member_id  text not null,
+    seq        integer not null,
+    primary key (tenant_id, group_id, member_id),
+    foreign key (tenant_id, group_id) references directory_objects(tenant_id, id) on delete cascade,
+    foreign key (tenant_id, member_id) references directory_objects(tenant_id, id) on delete cascade
+) without rowid;
+
+CREATE INDEX memberships_by_member on memberships(tenant_id, member_id, group_id);
+
+CREATE TABLE undo_memberships (
+    existed    integer not null,
+    tenant_id  text not null,
+    group_id   text not null,
+    member_id  text not null,
+    seq,
+    primary key (tenant_id, group_id, member_id)
+) without rowid;
+
 -- The triggers, as the rows `create trigger` would write (see src/store/schema.rs).
 pragma writable_schema = on;
 
@@ -392,13 +389,6 @@ end'),
     insert into undo_directory_objects select old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq
         where not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_memberships_delete', 'memberships', 0, 'CREATE TRIGGER undo_memberships_delete after delete on memberships
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_memberships select old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq
-        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
 ('trigger', 'undo_directory_role_members_delete', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_delete after delete on directory_role_members
@@ -513,18 +503,6 @@ end'),
     when (select undo from tenants where id = old.tenant_id)
         and not exists (select 1 from undo_directory_objects where tenant_id = old.tenant_id and row_id = old.rowid) begin
     insert into undo_directory_objects values (old.rowid, 1, old.tenant_id, old.id, old.kind, old.display_name, old.user_principal_name, old.app_id, old.data, old.secret, old.seq);
-end'),
-
-('trigger', 'undo_memberships_insert', 'memberships', 0, 'CREATE TRIGGER undo_memberships_insert after insert on memberships
-    when (select undo from tenants where id = new.tenant_id)
-        and not exists (select 1 from undo_memberships where tenant_id = new.tenant_id and row_id = new.rowid) begin
-    insert into undo_memberships (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
-end'),
-
-('trigger', 'undo_memberships_update', 'memberships', 0, 'CREATE TRIGGER undo_memberships_update after update on memberships
-    when (select undo from tenants where id = old.tenant_id)
-        and not exists (select 1 from undo_memberships where tenant_id = old.tenant_id and row_id = old.rowid) begin
-    insert into undo_memberships values (old.rowid, 1, old.tenant_id, old.group_id, old.member_id, old.seq);
 end'),
 
 ('trigger', 'undo_directory_role_members_insert', 'directory_role_members', 0, 'CREATE TRIGGER undo_directory_role_members_insert after insert on directory_role_members
@@ -645,6 +623,30 @@ end'),
     when (select undo from tenants where id = old.tenant_id)
         and not exists (select 1 from undo_extension_properties where tenant_id = old.tenant_id and row_id = old.rowid) begin
     insert into undo_extension_properties values (old.rowid, 1, old.tenant_id, old.id, old.application_id, old.name, old.data, old.seq);
+end'),
+
+('trigger', 'undo_memberships_insert', 'memberships', 0, 'CREATE TRIGGER undo_memberships_insert after insert on memberships
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_memberships where tenant_id = new.tenant_id
+                        and group_id = new.group_id and member_id = new.member_id) begin
+    insert into undo_memberships (existed, tenant_id, group_id, member_id)
+        values (0, new.tenant_id, new.group_id, new.member_id);
+end'),
+
+('trigger', 'undo_memberships_update', 'memberships', 0, 'CREATE TRIGGER undo_memberships_update after update on memberships
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_memberships where tenant_id = old.tenant_id
+                        and group_id = old.group_id and member_id = old.member_id) begin
+    insert into undo_memberships values (1, old.tenant_id, old.group_id, old.member_id, old.seq);
+end'),
+
+('trigger', 'undo_memberships_delete', 'memberships', 0, 'CREATE TRIGGER undo_memberships_delete after delete on memberships
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_memberships select 1, old.tenant_id, old.group_id, old.member_id, old.seq
+        where not exists (select 1 from undo_memberships where tenant_id = old.tenant_id
+                          and group_id = old.group_id and member_id = old.member_id);
+    delete from undo_memberships where tenant_id = old.tenant_id and group_id = old.group_id
+        and member_id = old.member_id and existed = 0;
 end');
 
 pragma writable_schema = reset;

@@ -1030,3 +1030,58 @@ async fn deleting_a_user_removes_it_from_every_group() {
             .contains(&CHRISTIE.to_owned())
     );
 }
+
+/// The members a snapshot lists for a group, as exported.
+async fn exported_members(app: &TestApp, group: &str) -> Vec<String> {
+    let snapshot = app.get("/_tenantsim/snapshot").send().await;
+    assert_eq!(snapshot.status, 200, "{}", snapshot.text);
+    snapshot.json["tenants"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|tenant| tenant["groups"].as_array().into_iter().flatten())
+        .find(|g| g["id"] == group)
+        .map(|g| serde_json::from_value(g["members"].clone()).expect("member ids"))
+        .expect("the group is exported")
+}
+
+/// A group's direct members keep the order they were added in (a snapshot lists them so): a
+/// member removed and added again comes after the rest, after one added before it whose id
+/// sorts later. Each tenant numbers its memberships with a counter on its row (migration
+/// 0018), not by reading the highest number.
+#[tokio::test]
+async fn a_groups_members_keep_the_order_they_were_added_in() {
+    let app = TestApp::new().await;
+    let token = app.admin();
+    let seeded = exported_members(&app, LINKEDIN_PILOT).await;
+    assert!(seeded.len() >= 3, "{seeded:?}");
+    let first = seeded[0].clone();
+    let removed = app
+        .delete(&format!(
+            "/v1.0/groups/{LINKEDIN_PILOT}/members/{first}/$ref"
+        ))
+        .token(&token)
+        .send()
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.text);
+    assert!(
+        first.as_str() < LYNNE_NO_GROUPS,
+        "ids in the other order than added"
+    );
+    for id in [LYNNE_NO_GROUPS, first.as_str()] {
+        let added = app
+            .post(&format!("/v1.0/groups/{LINKEDIN_PILOT}/members/$ref"))
+            .token(&token)
+            .json(reference(id))
+            .send()
+            .await;
+        assert_eq!(added.status, 204, "{}", added.text);
+    }
+    let mut expected = seeded[1..].to_vec();
+    expected.extend([LYNNE_NO_GROUPS.to_owned(), first]);
+    assert_eq!(exported_members(&app, LINKEDIN_PILOT).await, expected);
+    // A reset by the undo log puts the seeded order back.
+    let reset = app.post("/_tenantsim/reset").send().await;
+    assert_eq!(reset.status, 200, "{}", reset.text);
+    assert_eq!(exported_members(&app, LINKEDIN_PILOT).await, seeded);
+}
