@@ -357,12 +357,12 @@ CREATE TABLE "memberships" (
     group_id   text not null,
     member_id  text not null,
     seq        integer not null,
-    primary key (tenant_id, group_id, member_id),
+    primary key (group_id, tenant_id, member_id),
     foreign key (tenant_id, group_id) references directory_objects(tenant_id, id) on delete cascade,
     foreign key (tenant_id, member_id) references directory_objects(tenant_id, id) on delete cascade
 ) without rowid;
 
-CREATE INDEX memberships_by_member on memberships(tenant_id, member_id, group_id);
+CREATE INDEX memberships_by_member on memberships(member_id, tenant_id, group_id);
 
 CREATE TABLE undo_memberships (
     existed    integer not null,

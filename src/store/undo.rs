@@ -247,7 +247,7 @@ mod tests {
             let lookup = if delete.contains("rowid in") {
                 "INTEGER PRIMARY KEY (rowid=?)"
             } else {
-                "PRIMARY KEY (tenant_id=? AND group_id=? AND member_id=?)"
+                "PRIMARY KEY (group_id=? AND tenant_id=? AND member_id=?)"
             };
             assert!(first.contains(lookup), "{delete}: {plan:?}");
         }
