@@ -23,6 +23,8 @@ pub mod schema;
 mod schema_image;
 pub mod search_index;
 pub use schema_image::FixtureHash;
+#[cfg(test)]
+mod plan_tests;
 pub mod seeds;
 pub mod snapshot;
 pub mod tenants;

@@ -91,36 +91,6 @@ CREATE UNIQUE INDEX oauth2_permission_grants_key
 
 CREATE INDEX oauth2_permission_grants_by_principal on oauth2_permission_grants(tenant_id, principal_id);
 
-CREATE TABLE linkedin_profiles (
-    tenant_id          text not null,
-    user_id            text not null,
-    vanity_name        text not null,
-    headline           text,
-    current_position   text,
-    location           text,
-    public_visibility  integer not null default 1,   -- 0: the person hides their profile from Microsoft apps
-    primary key (tenant_id, user_id),
-    foreign key (tenant_id, user_id) references directory_objects(tenant_id, id) on delete cascade
-);
-
-CREATE TABLE linkedin_connections (
-    tenant_id  text not null,
-    user_a     text not null,
-    user_b     text not null,
-    primary key (tenant_id, user_a, user_b),
-    foreign key (tenant_id, user_a) references directory_objects(tenant_id, id) on delete cascade,
-    foreign key (tenant_id, user_b) references directory_objects(tenant_id, id) on delete cascade
-);
-
-CREATE TABLE linkedin_user_state (
-    tenant_id      text not null,
-    user_id        text not null,
-    opt_out        integer not null default 0,
-    linkedin_side  text not null default 'accepted',   -- accepted | pending
-    primary key (tenant_id, user_id),
-    foreign key (tenant_id, user_id) references directory_objects(tenant_id, id) on delete cascade
-);
-
 CREATE TABLE directory_changes (
     seq          integer primary key autoincrement,
     tenant_id    text not null,
@@ -265,38 +235,6 @@ CREATE TABLE undo_oauth2_permission_grants (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE TABLE undo_linkedin_profiles (
-    row_id   integer not null,
-    existed  integer not null,
-    tenant_id,
-    user_id,
-    vanity_name,
-    headline,
-    current_position,
-    location,
-    public_visibility,
-    primary key (tenant_id, row_id)
-) without rowid;
-
-CREATE TABLE undo_linkedin_connections (
-    row_id   integer not null,
-    existed  integer not null,
-    tenant_id,
-    user_a,
-    user_b,
-    primary key (tenant_id, row_id)
-) without rowid;
-
-CREATE TABLE undo_linkedin_user_state (
-    row_id   integer not null,
-    existed  integer not null,
-    tenant_id,
-    user_id,
-    opt_out,
-    linkedin_side,
-    primary key (tenant_id, row_id)
-) without rowid;
-
 CREATE TABLE undo_directory_links (
     row_id   integer not null,
     existed  integer not null,
@@ -338,8 +276,6 @@ CREATE TABLE undo_extension_properties (
     primary key (tenant_id, row_id)
 ) without rowid;
 
-CREATE INDEX linkedin_connections_by_b on linkedin_connections(tenant_id, user_b);
-
 CREATE INDEX directory_role_members_by_member on directory_role_members(tenant_id, member_id);
 
 CREATE INDEX directory_links_by_source on directory_links(tenant_id, source_id);
@@ -371,6 +307,67 @@ CREATE TABLE undo_memberships (
     member_id  text not null,
     seq,
     primary key (tenant_id, group_id, member_id)
+) without rowid;
+
+CREATE TABLE "linkedin_profiles" (
+    tenant_id          text not null,
+    user_id            text not null,
+    vanity_name        text not null,
+    headline           text,
+    current_position   text,
+    location           text,
+    public_visibility  integer not null default 1,   -- 0: the person hides their profile from Microsoft apps
+    primary key (user_id, tenant_id),
+    foreign key (tenant_id, user_id) references directory_objects(tenant_id, id) on delete cascade
+) without rowid;
+
+CREATE TABLE undo_linkedin_profiles (
+    existed    integer not null,
+    tenant_id  text not null,
+    user_id text not null,
+    vanity_name,
+    headline,
+    current_position,
+    location,
+    public_visibility,
+    primary key (tenant_id, user_id)
+) without rowid;
+
+CREATE TABLE "linkedin_connections" (
+    tenant_id  text not null,
+    user_a     text not null,
+    user_b     text not null,
+    primary key (user_a, tenant_id, user_b),
+    foreign key (tenant_id, user_a) references directory_objects(tenant_id, id) on delete cascade,
+    foreign key (tenant_id, user_b) references directory_objects(tenant_id, id) on delete cascade
+) without rowid;
+
+CREATE INDEX linkedin_connections_by_b on linkedin_connections(user_b, tenant_id, user_a);
+
+CREATE TABLE undo_linkedin_connections (
+    existed    integer not null,
+    tenant_id  text not null,
+    user_a text not null,
+    user_b text not null,
+    primary key (tenant_id, user_a, user_b)
+) without rowid;
+
+CREATE TABLE "linkedin_user_state" (
+    tenant_id      text not null,
+    user_id        text not null,
+    opt_out        integer not null default 0,
+    linkedin_side  text not null default 'accepted',   -- accepted | pending
+    primary key (user_id, tenant_id),
+    foreign key (tenant_id, user_id) references directory_objects(tenant_id, id) on delete cascade
+) without rowid;
+
+CREATE TABLE undo_linkedin_user_state (
+    existed    integer not null,
+    tenant_id  text not null,
+    user_id text not null,
+    opt_out,
+    linkedin_side,
+    primary key (tenant_id, user_id)
 ) without rowid;
 
 -- The triggers, as the rows `create trigger` would write (see src/store/schema.rs).
@@ -417,27 +414,6 @@ end'),
     insert into undo_oauth2_permission_grants select old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq
         where not exists (select 1 from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid);
     delete from undo_oauth2_permission_grants where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_linkedin_profiles_delete', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_delete after delete on linkedin_profiles
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_profiles select old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
-        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_linkedin_connections_delete', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_delete after delete on linkedin_connections
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_connections select old.rowid, 1, old.tenant_id, old.user_a, old.user_b
-        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
-end'),
-
-('trigger', 'undo_linkedin_user_state_delete', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_delete after delete on linkedin_user_state
-    when (select undo from tenants where id = old.tenant_id) begin
-    insert into undo_linkedin_user_state select old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
-        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid);
-    delete from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid and existed = 0;
 end'),
 
 ('trigger', 'undo_directory_links_delete', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_delete after delete on directory_links
@@ -553,42 +529,6 @@ end'),
     insert into undo_oauth2_permission_grants values (old.rowid, 1, old.tenant_id, old.id, old.client_id, old.consent_type, old.principal_id, old.resource_id, old.scope, old.seq);
 end'),
 
-('trigger', 'undo_linkedin_profiles_insert', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_insert after insert on linkedin_profiles
-    when (select undo from tenants where id = new.tenant_id)
-        and not exists (select 1 from undo_linkedin_profiles where tenant_id = new.tenant_id and row_id = new.rowid) begin
-    insert into undo_linkedin_profiles (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
-end'),
-
-('trigger', 'undo_linkedin_profiles_update', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_update after update on linkedin_profiles
-    when (select undo from tenants where id = old.tenant_id)
-        and not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and row_id = old.rowid) begin
-    insert into undo_linkedin_profiles values (old.rowid, 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility);
-end'),
-
-('trigger', 'undo_linkedin_connections_insert', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_insert after insert on linkedin_connections
-    when (select undo from tenants where id = new.tenant_id)
-        and not exists (select 1 from undo_linkedin_connections where tenant_id = new.tenant_id and row_id = new.rowid) begin
-    insert into undo_linkedin_connections (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
-end'),
-
-('trigger', 'undo_linkedin_connections_update', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_update after update on linkedin_connections
-    when (select undo from tenants where id = old.tenant_id)
-        and not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and row_id = old.rowid) begin
-    insert into undo_linkedin_connections values (old.rowid, 1, old.tenant_id, old.user_a, old.user_b);
-end'),
-
-('trigger', 'undo_linkedin_user_state_insert', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_insert after insert on linkedin_user_state
-    when (select undo from tenants where id = new.tenant_id)
-        and not exists (select 1 from undo_linkedin_user_state where tenant_id = new.tenant_id and row_id = new.rowid) begin
-    insert into undo_linkedin_user_state (row_id, existed, tenant_id) values (new.rowid, 0, new.tenant_id);
-end'),
-
-('trigger', 'undo_linkedin_user_state_update', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_update after update on linkedin_user_state
-    when (select undo from tenants where id = old.tenant_id)
-        and not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and row_id = old.rowid) begin
-    insert into undo_linkedin_user_state values (old.rowid, 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side);
-end'),
-
 ('trigger', 'undo_directory_links_insert', 'directory_links', 0, 'CREATE TRIGGER undo_directory_links_insert after insert on directory_links
     when (select undo from tenants where id = new.tenant_id)
         and not exists (select 1 from undo_directory_links where tenant_id = new.tenant_id and row_id = new.rowid) begin
@@ -647,6 +587,66 @@ end'),
                           and group_id = old.group_id and member_id = old.member_id);
     delete from undo_memberships where tenant_id = old.tenant_id and group_id = old.group_id
         and member_id = old.member_id and existed = 0;
+end'),
+
+('trigger', 'undo_linkedin_profiles_insert', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_insert after insert on linkedin_profiles
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_linkedin_profiles where tenant_id = new.tenant_id and user_id = new.user_id) begin
+    insert into undo_linkedin_profiles (existed, tenant_id, user_id)
+        values (0, new.tenant_id, new.user_id);
+end'),
+
+('trigger', 'undo_linkedin_profiles_update', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_update after update on linkedin_profiles
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and user_id = old.user_id) begin
+    insert into undo_linkedin_profiles values (1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility);
+end'),
+
+('trigger', 'undo_linkedin_profiles_delete', 'linkedin_profiles', 0, 'CREATE TRIGGER undo_linkedin_profiles_delete after delete on linkedin_profiles
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_profiles select 1, old.tenant_id, old.user_id, old.vanity_name, old.headline, old.current_position, old.location, old.public_visibility
+        where not exists (select 1 from undo_linkedin_profiles where tenant_id = old.tenant_id and user_id = old.user_id);
+    delete from undo_linkedin_profiles where tenant_id = old.tenant_id and user_id = old.user_id and existed = 0;
+end'),
+
+('trigger', 'undo_linkedin_connections_insert', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_insert after insert on linkedin_connections
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_linkedin_connections where tenant_id = new.tenant_id and user_a = new.user_a and user_b = new.user_b) begin
+    insert into undo_linkedin_connections (existed, tenant_id, user_a, user_b)
+        values (0, new.tenant_id, new.user_a, new.user_b);
+end'),
+
+('trigger', 'undo_linkedin_connections_update', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_update after update on linkedin_connections
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and user_a = old.user_a and user_b = old.user_b) begin
+    insert into undo_linkedin_connections values (1, old.tenant_id, old.user_a, old.user_b);
+end'),
+
+('trigger', 'undo_linkedin_connections_delete', 'linkedin_connections', 0, 'CREATE TRIGGER undo_linkedin_connections_delete after delete on linkedin_connections
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_connections select 1, old.tenant_id, old.user_a, old.user_b
+        where not exists (select 1 from undo_linkedin_connections where tenant_id = old.tenant_id and user_a = old.user_a and user_b = old.user_b);
+    delete from undo_linkedin_connections where tenant_id = old.tenant_id and user_a = old.user_a and user_b = old.user_b and existed = 0;
+end'),
+
+('trigger', 'undo_linkedin_user_state_insert', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_insert after insert on linkedin_user_state
+    when (select undo from tenants where id = new.tenant_id)
+        and not exists (select 1 from undo_linkedin_user_state where tenant_id = new.tenant_id and user_id = new.user_id) begin
+    insert into undo_linkedin_user_state (existed, tenant_id, user_id)
+        values (0, new.tenant_id, new.user_id);
+end'),
+
+('trigger', 'undo_linkedin_user_state_update', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_update after update on linkedin_user_state
+    when (select undo from tenants where id = old.tenant_id)
+        and not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and user_id = old.user_id) begin
+    insert into undo_linkedin_user_state values (1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side);
+end'),
+
+('trigger', 'undo_linkedin_user_state_delete', 'linkedin_user_state', 0, 'CREATE TRIGGER undo_linkedin_user_state_delete after delete on linkedin_user_state
+    when (select undo from tenants where id = old.tenant_id) begin
+    insert into undo_linkedin_user_state select 1, old.tenant_id, old.user_id, old.opt_out, old.linkedin_side
+        where not exists (select 1 from undo_linkedin_user_state where tenant_id = old.tenant_id and user_id = old.user_id);
+    delete from undo_linkedin_user_state where tenant_id = old.tenant_id and user_id = old.user_id and existed = 0;
 end');
 
 pragma writable_schema = reset;

@@ -65,10 +65,15 @@ const TABLES: [(&str, &str); 13] = [
     ),
 ];
 
-/// The tables without rowids (`migrations/0018_memberships_without_rowid.sql`), with the
-/// columns after `tenant_id` that name a row in them and in their log. Their log tables have
-/// no `row_id` column, and the rows they save go back in `seq` order.
-const KEYED: [(&str, &str); 1] = [("memberships", "group_id, member_id")];
+/// The tables without rowids (migrations 0018 and 0019), with the columns besides `tenant_id`
+/// that name a row in them and in their log. Their log tables have no `row_id` column, and
+/// the rows they save go back in key order.
+const KEYED: [(&str, &str); 4] = [
+    ("memberships", "group_id, member_id"),
+    ("linkedin_profiles", "user_id"),
+    ("linkedin_connections", "user_a, user_b"),
+    ("linkedin_user_state", "user_id"),
+];
 
 fn row_key(table: &str) -> Option<&'static str> {
     KEYED
@@ -143,11 +148,7 @@ fn restore_script() -> &'static str {
         // Then the log stops while the saved rows go back in, parents first.
         script.push_str("update tenants set undo = 0 where id = ?1;");
         for (table, columns) in TABLES {
-            let order = if row_key(table).is_some() {
-                "seq"
-            } else {
-                "row_id"
-            };
+            let order = row_key(table).unwrap_or("row_id");
             script.push_str(&format!(
                 "insert into {table} ({columns})
                  select {columns} from undo_{table}
@@ -244,12 +245,20 @@ mod tests {
                     .await
                     .unwrap();
             let first = &plan[0].3;
-            let lookup = if delete.contains("rowid in") {
-                "INTEGER PRIMARY KEY (rowid=?)"
-            } else {
-                "PRIMARY KEY (group_id=? AND tenant_id=? AND member_id=?)"
-            };
-            assert!(first.contains(lookup), "{delete}: {plan:?}");
+            let table = delete.split_whitespace().nth(2).unwrap_or_default();
+            match row_key(table) {
+                None => assert!(
+                    first.contains("INTEGER PRIMARY KEY (rowid=?)"),
+                    "{delete}: {plan:?}"
+                ),
+                // The whole key, every column an equality.
+                Some(key) => {
+                    assert!(first.contains("USING PRIMARY KEY ("), "{delete}: {plan:?}");
+                    for column in key.split(", ").chain(["tenant_id"]) {
+                        assert!(first.contains(&format!("{column}=?")), "{delete}: {plan:?}");
+                    }
+                }
+            }
         }
     }
 
