@@ -4,7 +4,7 @@
 //! rows now waits for ten rows. The log is kept by triggers (`migrations/0014_reset_undo.sql`):
 //! while a tenant's `undo` flag is set, the first change to a row saves the row as it was, and
 //! a row inserted since is noted by its rowid (by its key in a table without rowids, see
-//! [`KEYED`]).
+//! [`Logged::key`]).
 //!
 //! The flag means "the rows at the last load were this tenant's seed": only a load of the
 //! tenant's own seed sets it ([`start`]), and deleting the tenant clears it (and its log).
@@ -16,71 +16,85 @@ use sqlx::SqliteConnection;
 
 use super::batch::Statement;
 
-/// The tables the log covers with their columns, parents first (the order rows are put back
-/// in: a membership needs its group and member back first). A unit test holds these to the
-/// schema.
-const TABLES: [(&str, &str); 13] = [
-    ("tenant_domains", "tenant_id, name, is_initial, position"),
-    (
-        "directory_objects",
-        "tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq",
-    ),
-    ("memberships", "tenant_id, group_id, member_id, seq"),
-    (
-        "directory_role_members",
-        "tenant_id, role_template_id, member_id",
-    ),
-    (
-        "applications",
-        "tenant_id, app_id, service_principal_id, public_client, redirect_uris",
-    ),
-    (
-        "app_role_assignments",
-        "tenant_id, id, principal_id, resource_id, app_role_id, created_date_time",
-    ),
-    (
-        "oauth2_permission_grants",
-        "tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq",
-    ),
-    (
-        "linkedin_profiles",
-        "tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility",
-    ),
-    ("linkedin_connections", "tenant_id, user_a, user_b"),
-    (
-        "linkedin_user_state",
-        "tenant_id, user_id, opt_out, linkedin_side",
-    ),
-    (
-        "directory_links",
-        "tenant_id, kind, source_id, target_id, seq",
-    ),
-    (
-        "app_credentials",
-        "tenant_id, app_id, kind, secret_digest, certificate_pem, thumbprint_sha1, thumbprint_sha256, key_id, display_name, hint, start_date_time, end_date_time",
-    ),
-    (
-        "extension_properties",
-        "tenant_id, id, application_id, name, data, seq",
-    ),
-];
-
-/// The tables without rowids (migrations 0018 and 0019), with the columns besides `tenant_id`
-/// that name a row in them and in their log. Their log tables have no `row_id` column, and
-/// the rows they save go back in key order.
-const KEYED: [(&str, &str); 4] = [
-    ("memberships", "group_id, member_id"),
-    ("linkedin_profiles", "user_id"),
-    ("linkedin_connections", "user_a, user_b"),
-    ("linkedin_user_state", "user_id"),
-];
-
-fn row_key(table: &str) -> Option<&'static str> {
-    KEYED
-        .iter()
-        .find(|(keyed, _)| *keyed == table)
-        .map(|(_, key)| *key)
+/// A table the log covers.
+struct Logged {
+    table: &'static str,
+    columns: &'static str,
+    /// For a table without rowid (migrations 0018 and 0019), the columns besides `tenant_id`
+    /// that name a row in it and in its log: the log has no `row_id` column, and its saved
+    /// rows go back in key order. `None`: rows are named by rowid.
+    key: Option<&'static str>,
 }
+
+/// The tables the log covers, parents first (the order rows are put back in: a membership
+/// needs its group and member back first). A unit test holds these to the schema.
+const TABLES: [Logged; 13] = [
+    Logged {
+        table: "tenant_domains",
+        columns: "tenant_id, name, is_initial, position",
+        key: None,
+    },
+    Logged {
+        table: "directory_objects",
+        columns: "tenant_id, id, kind, display_name, user_principal_name, app_id, data, secret, seq",
+        key: None,
+    },
+    Logged {
+        table: "memberships",
+        columns: "tenant_id, group_id, member_id, seq",
+        key: Some("group_id, member_id"),
+    },
+    Logged {
+        table: "directory_role_members",
+        columns: "tenant_id, role_template_id, member_id",
+        key: None,
+    },
+    Logged {
+        table: "applications",
+        columns: "tenant_id, app_id, service_principal_id, public_client, redirect_uris",
+        key: None,
+    },
+    Logged {
+        table: "app_role_assignments",
+        columns: "tenant_id, id, principal_id, resource_id, app_role_id, created_date_time",
+        key: None,
+    },
+    Logged {
+        table: "oauth2_permission_grants",
+        columns: "tenant_id, id, client_id, consent_type, principal_id, resource_id, scope, seq",
+        key: None,
+    },
+    Logged {
+        table: "linkedin_profiles",
+        columns: "tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility",
+        key: Some("user_id"),
+    },
+    Logged {
+        table: "linkedin_connections",
+        columns: "tenant_id, user_a, user_b",
+        key: Some("user_a, user_b"),
+    },
+    Logged {
+        table: "linkedin_user_state",
+        columns: "tenant_id, user_id, opt_out, linkedin_side",
+        key: Some("user_id"),
+    },
+    Logged {
+        table: "directory_links",
+        columns: "tenant_id, kind, source_id, target_id, seq",
+        key: None,
+    },
+    Logged {
+        table: "app_credentials",
+        columns: "tenant_id, app_id, kind, secret_digest, certificate_pem, thumbprint_sha1, thumbprint_sha256, key_id, display_name, hint, start_date_time, end_date_time",
+        key: None,
+    },
+    Logged {
+        table: "extension_properties",
+        columns: "tenant_id, id, application_id, name, data, seq",
+        key: None,
+    },
+];
 
 /// Starts the log of a tenant whose rows were just loaded from its seed (the log is empty:
 /// nothing was logged while the flag was unset).
@@ -101,7 +115,7 @@ pub async fn is_logged(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Resul
 /// loaded from fixtures that have changed since; their first reset reloads them.
 pub async fn forget_all(conn: &mut SqliteConnection) -> sqlx::Result<()> {
     let mut script = String::from("update tenants set undo = 0 where undo <> 0;");
-    for (table, _) in TABLES {
+    for Logged { table, .. } in TABLES {
         script.push_str(&format!("delete from undo_{table};"));
     }
     // Table names from the constant above, no values: nothing to bind.
@@ -115,7 +129,7 @@ pub async fn forget_all(conn: &mut SqliteConnection) -> sqlx::Result<()> {
 /// so the deletion is not logged).
 pub fn forget_statements() -> String {
     let mut script = String::from("update tenants set undo = 0 where id = ?1;");
-    for (table, _) in TABLES {
+    for Logged { table, .. } in TABLES {
         script.push_str(&format!("delete from undo_{table} where tenant_id = ?1;"));
     }
     script
@@ -129,8 +143,8 @@ fn restore_script() -> &'static str {
         // Children first, the log still running: a directory object's deletion cascades to its
         // memberships, links and LinkedIn rows, and those the seed had are logged as they go,
         // to be put back with the rest.
-        for (table, _) in TABLES.iter().rev() {
-            script.push_str(&match row_key(table) {
+        for Logged { table, key, .. } in TABLES.iter().rev() {
+            script.push_str(&match key {
                 // By the whole key, so each logged row is one lookup of the table's key.
                 Some(key) => format!(
                     "delete from {table} where tenant_id = ?1
@@ -147,15 +161,20 @@ fn restore_script() -> &'static str {
         }
         // Then the log stops while the saved rows go back in, parents first.
         script.push_str("update tenants set undo = 0 where id = ?1;");
-        for (table, columns) in TABLES {
-            let order = row_key(table).unwrap_or("row_id");
+        for Logged {
+            table,
+            columns,
+            key,
+        } in TABLES
+        {
+            let order = key.unwrap_or("row_id");
             script.push_str(&format!(
                 "insert into {table} ({columns})
                  select {columns} from undo_{table}
                  where tenant_id = ?1 and existed = 1 order by {order};"
             ));
         }
-        for (table, _) in TABLES {
+        for Logged { table, .. } in TABLES {
             script.push_str(&format!("delete from undo_{table} where tenant_id = ?1;"));
         }
         script.push_str("update tenants set undo = 1 where id = ?1;");
@@ -187,7 +206,9 @@ pub async fn logged_rows(conn: &mut SqliteConnection, tenant: &str) -> sqlx::Res
     let query = QUERY.get_or_init(|| {
         let counts: Vec<String> = TABLES
             .iter()
-            .map(|(table, _)| format!("(select count(*) from undo_{table} where tenant_id = ?1)"))
+            .map(|Logged { table, .. }| {
+                format!("(select count(*) from undo_{table} where tenant_id = ?1)")
+            })
             .collect();
         format!("select {}", counts.join(" + "))
     });
@@ -246,7 +267,11 @@ mod tests {
                     .unwrap();
             let first = &plan[0].3;
             let table = delete.split_whitespace().nth(2).unwrap_or_default();
-            match row_key(table) {
+            let logged = TABLES
+                .iter()
+                .find(|t| t.table == table)
+                .expect("a logged table");
+            match logged.key {
                 None => assert!(
                     first.contains("INTEGER PRIMARY KEY (rowid=?)"),
                     "{delete}: {plan:?}"
@@ -268,11 +293,16 @@ mod tests {
     async fn each_log_table_has_its_tables_columns() {
         let db = crate::store::Db::open(None).await.unwrap();
         let mut conn = db.pool.acquire().await.unwrap();
-        for (table, listed) in TABLES {
+        for Logged {
+            table,
+            columns: listed,
+            key,
+        } in TABLES
+        {
             let actual = columns(&mut conn, table).await;
             assert_eq!(actual.join(", "), listed, "{table}");
             let mut expected = vec!["row_id".to_owned(), "existed".to_owned()];
-            if row_key(table).is_some() {
+            if key.is_some() {
                 expected.remove(0);
             }
             expected.extend(actual);
@@ -291,7 +321,7 @@ mod tests {
         .fetch_all(&mut *conn)
         .await
         .unwrap();
-        let mut covered: Vec<String> = TABLES.iter().map(|(t, _)| (*t).to_owned()).collect();
+        let mut covered: Vec<String> = TABLES.iter().map(|t| t.table.to_owned()).collect();
         covered.extend(["directory_changes".to_owned(), "tenant_seeds".to_owned()]);
         covered.sort();
         assert_eq!(tenant_tables, covered);
