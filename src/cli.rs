@@ -422,6 +422,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     state.ready.store(true, Ordering::Release);
+    // The start-up load notes its objects for `$search` without indexing them (`store::bulk`).
+    tokio::spawn({
+        let db = state.db.clone();
+        async move {
+            let started = Instant::now();
+            match db.fill_search_index_in_chunks().await {
+                Ok(indexed) => {
+                    tracing::debug!(elapsed = ?started.elapsed(), indexed, "search index filled");
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "search index not filled (a $search fills it)");
+                }
+            }
+        }
+    });
     let https = if args.tls.no_https {
         None
     } else {

@@ -14,10 +14,14 @@
 //! only asked the tenant's flag and did nothing: one lookup per row, ~0.3 s of a
 //! 100,000-user load (measured by loading with and without them).
 //!
-//! So is the search index's note of each new object (`store::search_index`): while a bulk load
-//! runs, a trigger indexes each object as it goes in, as the index's first trigger did. At
-//! 100,000 users that took 0.43 s; noting them all and indexing them at the end took 0.67 s
-//! more on top (the debug lines of one load each way).
+//! So is the search index's note of each new object (`store::search_index`). While requests
+//! are served (a `--db` reset or import), a trigger indexes each object as it goes in, as the
+//! index's first trigger did: at 100,000 users that took 0.43 s, and noting them all by trigger
+//! then indexing them at the end took 0.67 s more. Before anything is served (the start-up load,
+//! lab tenants) the objects are not indexed in the load at all: one statement notes every new
+//! row at the end, and [`Db::fill_search_index_in_chunks`] indexes them once the server
+//! listens (a `$search` meanwhile indexes what is left before it reads), so the index no longer
+//! delays readiness.
 //!
 //! Readers must not see the half-built schema. A WAL file gives every reader a snapshot, so
 //! with `--db` any load may do this. The in-memory database is a shared cache: there a
@@ -28,6 +32,15 @@
 use sqlx::SqliteConnection;
 
 use super::{Db, search_index};
+
+/// How the search index learns of the objects a bulk load inserts.
+#[derive(Debug, Clone, Copy)]
+enum NewObjects {
+    /// A trigger indexes each as it goes in.
+    Indexed,
+    /// Noted at the end, every row past this rowid, for indexing after the load.
+    NotedAfter(i64),
+}
 
 /// Who may read the database while a bulk load runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +63,7 @@ const TABLES: [&str; 2] = ["directory_objects", "memberships"];
 #[must_use = "the indexes and triggers stay dropped until `rebuild` runs"]
 pub struct SetAside {
     definitions: Vec<String>,
+    new_objects: NewObjects,
 }
 
 /// Drops the big tables' plain indexes and the undo log's insert triggers, and has new objects
@@ -101,9 +115,19 @@ pub async fn set_aside(
             .await?;
         }
     }
-    sqlx::query(search_index::CREATE_BULK_LOAD_TRIGGER)
-        .execute(&mut *conn)
-        .await?;
+    let new_objects = match readers {
+        Readers::Serving => {
+            sqlx::query(search_index::CREATE_BULK_LOAD_TRIGGER)
+                .execute(&mut *conn)
+                .await?;
+            NewObjects::Indexed
+        }
+        Readers::None => NewObjects::NotedAfter(
+            sqlx::query_scalar("select coalesce(max(rowid), 0) from directory_objects")
+                .fetch_one(&mut *conn)
+                .await?,
+        ),
+    };
     tracing::debug!(
         indexes = indexes.len(),
         triggers = triggers.len(),
@@ -115,23 +139,35 @@ pub async fn set_aside(
             .chain(triggers)
             .map(|(_, sql)| sql)
             .collect(),
+        new_objects,
     }))
 }
 
-/// Recreates the indexes and triggers [`set_aside`] dropped, from their own definitions, in
-/// place of its indexing trigger (nothing when it kept them).
+/// Ends a load of tenants, inside its write transaction: recreates the indexes and triggers
+/// [`set_aside`] dropped, from their own definitions, in place of its indexing trigger, and
+/// leaves every object the load inserted indexed for `$search` or noted for it.
 pub async fn rebuild(conn: &mut SqliteConnection, set_aside: Option<SetAside>) -> sqlx::Result<()> {
     let Some(set_aside) = set_aside else {
+        // The notes triggers made: a loaded tenant is searchable at once, its first `$search`
+        // does not index it all.
+        search_index::fill(conn).await?;
         return Ok(());
     };
     let started = std::time::Instant::now();
-    sqlx::query(search_index::DROP_BULK_LOAD_TRIGGER)
-        .execute(&mut *conn)
-        .await?;
+    if let NewObjects::Indexed = set_aside.new_objects {
+        sqlx::query(search_index::DROP_BULK_LOAD_TRIGGER)
+            .execute(&mut *conn)
+            .await?;
+    }
     for definition in set_aside.definitions {
         sqlx::query(sqlx::AssertSqlSafe(definition))
             .execute(&mut *conn)
             .await?;
+    }
+    match set_aside.new_objects {
+        // Notes an update made during the load, if any.
+        NewObjects::Indexed => drop(search_index::fill(conn).await?),
+        NewObjects::NotedAfter(rowid) => search_index::note_after(conn, rowid).await?,
     }
     tracing::debug!(elapsed = ?started.elapsed(), "indexes rebuilt after a bulk load");
     Ok(())

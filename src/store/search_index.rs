@@ -69,6 +69,17 @@ const FILL: &str = concat!(
      order by p.object_rowid"
 );
 
+/// [`FILL`] for the noted objects up to rowid `?1`.
+const FILL_THROUGH: &str = concat!(
+    "insert into directory_search (",
+    search_columns!(),
+    ") select ",
+    search_values!("o"),
+    " from search_index_pending p cross join directory_objects o on o.rowid = p.object_rowid
+     where p.object_rowid <= ?1
+     order by p.object_rowid"
+);
+
 /// The trigger a bulk load (`store::bulk`) puts in place of `directory_search_insert`, which
 /// only notes each new object: it indexes each object as it goes in.
 pub(super) const CREATE_BULK_LOAD_TRIGGER: &str = concat!(
@@ -84,8 +95,7 @@ pub(super) const CREATE_BULK_LOAD_TRIGGER: &str = concat!(
 pub(super) const DROP_BULK_LOAD_TRIGGER: &str = "drop trigger bulk_load_directory_search_insert";
 
 /// Indexes the objects written since the last fill, inside the caller's write transaction.
-/// Answers how many. Loads call it before they commit, so a loaded tenant is searchable at
-/// once and its first `$search` does not pay for the whole tenant.
+/// Answers how many. Loads of tenants call it before they commit (`store::bulk::rebuild`).
 pub async fn fill(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
     let indexed = sqlx::query(FILL).execute(&mut *conn).await?.rows_affected();
     if indexed > 0 {
@@ -94,6 +104,46 @@ pub async fn fill(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
             .await?;
     }
     Ok(indexed)
+}
+
+/// Notes every object past `rowid` for indexing: a bulk load before anything is served
+/// (`store::bulk`) inserts them unindexed and unnoted, and notes them all at once here.
+pub(super) async fn note_after(conn: &mut SqliteConnection, rowid: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert or ignore into search_index_pending (object_rowid)
+         select rowid from directory_objects where rowid > ?1 order by rowid",
+    )
+    .bind(rowid)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How many noted objects [`Db::fill_search_index_in_chunks`] indexes a transaction: at
+/// ~4.5 µs an object, a write waiting for the writer waits ~5 ms at most.
+const CHUNK: i64 = 1_000;
+
+/// [`fill`] for the first [`CHUNK`] noted objects; answers how many, and whether more wait.
+async fn fill_chunk(conn: &mut SqliteConnection) -> sqlx::Result<(u64, bool)> {
+    let last: Option<i64> = sqlx::query_scalar(
+        "select object_rowid from search_index_pending order by object_rowid limit 1 offset ?1",
+    )
+    .bind(CHUNK - 1)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(last) = last else {
+        return Ok((fill(conn).await?, false));
+    };
+    let indexed = sqlx::query(FILL_THROUGH)
+        .bind(last)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query("delete from search_index_pending where object_rowid <= ?1")
+        .bind(last)
+        .execute(&mut *conn)
+        .await?;
+    Ok((indexed, true))
 }
 
 /// Whether any object waits to be indexed.
@@ -125,6 +175,24 @@ impl Default for IndexedAt {
 }
 
 impl Db {
+    /// Indexes every noted object, a [`CHUNK`] a write transaction, so writes and searches
+    /// take their turns meanwhile. Run once the server listens: the start-up load leaves its
+    /// objects noted, not indexed (`store::bulk`), and a `--db` file may keep notes from a
+    /// run that stopped before indexing them. Answers how many it indexed.
+    pub async fn fill_search_index_in_chunks(&self) -> sqlx::Result<u64> {
+        let mut total = 0;
+        loop {
+            let mut tx = self.begin_write().await?;
+            let (indexed, more) = fill_chunk(&mut tx).await?;
+            tx.commit().await?;
+            total += indexed;
+            if !more {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
+    }
+
     /// Makes the word index hold every committed object, then answers `search` as ready to
     /// run. Nothing to do (one atomic load) when no write happened since the index was last
     /// found complete; otherwise a read, and a write transaction if objects wait.

@@ -252,6 +252,58 @@ async fn a_large_start_up_fixture_loads_with_every_index() {
     assert_eq!(observed(&app).await, seen);
 }
 
+/// The start-up load notes its objects for `$search` instead of indexing them (`store::bulk`);
+/// once the server listens they are indexed a chunk a transaction. Every object is indexed
+/// once, the notes are gone, and searches answer as the on-demand fill made them answer.
+#[tokio::test]
+async fn a_large_start_up_fixture_is_indexed_for_search_in_chunks_after_the_load() {
+    let app = TestApp::with_sources(&with_bulk_fixture()).await;
+    let pool = &app.state.db.pool;
+    let objects: i64 = sqlx::query_scalar("select count(*) from directory_objects")
+        .fetch_one(pool)
+        .await
+        .expect("objects");
+    let noted: i64 = sqlx::query_scalar("select count(*) from search_index_pending")
+        .fetch_one(pool)
+        .await
+        .expect("notes");
+    assert_eq!(noted, objects, "the load notes every object it inserts");
+    let indexed = app
+        .state
+        .db
+        .fill_search_index_in_chunks()
+        .await
+        .expect("fill");
+    assert_eq!(i64::try_from(indexed).unwrap(), objects);
+    assert_eq!(
+        app.state
+            .db
+            .fill_search_index_in_chunks()
+            .await
+            .expect("again"),
+        0
+    );
+    let engineers: i64 = sqlx::query_scalar(
+        "select count(*) from directory_search s join directory_objects o on o.rowid = s.rowid
+         where directory_search match 'engineer' and o.tenant_id = ?1",
+    )
+    .bind(BULK)
+    .fetch_one(pool)
+    .await
+    .expect("match");
+    assert_eq!(
+        engineers,
+        i64::try_from(USERS).unwrap() - 1,
+        "each user indexed once"
+    );
+    let seen = observed(&app).await;
+    assert_eq!(seen[7], [user_id(4242)]);
+    assert_eq!(
+        seen,
+        observed(&TestApp::with_sources(&with_bulk_fixture()).await).await
+    );
+}
+
 /// A start-up fixture of `PACK_FROM_BYTES` or more is kept as its packed text, not parsed
 /// (`admin::seeds`): the tenant listing still shows its demo credentials, a reset after writes
 /// goes by the undo log, and every reset that reloads it (one tenant, all tenants) and a
