@@ -120,8 +120,10 @@ pub(super) async fn note_after(conn: &mut SqliteConnection, rowid: i64) -> sqlx:
 }
 
 /// How many noted objects [`Db::fill_search_index_in_chunks`] indexes a transaction: at
-/// ~4.5 µs an object, a write waiting for the writer waits ~5 ms at most.
-const CHUNK: i64 = 1_000;
+/// ~5 µs an object, a write waiting for the writer waits ~50 ms at most. Each commit flushes
+/// and merges FTS5 segments: 110,000 objects took 1.07–1.16 s a thousand at a time against
+/// ~0.5 s in one transaction.
+const CHUNK: i64 = 10_000;
 
 /// [`fill`] for the first [`CHUNK`] noted objects; answers how many, and whether more wait.
 async fn fill_chunk(conn: &mut SqliteConnection) -> sqlx::Result<(u64, bool)> {
