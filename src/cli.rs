@@ -285,6 +285,8 @@ struct Startup {
     packing: tokio::task::JoinHandle<Vec<Option<Arc<PackedSource>>>>,
     /// The database opened with these (the default) fixtures already loaded.
     preloaded: bool,
+    /// The load, begun with the first tenant's users while the fixtures were checked.
+    early: Option<fixtures::EarlyLoad>,
 }
 
 /// Reads the fixture files and the signing key and opens the database, together: they are
@@ -309,13 +311,48 @@ async fn open_state(
         .is_none()
         .then_some(fixtures::CONTOSO_HASH);
     let open = move || async move { Db::open_with(db_path.as_deref(), default_fixture).await };
-    let mut opening = store_args
-        .db
-        .is_none()
-        .then(|| tokio::spawn(open.clone()()));
+    // In memory, with fixtures of its own, a large first tenant's users go into the database
+    // while the rest of the fixtures is checked (`fixtures::begin_early`): SQLite on one core,
+    // the checks on the other. A file is never written before every check passed.
+    let (early_users, early_head) = tokio::sync::oneshot::channel::<fixtures::TenantSeed>();
+    let early_users = (store_args.db.is_none() && default_fixture.is_none()).then_some(early_users);
+    let mut opening = store_args.db.is_none().then(|| {
+        let open = open.clone();
+        let early = early_users.is_some();
+        tokio::spawn(async move {
+            let (db, preloaded) = open().await?;
+            let early = match early_head.await {
+                Ok(head) if early => fixtures::begin_early(&db, &head).await?,
+                _ => None,
+            };
+            anyhow::Ok((db, preloaded, early))
+        })
+    });
     let sources = store_args.fixture_sources()?;
     tracing::debug!(elapsed = ?started.elapsed(), "fixture files read");
-    let indexed = fixtures::parse_all_indexed(&sources).map_err(|errors| {
+    let (sources, indexed) = match early_users {
+        // The default fixtures (or a file): checked here, as before, without a thread hop.
+        None => {
+            let indexed = fixtures::parse_all_indexed(&sources);
+            (sources, indexed)
+        }
+        Some(sender) => tokio::task::spawn_blocking(move || {
+            // Only the first tenant's, so the rows go in in the order a load without it gives.
+            let mut sender = Some(sender);
+            let indexed = fixtures::parse_all_indexed_early(&sources, &mut |head| {
+                if let Some(sender) = sender.take()
+                    && head.users.len() >= crate::store::bulk::MIN_OBJECTS
+                {
+                    let _ = sender.send(head);
+                }
+            });
+            drop(sender);
+            (sources, indexed)
+        })
+        .await
+        .context("checking the fixtures")?,
+    };
+    let indexed = indexed.map_err(|errors| {
         anyhow::anyhow!(
             "fixtures are invalid:\n{}",
             errors
@@ -330,16 +367,22 @@ async fn open_state(
     // its parsed seed over twice that (see `admin::seeds`).
     let packing = tokio::task::spawn_blocking(move || crate::admin::seeds::pack_large(&sources));
     tracing::debug!(elapsed = ?started.elapsed(), "fixtures read and validated");
-    let opening = opening.get_or_insert_with(|| tokio::spawn(open()));
+    let opening = opening.get_or_insert_with(|| {
+        tokio::spawn(async move {
+            let (db, preloaded) = open().await?;
+            anyhow::Ok((db, preloaded, None))
+        })
+    });
     let keys = reading_key.await.context("reading the signing key")??;
     tracing::debug!(elapsed = ?started.elapsed(), "signing key read");
-    let (db, preloaded) = opening.await?.context("opening the database")?;
+    let (db, preloaded, early) = opening.await?.context("opening the database")?;
     tracing::debug!(elapsed = ?started.elapsed(), preloaded, "database opened and migrated");
     let startup = Startup {
         seeds,
         origins,
         packing,
         preloaded,
+        early,
     };
     Ok((AppState::new(db, Arc::new(keys), settings), startup))
 }
@@ -352,7 +395,7 @@ async fn load_fixtures(
 ) -> anyhow::Result<Vec<fixtures::TenantSeed>> {
     let started = Instant::now();
     if !startup.preloaded {
-        fixtures::load(&state.db, &startup.seeds)
+        fixtures::load(&state.db, &startup.seeds, startup.early)
             .await
             .context("loading fixtures")?;
     }

@@ -73,7 +73,7 @@ impl TestTenant {
             std::env::temp_dir().join(format!("tenantsim-test-{}", uuid::Uuid::new_v4()));
         let keys = SigningKeys::load_or_create(&data_dir)?;
         let db = Db::open(None).await?;
-        fixtures::load(&db, &seeds).await?;
+        fixtures::load(&db, &seeds, None).await?;
         let state = AppState::new(db, Arc::new(keys), settings);
         state.seeds.set_startup(crate::admin::seeds::keep(
             &sources,

@@ -66,7 +66,7 @@ pub fn app() -> &'static App {
         runtime().block_on(async {
             tenantsim::cli::rustls_provider();
             let db = Db::open(None).await.expect("in-memory database");
-            fixtures::load(&db, seeds()).await.expect("fixtures load");
+            fixtures::load(&db, seeds(), None).await.expect("fixtures load");
             let keys = SigningKeys::generate().expect("signing key");
             let state = AppState::new(db, Arc::new(keys), Settings::default());
             state.seeds.set_startup(kept_seeds());

@@ -149,7 +149,7 @@ pub fn head_of(seed: &TenantSeed) -> TenantSeed {
         country: seed.country.clone(),
         settings: seed.settings.clone(),
         activated_roles: Vec::new(),
-        users: Vec::new(),
+        users: Default::default(),
         groups: Vec::new(),
         applications: Vec::new(),
         grants: Vec::new(),
@@ -410,7 +410,7 @@ fn clear_values<'a>(seeds: impl IntoIterator<Item = &'a TenantSeed>) -> HashMap<
 /// `GET /_tenantsim/tenants` keeps listing it after a restart. Nothing is guessed: a clear value
 /// is used only where its digest is the one stored.
 fn restore_clear(seed: &mut TenantSeed, clear: &HashMap<String, String>) {
-    for user in &mut seed.users {
+    for user in std::sync::Arc::make_mut(&mut seed.users) {
         if let Some(value) = user.secret.as_deref().and_then(|d| clear.get(d)) {
             user.password = Some(value.clone());
         }

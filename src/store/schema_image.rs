@@ -243,7 +243,7 @@ mod tests {
             .map(|(_, seed)| seed)
             .collect();
         let loaded = Db::open(None).await.unwrap();
-        assert!(fixtures::load(&loaded, &seeds).await.unwrap());
+        assert!(fixtures::load(&loaded, &seeds, None).await.unwrap());
         let mut loaded_conn = loaded.pool.acquire().await.unwrap().detach();
         let expected = contents(&mut loaded_conn).await;
         assert!(
@@ -302,5 +302,63 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(tenants, 0);
+    }
+
+    /// The start-up load may begin with the first tenant's users while the rest of the fixtures
+    /// is checked (`fixtures::begin_early`); the database it leaves holds exactly the rows,
+    /// rowids included, of a load made after every check.
+    #[tokio::test]
+    async fn a_load_begun_with_the_first_tenants_users_holds_what_a_whole_load_holds() {
+        let tenant = "e0e0e0e0-0000-4000-8000-000000000001";
+        let user = |n: usize| format!("e0e0e0e0-0001-4000-8000-{n:012x}");
+        let users: Vec<serde_json::Value> = (0..crate::store::bulk::MIN_OBJECTS)
+            .map(|n| {
+                let mut user = serde_json::json!({"id": user(n),
+                    "userPrincipalName": format!("u{n}@early.example"),
+                    "displayName": format!("Early {n}"), "accountEnabled": true,
+                    "manager": if n > 0 { Some(user(0)) } else { None },
+                    "directoryRoles": if n == 0 { vec!["Global Administrator"] } else { vec![] },
+                    "linkedIn": {"vanityName": format!("early-{n}"), "connection": "Bound"}});
+                if n % 2 == 0 {
+                    user["password"] = "Passw0rd!".into();
+                }
+                user
+            })
+            .collect();
+        let groups = serde_json::json!([{"id": "e0e0e0e0-0002-4000-8000-000000000000",
+            "displayName": "Early Group", "mailEnabled": false, "mailNickname": "early",
+            "securityEnabled": true, "members": [user(1), user(2)], "owners": [user(0)]}]);
+        let document = serde_json::json!({"tenants": [{"id": tenant, "displayName": "Early",
+            "domains": ["early.example"], "users": users, "groups": groups,
+            "linkedInNetwork": [[user(1), user(2)]]}]});
+        let mut sources = vec![FixtureSource {
+            name: "early.json".to_owned(),
+            text: document.to_string(),
+        }];
+        sources.extend(FixtureSource::embedded_default());
+        let seeds = |indexed: Vec<(usize, fixtures::TenantSeed)>| -> Vec<_> {
+            indexed.into_iter().map(|(_, seed)| seed).collect()
+        };
+
+        let whole = Db::open(None).await.unwrap();
+        let parsed = seeds(fixtures::parse_all_indexed(&sources).unwrap());
+        assert!(fixtures::load(&whole, &parsed, None).await.unwrap());
+
+        let mut heads = Vec::new();
+        let parsed = seeds(
+            fixtures::parse_all_indexed_early(&sources, &mut |head| heads.push(head)).unwrap(),
+        );
+        assert_eq!(heads.len(), 2, "each tenant's users are handed out");
+        assert!(heads[0].groups.is_empty() && heads[0].grants.is_empty());
+        let begun = Db::open(None).await.unwrap();
+        let early = fixtures::begin_early(&begun, &heads[0]).await.unwrap();
+        assert!(early.is_some());
+        assert!(fixtures::load(&begun, &parsed, early).await.unwrap());
+
+        let mut whole = whole.pool.acquire().await.unwrap().detach();
+        let mut begun = begun.pool.acquire().await.unwrap().detach();
+        let expected = contents(&mut whole).await;
+        assert!(expected.iter().any(|row| row.contains(&user(4_999))));
+        assert_eq!(contents(&mut begun).await, expected);
     }
 }

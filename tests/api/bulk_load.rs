@@ -453,7 +453,7 @@ async fn the_start_up_load_stores_no_reference_to_a_missing_object() {
         text: bulk.to_string(),
     });
     let seeds = fixtures::parse_all(&sources).expect("valid fixtures");
-    assert!(fixtures::load(&db, &seeds).await.expect("load"));
+    assert!(fixtures::load(&db, &seeds, None).await.expect("load"));
     let dangling: Vec<(String, i64, String, i64)> = sqlx::query_as("PRAGMA foreign_key_check")
         .fetch_all(&db.pool)
         .await

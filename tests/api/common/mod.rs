@@ -109,7 +109,9 @@ impl TestApp {
         } else {
             Vec::new()
         };
-        fixtures::load(&db, &seeds).await.expect("fixtures load");
+        fixtures::load(&db, &seeds, None)
+            .await
+            .expect("fixtures load");
         let state = AppState::new(db, keys(), settings);
         state
             .seeds
@@ -140,7 +142,9 @@ impl TestApp {
         let db = Db::open(None).await.expect("db");
         let indexed = fixtures::parse_all_indexed(sources).expect("fixtures parse");
         let (origins, seeds): (Vec<usize>, Vec<_>) = indexed.into_iter().unzip();
-        fixtures::load(&db, &seeds).await.expect("fixtures load");
+        fixtures::load(&db, &seeds, None)
+            .await
+            .expect("fixtures load");
         let state = AppState::new(db, keys(), Settings::default());
         state.seeds.set_startup(tenantsim::admin::seeds::keep(
             sources,
