@@ -122,11 +122,14 @@ pub async fn set_aside(
                 .await?;
             NewObjects::Indexed
         }
-        Readers::None => NewObjects::NotedAfter(
-            sqlx::query_scalar("select coalesce(max(rowid), 0) from directory_objects")
-                .fetch_one(&mut *conn)
-                .await?,
-        ),
+        Readers::None => {
+            db.note_search_backlog();
+            NewObjects::NotedAfter(
+                sqlx::query_scalar("select coalesce(max(rowid), 0) from directory_objects")
+                    .fetch_one(&mut *conn)
+                    .await?,
+            )
+        }
     };
     tracing::debug!(
         indexes = indexes.len(),

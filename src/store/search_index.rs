@@ -9,7 +9,7 @@
 //! the objects written since the last. The object rows themselves are committed as before;
 //! the index is derived from them and can always be filled again from them.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::SqliteConnection;
 
@@ -166,23 +166,30 @@ impl<'a> IndexedSearch<'a> {
     }
 }
 
-/// The write generation at which the index last held every object, if it was quiet then.
+/// The write generation at which the index last held every object, if it was quiet then; and
+/// whether a bulk load left its objects noted for [`Db::fill_search_index_in_chunks`].
 #[derive(Debug)]
-pub(super) struct IndexedAt(AtomicU64);
+pub(super) struct IndexedAt(AtomicU64, AtomicBool);
 
 impl Default for IndexedAt {
     fn default() -> Self {
-        Self(AtomicU64::new(u64::MAX))
+        Self(AtomicU64::new(u64::MAX), AtomicBool::new(false))
     }
 }
 
 impl Db {
     /// Indexes every noted object, a [`CHUNK`] a write transaction, so writes and searches
-    /// take their turns meanwhile. Run once the server listens: the start-up load leaves its
-    /// objects noted, not indexed (`store::bulk`), and a `--db` file may keep notes from a
-    /// run that stopped before indexing them. Answers how many it indexed.
+    /// take their turns meanwhile, when a bulk load before anything was served noted its
+    /// objects instead of indexing them (`store::bulk`); nothing otherwise. Run once the
+    /// server listens. (Notes a `--db` file kept from a run that stopped before indexing them
+    /// are indexed by the first `$search`.) Answers how many it indexed.
     pub async fn fill_search_index_in_chunks(&self) -> sqlx::Result<u64> {
         let mut total = 0;
+        if !self.search_indexed_at.1.swap(false, Ordering::AcqRel) {
+            // No load noted objects: not even a transaction (the default start-up's idle
+            // memory would hold the writer's pages it touches).
+            return Ok(0);
+        }
         loop {
             let mut tx = self.begin_write().await?;
             let (indexed, more) = fill_chunk(&mut tx).await?;
@@ -225,5 +232,12 @@ impl Db {
                 .store(generation, Ordering::Release);
         }
         Ok(Some(IndexedSearch(search)))
+    }
+}
+
+impl Db {
+    /// Records that a bulk load noted its objects for the index instead of indexing them.
+    pub(super) fn note_search_backlog(&self) {
+        self.search_indexed_at.1.store(true, Ordering::Release);
     }
 }

@@ -283,6 +283,11 @@ async fn a_large_start_up_fixture_is_indexed_for_search_in_chunks_after_the_load
             .expect("again"),
         0
     );
+    let left: i64 = sqlx::query_scalar("select count(*) from search_index_pending")
+        .fetch_one(pool)
+        .await
+        .expect("notes left");
+    assert_eq!(left, 0);
     let engineers: i64 = sqlx::query_scalar(
         "select count(*) from directory_search s join directory_objects o on o.rowid = s.rowid
          where directory_search match 'engineer' and o.tenant_id = ?1",
