@@ -57,19 +57,9 @@ macro_rules! search_values {
     };
 }
 
-/// Indexes every noted object from its committed row, then clears the notes. An object is
-/// noted until indexed, and deleting one drops its note (its trigger), so each note names a
-/// row and no object is indexed twice.
-const FILL: &str = concat!(
-    "insert into directory_search (",
-    search_columns!(),
-    ") select ",
-    search_values!("o"),
-    " from search_index_pending p cross join directory_objects o on o.rowid = p.object_rowid
-     order by p.object_rowid"
-);
-
-/// [`FILL`] for the noted objects up to rowid `?1`.
+/// Indexes the noted objects up to rowid `?1` from their committed rows (the caller then
+/// clears those notes). An object is noted until indexed, and deleting one drops its note (its
+/// trigger), so each note names a row and no object is indexed twice.
 const FILL_THROUGH: &str = concat!(
     "insert into directory_search (",
     search_columns!(),
@@ -97,9 +87,19 @@ pub(super) const DROP_BULK_LOAD_TRIGGER: &str = "drop trigger bulk_load_director
 /// Indexes the objects written since the last fill, inside the caller's write transaction.
 /// Answers how many. Loads of tenants call it before they commit (`store::bulk::rebuild`).
 pub async fn fill(conn: &mut SqliteConnection) -> sqlx::Result<u64> {
-    let indexed = sqlx::query(FILL).execute(&mut *conn).await?.rows_affected();
+    fill_through(conn, i64::MAX).await
+}
+
+/// [`fill`] for the noted objects up to rowid `last`, their notes cleared.
+async fn fill_through(conn: &mut SqliteConnection, last: i64) -> sqlx::Result<u64> {
+    let indexed = sqlx::query(FILL_THROUGH)
+        .bind(last)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     if indexed > 0 {
-        sqlx::query("delete from search_index_pending")
+        sqlx::query("delete from search_index_pending where object_rowid <= ?1")
+            .bind(last)
             .execute(&mut *conn)
             .await?;
     }
@@ -133,19 +133,10 @@ async fn fill_chunk(conn: &mut SqliteConnection) -> sqlx::Result<(u64, bool)> {
     .bind(CHUNK - 1)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(last) = last else {
-        return Ok((fill(conn).await?, false));
-    };
-    let indexed = sqlx::query(FILL_THROUGH)
-        .bind(last)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    sqlx::query("delete from search_index_pending where object_rowid <= ?1")
-        .bind(last)
-        .execute(&mut *conn)
-        .await?;
-    Ok((indexed, true))
+    match last {
+        Some(last) => Ok((fill_through(conn, last).await?, true)),
+        None => Ok((fill(conn).await?, false)),
+    }
 }
 
 /// Whether any object waits to be indexed.
@@ -169,15 +160,28 @@ impl<'a> IndexedSearch<'a> {
 /// The write generation at which the index last held every object, if it was quiet then; and
 /// whether a bulk load left its objects noted for [`Db::fill_search_index_in_chunks`].
 #[derive(Debug)]
-pub(super) struct IndexedAt(AtomicU64, AtomicBool);
+pub(super) struct IndexedAt {
+    generation: AtomicU64,
+    backlog: AtomicBool,
+}
 
 impl Default for IndexedAt {
     fn default() -> Self {
-        Self(AtomicU64::new(u64::MAX), AtomicBool::new(false))
+        Self {
+            generation: AtomicU64::new(u64::MAX),
+            backlog: AtomicBool::new(false),
+        }
     }
 }
 
 impl Db {
+    /// Records that a bulk load noted its objects for the index instead of indexing them.
+    pub(super) fn note_search_backlog(&self) {
+        self.search_indexed_at
+            .backlog
+            .store(true, Ordering::Release);
+    }
+
     /// Indexes every noted object, a [`CHUNK`] a write transaction, so writes and searches
     /// take their turns meanwhile, when a bulk load before anything was served noted its
     /// objects instead of indexing them (`store::bulk`); nothing otherwise. Run once the
@@ -185,7 +189,7 @@ impl Db {
     /// are indexed by the first `$search`.) Answers how many it indexed.
     pub async fn fill_search_index_in_chunks(&self) -> sqlx::Result<u64> {
         let mut total = 0;
-        if !self.search_indexed_at.1.swap(false, Ordering::AcqRel) {
+        if !self.search_indexed_at.backlog.swap(false, Ordering::AcqRel) {
             // No load noted objects: not even a transaction (the default start-up's idle
             // memory would hold the writer's pages it touches).
             return Ok(0);
@@ -215,7 +219,7 @@ impl Db {
         };
         let generation = self.quiet_generation();
         if generation.is_some()
-            && generation == Some(self.search_indexed_at.0.load(Ordering::Acquire))
+            && generation == Some(self.search_indexed_at.generation.load(Ordering::Acquire))
         {
             return Ok(Some(IndexedSearch(search)));
         }
@@ -228,16 +232,9 @@ impl Db {
             // Complete at `generation`: a write since moved the generation, so this record
             // cannot hide its notes.
             self.search_indexed_at
-                .0
+                .generation
                 .store(generation, Ordering::Release);
         }
         Ok(Some(IndexedSearch(search)))
-    }
-}
-
-impl Db {
-    /// Records that a bulk load noted its objects for the index instead of indexing them.
-    pub(super) fn note_search_backlog(&self) {
-        self.search_indexed_at.1.store(true, Ordering::Release);
     }
 }
