@@ -318,12 +318,12 @@ async fn open_state(
     let early_users = (store_args.db.is_none() && default_fixture.is_none()).then_some(early_users);
     let mut opening = store_args.db.is_none().then(|| {
         let open = open.clone();
-        let early = early_users.is_some();
         tokio::spawn(async move {
             let (db, preloaded) = open().await?;
+            // A head arrives only through `early_users`; without it the channel is closed.
             let early = match early_head.await {
-                Ok(head) if early => fixtures::begin_early(&db, &head).await?,
-                _ => None,
+                Ok(head) => fixtures::begin_early(&db, &head).await?,
+                Err(_) => None,
             };
             anyhow::Ok((db, preloaded, early))
         })
