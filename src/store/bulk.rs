@@ -67,10 +67,11 @@ pub struct SetAside {
 }
 
 /// Drops the big tables' plain indexes and the undo log's insert triggers, and has new objects
-/// indexed for `$search` at once instead of noted, when `incoming` objects are at least half
-/// of what the tables will hold (so the rebuild reads mostly the rows being loaded anyway);
-/// `None` when a load that small keeps them. Call inside the write transaction that loads,
-/// before deleting or inserting, and [`rebuild`] before it commits.
+/// indexed for `$search` as they go in (`Readers::Serving`) or noted all at once by
+/// [`rebuild`] (`Readers::None`) instead of noted one by one, when `incoming` objects are at
+/// least half of what the tables will hold (so the rebuild reads mostly the rows being loaded
+/// anyway); `None` when a load that small keeps them. Call inside the write transaction that
+/// loads, before deleting or inserting, and [`rebuild`] before it commits.
 pub async fn set_aside(
     db: &Db,
     readers: Readers,
