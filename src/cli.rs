@@ -312,25 +312,30 @@ async fn open_state(
         .then_some(fixtures::CONTOSO_HASH);
     let open = move || async move { Db::open_with(db_path.as_deref(), default_fixture).await };
     // In memory, with fixtures of its own, a large first tenant's users go into the database
-    // while the rest of the fixtures is checked (`fixtures::begin_early`): SQLite on one core,
-    // the checks on the other. A file is never written before every check passed.
-    let (early_users, early_head) = tokio::sync::oneshot::channel::<fixtures::TenantSeed>();
-    let early_users = (store_args.db.is_none() && default_fixture.is_none()).then_some(early_users);
+    // block by block as they are checked, while the next ones and the rest of the fixtures are
+    // (`fixtures::begin_early`): SQLite on one core, the checks on the other. A file is never
+    // written before every check passed.
+    // A few blocks in flight: a slower SQLite holds the checks back rather than memory growing.
+    let (early_sender, mut early_rows) = tokio::sync::mpsc::channel::<fixtures::EarlyRows>(4);
+    let early_sender =
+        (store_args.db.is_none() && default_fixture.is_none()).then_some(early_sender);
     let mut opening = store_args.db.is_none().then(|| {
         let open = open.clone();
         tokio::spawn(async move {
             let (db, preloaded) = open().await?;
-            // A head arrives only through `early_users`; without it the channel is closed.
-            let early = match early_head.await {
-                Ok(head) => fixtures::begin_early(&db, &head).await?,
-                Err(_) => None,
+            // A head arrives only through `early_sender`; without it the channel is closed.
+            let early = match early_rows.recv().await {
+                Some(fixtures::EarlyRows::Head { seed, users }) => {
+                    fixtures::begin_early(&db, &seed, users, &mut early_rows).await?
+                }
+                _ => None,
             };
             anyhow::Ok((db, preloaded, early))
         })
     });
     let sources = store_args.fixture_sources()?;
     tracing::debug!(elapsed = ?started.elapsed(), "fixture files read");
-    let (sources, indexed) = match early_users {
+    let (sources, indexed) = match early_sender {
         // The default fixtures (or a file): checked here, as before, without a thread hop.
         None => {
             let indexed = fixtures::parse_all_indexed(&sources);
@@ -339,11 +344,33 @@ async fn open_state(
         Some(sender) => tokio::task::spawn_blocking(move || {
             // Only the first tenant's, so the rows go in in the order a load without it gives.
             let mut sender = Some(sender);
-            let indexed = fixtures::parse_all_indexed_early(&sources, &mut |head| {
-                if let Some(sender) = sender.take()
-                    && head.users.len() >= crate::store::bulk::MIN_OBJECTS
-                {
-                    let _ = sender.send(head);
+            let mut first = true;
+            let indexed = fixtures::parse_all_indexed_early(&sources, &mut |part| match part {
+                fixtures::EarlyPart::Head { seed, users } => {
+                    let large = std::mem::take(&mut first) && users >= store::bulk::MIN_OBJECTS;
+                    // Any other head closes the channel: the opening goes on without an early
+                    // load, or ends the one it began.
+                    sender = sender.take().filter(|sending| {
+                        large
+                            && sending
+                                .blocking_send(fixtures::EarlyRows::Head { seed, users })
+                                .is_ok()
+                    });
+                }
+                fixtures::EarlyPart::Users(block) => {
+                    let Some(sending) = &sender else { return };
+                    let sent = fixtures::encode_users(block).ok().is_some_and(|rows| {
+                        let users = fixtures::EarlyRows::Users {
+                            rows,
+                            count: block.len(),
+                        };
+                        sending.blocking_send(users).is_ok()
+                    });
+                    if !sent {
+                        // The early load then holds fewer users than the tenant lists, and
+                        // `fixtures::load` refuses it.
+                        sender = None;
+                    }
                 }
             });
             drop(sender);

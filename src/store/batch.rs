@@ -181,6 +181,10 @@ impl<'c> Batch<'c> {
 /// an unbound parameter. Quoted text and identifiers and `--` comments are copied as they are.
 fn rewrite(statement: Statement, sql: &mut String, values: &mut Vec<Value>) {
     let text = statement.sql;
+    // Each value moves to its first placeholder, and a later one copies it from there: a bulk
+    // load's chunk is megabytes bound once.
+    let mut unplaced: Vec<Option<Value>> = statement.values.into_iter().map(Some).collect();
+    let mut placed: Vec<usize> = vec![usize::MAX; unplaced.len()];
     let mut largest = 0usize;
     let mut chars = text.char_indices().peekable();
     let mut quote: Option<char> = None;
@@ -214,11 +218,16 @@ fn rewrite(statement: Statement, sql: &mut String, values: &mut Vec<Value>) {
                 }
                 let n = number.parse().unwrap_or(largest + 1);
                 largest = largest.max(n);
-                let value = n
-                    .checked_sub(1)
-                    .and_then(|i| statement.values.get(i))
-                    .cloned()
-                    .unwrap_or(Value::Null);
+                let value = match n.checked_sub(1).filter(|&i| i < unplaced.len()) {
+                    Some(i) => match unplaced[i].take() {
+                        Some(value) => {
+                            placed[i] = values.len();
+                            value
+                        }
+                        None => values.get(placed[i]).cloned().unwrap_or(Value::Null),
+                    },
+                    None => Value::Null,
+                };
                 values.push(value);
                 sql.push('?');
             }

@@ -224,7 +224,7 @@ pub async fn member_ids(
 pub async fn add_members(
     batch: &mut Batch<'_>,
     tenant: &str,
-    pairs: &[(String, String)],
+    pairs: &[(&str, &str)],
 ) -> sqlx::Result<()> {
     // `where true`: SQLite needs it to tell the upsert's ON from a join's.
     super::insert_json_rows(

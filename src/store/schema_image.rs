@@ -304,14 +304,17 @@ mod tests {
         assert_eq!(tenants, 0);
     }
 
-    /// The start-up load may begin with the first tenant's users while the rest of the fixtures
-    /// is checked (`fixtures::begin_early`); the database it leaves holds exactly the rows,
-    /// rowids included, of a load made after every check.
+    /// The start-up load may begin with the first tenant's users, block by block as they are
+    /// checked, while the rest of the fixtures is (`fixtures::begin_early`); the database it
+    /// leaves holds exactly the rows, rowids and numbering included, of a load made after
+    /// every check. A load that began with only some of the users is refused.
     #[tokio::test]
     async fn a_load_begun_with_the_first_tenants_users_holds_what_a_whole_load_holds() {
         let tenant = "e0e0e0e0-0000-4000-8000-000000000001";
         let user = |n: usize| format!("e0e0e0e0-0001-4000-8000-{n:012x}");
-        let users: Vec<serde_json::Value> = (0..crate::store::bulk::MIN_OBJECTS)
+        // Two blocks of users: the second one's numbering goes on from the first one's.
+        let count = crate::store::bulk::MIN_OBJECTS + 1_001;
+        let users: Vec<serde_json::Value> = (0..count)
             .map(|n| {
                 let mut user = serde_json::json!({"id": user(n),
                     "userPrincipalName": format!("u{n}@early.example"),
@@ -344,16 +347,60 @@ mod tests {
         let parsed = seeds(fixtures::parse_all_indexed(&sources).unwrap());
         assert!(fixtures::load(&whole, &parsed, None).await.unwrap());
 
-        let mut heads = Vec::new();
-        let parsed = seeds(
-            fixtures::parse_all_indexed_early(&sources, &mut |head| heads.push(head)).unwrap(),
-        );
-        assert_eq!(heads.len(), 2, "each tenant's users are handed out");
-        assert!(heads[0].groups.is_empty() && heads[0].grants.is_empty());
-        let begun = Db::open(None).await.unwrap();
-        let early = fixtures::begin_early(&begun, &heads[0]).await.unwrap();
+        // What `cli::open_state` sends: the first tenant's head and its users as read.
+        let early_rows = |blocks: usize| {
+            let (sender, rows) = tokio::sync::mpsc::channel(16);
+            let (mut heads, mut sizes) = (0, Vec::new());
+            let parsed = fixtures::parse_all_indexed_early(&sources, &mut |part| match part {
+                fixtures::EarlyPart::Head { seed, users } => {
+                    heads += 1;
+                    if heads == 1 {
+                        assert!(seed.users.is_empty() && seed.groups.is_empty());
+                        assert!(seed.grants.is_empty() && users == count);
+                        sender
+                            .try_send(fixtures::EarlyRows::Head { seed, users })
+                            .unwrap();
+                    }
+                }
+                fixtures::EarlyPart::Users(block) if heads == 1 => {
+                    sizes.push(block.len());
+                    if sizes.len() <= blocks {
+                        let rows = fixtures::encode_users(block).unwrap();
+                        let count = block.len();
+                        sender
+                            .try_send(fixtures::EarlyRows::Users { rows, count })
+                            .unwrap();
+                    }
+                }
+                fixtures::EarlyPart::Users(_) => {}
+            });
+            assert_eq!(heads, 2, "each tenant's head is handed out");
+            assert_eq!(sizes, [5_000, 1_001], "the first tenant's users, by block");
+            (seeds(parsed.unwrap()), rows)
+        };
+        let begin = |mut rows: tokio::sync::mpsc::Receiver<fixtures::EarlyRows>| {
+            let head = rows.try_recv().unwrap();
+            let fixtures::EarlyRows::Head { seed, users } = head else {
+                panic!("the head comes first");
+            };
+            async move {
+                let begun = Db::open(None).await.unwrap();
+                let early = fixtures::begin_early(&begun, &seed, users, &mut rows)
+                    .await
+                    .unwrap();
+                (begun, early)
+            }
+        };
+
+        let (parsed, rows) = early_rows(2);
+        let (begun, early) = begin(rows).await;
         assert!(early.is_some());
         assert!(fixtures::load(&begun, &parsed, early).await.unwrap());
+
+        let (parsed, rows) = early_rows(1);
+        let (partial, early) = begin(rows).await;
+        let refused = fixtures::load(&partial, &parsed, early).await.unwrap_err();
+        assert!(refused.to_string().contains("not all of them"), "{refused}");
 
         let mut whole = whole.pool.acquire().await.unwrap().detach();
         let mut begun = begun.pool.acquire().await.unwrap().detach();
