@@ -357,6 +357,15 @@ async fn open_state(
                                 .is_ok()
                     });
                 }
+                fixtures::EarlyPart::Checked(users) => {
+                    if let Some(sending) = &sender
+                        && sending
+                            .blocking_send(fixtures::EarlyRows::Checked(users))
+                            .is_err()
+                    {
+                        sender = None;
+                    }
+                }
                 fixtures::EarlyPart::Users(block) => {
                     let Some(sending) = &sender else { return };
                     let sent = fixtures::encode_users(block).ok().is_some_and(|rows| {

@@ -348,7 +348,7 @@ mod tests {
         assert!(fixtures::load(&whole, &parsed, None).await.unwrap());
 
         // What `cli::open_state` sends: the first tenant's head and its users as read.
-        let early_rows = |blocks: usize| {
+        let early_rows = |blocks: usize, checked: bool| {
             let (sender, rows) = tokio::sync::mpsc::channel(16);
             let (mut heads, mut sizes) = (0, Vec::new());
             let parsed = fixtures::parse_all_indexed_early(&sources, &mut |part| match part {
@@ -372,7 +372,13 @@ mod tests {
                             .unwrap();
                     }
                 }
-                fixtures::EarlyPart::Users(_) => {}
+                fixtures::EarlyPart::Checked(users) if heads == 1 && checked => {
+                    assert_eq!(users.len(), count);
+                    sender
+                        .try_send(fixtures::EarlyRows::Checked(users))
+                        .unwrap();
+                }
+                fixtures::EarlyPart::Users(_) | fixtures::EarlyPart::Checked(_) => {}
             });
             assert_eq!(heads, 2, "each tenant's head is handed out");
             assert_eq!(sizes, [5_000, 1_001], "the first tenant's users, by block");
@@ -392,20 +398,28 @@ mod tests {
             }
         };
 
-        let (parsed, rows) = early_rows(2);
+        // With the users' LinkedIn rows (profiles, consents, states) inserted early too, and
+        // without: then the load inserts them.
+        let (parsed, rows) = early_rows(2, true);
         let (begun, early) = begin(rows).await;
         assert!(early.is_some());
         assert!(fixtures::load(&begun, &parsed, early).await.unwrap());
+        let (parsed, rows) = early_rows(2, false);
+        let (users_only, early) = begin(rows).await;
+        assert!(fixtures::load(&users_only, &parsed, early).await.unwrap());
 
-        let (parsed, rows) = early_rows(1);
+        let (parsed, rows) = early_rows(1, true);
         let (partial, early) = begin(rows).await;
         let refused = fixtures::load(&partial, &parsed, early).await.unwrap_err();
         assert!(refused.to_string().contains("not all of them"), "{refused}");
 
         let mut whole = whole.pool.acquire().await.unwrap().detach();
         let mut begun = begun.pool.acquire().await.unwrap().detach();
+        let mut users_only = users_only.pool.acquire().await.unwrap().detach();
         let expected = contents(&mut whole).await;
         assert!(expected.iter().any(|row| row.contains(&user(4_999))));
+        assert!(expected.iter().any(|row| row.contains("early-5000")));
         assert_eq!(contents(&mut begun).await, expected);
+        assert_eq!(contents(&mut users_only).await, expected);
     }
 }
