@@ -106,7 +106,7 @@ impl NewRows {
                 data: &o.data,
             })
             .collect();
-        super::objects::insert_objects(batch, tenant, &writes, &[], true).await?;
+        super::object_rows::insert_objects(batch, tenant, &writes, &[], true).await?;
         if !self.applications.is_empty() {
             super::insert_json_rows(
                 batch,
