@@ -357,10 +357,10 @@ async fn open_state(
                                 .is_ok()
                     });
                 }
-                fixtures::EarlyPart::Checked(users) => {
+                fixtures::EarlyPart::Checked(part) => {
                     if let Some(sending) = &sender
                         && sending
-                            .blocking_send(fixtures::EarlyRows::Checked(users))
+                            .blocking_send(fixtures::EarlyRows::Checked(part))
                             .is_err()
                     {
                         sender = None;

@@ -150,10 +150,10 @@ pub fn head_of(seed: &TenantSeed) -> TenantSeed {
         settings: seed.settings.clone(),
         activated_roles: Vec::new(),
         users: Default::default(),
-        groups: Vec::new(),
+        groups: Default::default(),
         applications: Vec::new(),
         grants: Vec::new(),
-        linked_in_network: Vec::new(),
+        linked_in_network: Default::default(),
     }
 }
 

@@ -150,10 +150,12 @@ pub async fn connect_many(
     tenant: &str,
     pairs: &[(String, String)],
 ) -> sqlx::Result<()> {
-    let rows: Vec<_> = pairs
+    let mut rows: Vec<_> = pairs
         .iter()
         .map(|(a, b)| if a < b { (a, b) } else { (b, a) })
         .collect();
+    // In key order each row goes in at the end of the table's B-tree, not at a random page.
+    rows.sort_unstable();
     super::insert_json_rows(
         batch,
         "insert into linkedin_connections (tenant_id, user_a, user_b)

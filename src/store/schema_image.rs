@@ -347,10 +347,11 @@ mod tests {
         let parsed = seeds(fixtures::parse_all_indexed(&sources).unwrap());
         assert!(fixtures::load(&whole, &parsed, None).await.unwrap());
 
-        // What `cli::open_state` sends: the first tenant's head and its users as read.
-        let early_rows = |blocks: usize, checked: bool| {
+        // What `cli::open_state` sends: the first tenant's head, its users as read, and the
+        // first `checked` parts it checked after them.
+        let early_rows = |blocks: usize, checked: usize| {
             let (sender, rows) = tokio::sync::mpsc::channel(16);
-            let (mut heads, mut sizes) = (0, Vec::new());
+            let (mut heads, mut sizes, mut parts) = (0, Vec::new(), Vec::new());
             let parsed = fixtures::parse_all_indexed_early(&sources, &mut |part| match part {
                 fixtures::EarlyPart::Head { seed, users } => {
                     heads += 1;
@@ -372,16 +373,28 @@ mod tests {
                             .unwrap();
                     }
                 }
-                fixtures::EarlyPart::Checked(users) if heads == 1 && checked => {
-                    assert_eq!(users.len(), count);
-                    sender
-                        .try_send(fixtures::EarlyRows::Checked(users))
-                        .unwrap();
+                fixtures::EarlyPart::Checked(part) if heads == 1 => {
+                    parts.push(match &part {
+                        fixtures::CheckedPart::Users(users) => format!("{} users", users.len()),
+                        fixtures::CheckedPart::Groups(groups) => format!("{} group", groups.len()),
+                        fixtures::CheckedPart::Network(pairs) => format!("{} pair", pairs.len()),
+                        fixtures::CheckedPart::Memberships => "memberships".to_owned(),
+                    });
+                    if parts.len() <= checked {
+                        sender.try_send(fixtures::EarlyRows::Checked(part)).unwrap();
+                    }
                 }
                 fixtures::EarlyPart::Users(_) | fixtures::EarlyPart::Checked(_) => {}
             });
             assert_eq!(heads, 2, "each tenant's head is handed out");
             assert_eq!(sizes, [5_000, 1_001], "the first tenant's users, by block");
+            let all = [
+                &format!("{count} users"),
+                "1 group",
+                "1 pair",
+                "memberships",
+            ];
+            assert_eq!(parts, all, "the first tenant's checked parts, in order");
             (seeds(parsed.unwrap()), rows)
         };
         let begin = |mut rows: tokio::sync::mpsc::Receiver<fixtures::EarlyRows>| {
@@ -398,28 +411,30 @@ mod tests {
             }
         };
 
-        // With the users' LinkedIn rows (profiles, consents, states) inserted early too, and
-        // without: then the load inserts them.
-        let (parsed, rows) = early_rows(2, true);
-        let (begun, early) = begin(rows).await;
-        assert!(early.is_some());
-        assert!(fixtures::load(&begun, &parsed, early).await.unwrap());
-        let (parsed, rows) = early_rows(2, false);
-        let (users_only, early) = begin(rows).await;
-        assert!(fixtures::load(&users_only, &parsed, early).await.unwrap());
+        // With every checked part inserted early (the users' LinkedIn rows, the groups, the
+        // network, the memberships), with some of them, and with none: then the load inserts
+        // the rest.
+        let mut begun = Vec::new();
+        for checked in [4, 2, 1, 0] {
+            let (parsed, rows) = early_rows(2, checked);
+            let (db, early) = begin(rows).await;
+            assert!(early.is_some());
+            assert!(fixtures::load(&db, &parsed, early).await.unwrap());
+            begun.push(db);
+        }
 
-        let (parsed, rows) = early_rows(1, true);
+        let (parsed, rows) = early_rows(1, 4);
         let (partial, early) = begin(rows).await;
         let refused = fixtures::load(&partial, &parsed, early).await.unwrap_err();
         assert!(refused.to_string().contains("not all of them"), "{refused}");
 
         let mut whole = whole.pool.acquire().await.unwrap().detach();
-        let mut begun = begun.pool.acquire().await.unwrap().detach();
-        let mut users_only = users_only.pool.acquire().await.unwrap().detach();
         let expected = contents(&mut whole).await;
         assert!(expected.iter().any(|row| row.contains(&user(4_999))));
         assert!(expected.iter().any(|row| row.contains("early-5000")));
-        assert_eq!(contents(&mut begun).await, expected);
-        assert_eq!(contents(&mut users_only).await, expected);
+        for db in begun {
+            let mut conn = db.pool.acquire().await.unwrap().detach();
+            assert_eq!(contents(&mut conn).await, expected);
+        }
     }
 }
