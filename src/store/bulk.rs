@@ -6,7 +6,8 @@
 //! indexes (DDL is transactional in SQLite) and no reader ever sees a table without them.
 //!
 //! Only plain (non-unique, non-partial) indexes are set aside: unique indexes enforce
-//! constraints, and the small partial ones serve the lookups a load itself makes.
+//! constraints, and the small partial ones serve the lookups a load itself makes. The
+//! sequence indexes stay too ([`KEPT`]): a load appends to them.
 //!
 //! The undo log's insert triggers (`store::undo`) are set aside with them. A bulk load inserts
 //! only rows of tenants whose log is off (a new tenant's log starts once its rows are in; a
@@ -58,6 +59,12 @@ pub const MIN_OBJECTS: usize = 5_000;
 /// The tables whose plain indexes a bulk load sets aside: the ones a large tenant fills.
 const TABLES: [&str; 2] = ["directory_objects", "memberships"];
 
+/// Plain indexes a load keeps: it inserts a tenant's objects in `seq` order, so each entry goes
+/// in at the end of its tenant's (and kind's) range, on a page just written, which costs less
+/// than the rebuild's sort of every row (100,000 users, six starts each alternating: ready in
+/// 1.92-2.79 s, median 2.17, against 2.19-2.98, median 2.45, rebuilding them).
+const KEPT: [&str; 2] = ["directory_objects_by_kind_seq", "directory_objects_by_seq"];
+
 /// Indexes and triggers dropped for a bulk load, with the statements that recreate them.
 #[derive(Debug)]
 #[must_use = "the indexes and triggers stay dropped until `rebuild` runs"]
@@ -91,10 +98,13 @@ pub async fn set_aside(
         "select name, sql from sqlite_schema
          where type = 'index' and tbl_name in (?, ?) and sql is not null
            and sql not like 'create unique %' and sql not like '% where %'
+           and name not in (?, ?)
          order by name",
     )
     .bind(TABLES[0])
     .bind(TABLES[1])
+    .bind(KEPT[0])
+    .bind(KEPT[1])
     .fetch_all(&mut *conn)
     .await?;
     let triggers: Vec<(String, String)> = sqlx::query_as(

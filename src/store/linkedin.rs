@@ -100,6 +100,10 @@ pub async fn set_user_states(
     tenant: &str,
     states: &[(&str, bool, &str)],
 ) -> sqlx::Result<()> {
+    // In key order (stable: of two states for one user the later still wins), each row goes
+    // in at the end of the table's B-tree.
+    let mut states = states.to_vec();
+    states.sort_by_key(|state| state.0);
     super::insert_json_rows(
         batch,
         "insert into linkedin_user_state (tenant_id, user_id, opt_out, linkedin_side)
@@ -107,7 +111,7 @@ pub async fn set_user_states(
          on conflict (tenant_id, user_id) do update set opt_out = excluded.opt_out, linkedin_side = excluded.linkedin_side",
         None,
         tenant,
-        states,
+        &states,
     )
     .await?;
     Ok(())
@@ -119,7 +123,7 @@ pub async fn insert_profiles(
     tenant: &str,
     profiles: &[LinkedInProfileRow],
 ) -> sqlx::Result<()> {
-    let rows: Vec<_> = profiles
+    let mut rows: Vec<_> = profiles
         .iter()
         .map(|p| {
             (
@@ -132,6 +136,8 @@ pub async fn insert_profiles(
             )
         })
         .collect();
+    // In key order: each row goes in at the end of the table's B-tree.
+    rows.sort_by_key(|row| row.0);
     super::insert_json_rows(
         batch,
         "insert into linkedin_profiles (tenant_id, user_id, vanity_name, headline, current_position, location, public_visibility)
