@@ -386,7 +386,7 @@ fn push_grant_conditions(
     if let Some(filter) = query.filter {
         let fragment = filter_sql::filter_to_sql(filter, &grant_column)?;
         builder.push(" and (");
-        super::objects::push_binds(builder, &fragment.sql, fragment.binds);
+        super::object_lists::push_binds(builder, &fragment.sql, fragment.binds);
         builder.push(")");
     }
     Ok(())

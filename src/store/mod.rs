@@ -15,6 +15,7 @@ pub mod linkedin;
 pub mod links;
 pub mod load;
 pub mod members;
+pub mod object_lists;
 pub mod object_rows;
 pub mod objects;
 mod page_cache;
