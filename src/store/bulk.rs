@@ -56,8 +56,11 @@ pub enum Readers {
 /// rebuilding them (a rebuild reads every row of the table, every tenant's).
 pub const MIN_OBJECTS: usize = 5_000;
 
-/// The tables whose plain indexes a bulk load sets aside: the ones a large tenant fills.
-const TABLES: [&str; 2] = ["directory_objects", "memberships"];
+/// The tables whose plain indexes a bulk load sets aside: the ones a large tenant fills. The
+/// LinkedIn network's reverse index (`linkedin_connections_by_b`) took each pair in random
+/// order: 50,000 pairs went in in 0.12 s with it and 0.05 s without, and its rebuild takes
+/// 0.035 s (100,000 users, 4 starts each alternating).
+const TABLES: [&str; 3] = ["directory_objects", "memberships", "linkedin_connections"];
 
 /// Plain indexes a load keeps: it inserts a tenant's objects in `seq` order, so each entry goes
 /// in at the end of its tenant's (and kind's) range, on a page just written, which costs less
@@ -96,13 +99,14 @@ pub async fn set_aside(
     }
     let indexes: Vec<(String, String)> = sqlx::query_as(
         "select name, sql from sqlite_schema
-         where type = 'index' and tbl_name in (?, ?) and sql is not null
+         where type = 'index' and tbl_name in (?, ?, ?) and sql is not null
            and sql not like 'create unique %' and sql not like '% where %'
            and name not in (?, ?)
          order by name",
     )
     .bind(TABLES[0])
     .bind(TABLES[1])
+    .bind(TABLES[2])
     .bind(KEPT[0])
     .bind(KEPT[1])
     .fetch_all(&mut *conn)
@@ -174,9 +178,13 @@ pub async fn rebuild(conn: &mut SqliteConnection, set_aside: Option<SetAside>) -
             .await?;
     }
     for definition in set_aside.definitions {
-        sqlx::query(sqlx::AssertSqlSafe(definition))
+        let one = std::time::Instant::now();
+        sqlx::query(sqlx::AssertSqlSafe(definition.as_str()))
             .execute(&mut *conn)
             .await?;
+        if definition.starts_with("CREATE INDEX") {
+            tracing::debug!(elapsed = ?one.elapsed(), definition = %definition.chars().take(60).collect::<String>(), "index rebuilt");
+        }
     }
     match set_aside.new_objects {
         // Notes an update made during the load, if any.

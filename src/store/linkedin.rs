@@ -94,15 +94,15 @@ pub async fn set_user_state(
     Ok(())
 }
 
-/// Sets the state of many users at once (fixture loading): `(user, opt_out, linkedin_side)`.
+/// Sets the state of many users at once (fixture loading): `(user, opt_out, linkedin_side)`;
+/// of two states for one user the later wins.
 pub async fn set_user_states(
     batch: &mut Batch<'_>,
     tenant: &str,
-    states: &[(&str, bool, &str)],
+    mut states: Vec<(&str, bool, &str)>,
 ) -> sqlx::Result<()> {
-    // In key order (stable: of two states for one user the later still wins), each row goes
-    // in at the end of the table's B-tree.
-    let mut states = states.to_vec();
+    // In key order (stable, so the later of two states still wins), each row goes in at the
+    // end of the table's B-tree.
     states.sort_by_key(|state| state.0);
     super::insert_json_rows(
         batch,
