@@ -183,11 +183,11 @@ pub async fn insert_grants_counted(
     let mut inserted = 0;
     // Each chunk reads the last seq itself: the grants' sequence index is never set aside.
     for chunk in grant_rows(grants).chunks(super::JSON_ROWS_CHUNK) {
-        let json = serde_json::to_string(chunk).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let rows = super::jsonb::to_vec(chunk).map_err(|e| sqlx::Error::Encode(e.into()))?;
         let done = Statement::new(INSERT_GRANTS)
             .bind(tenant)
             .bind(None::<i64>)
-            .bind(json)
+            .bind(super::batch::Value::Blob(rows))
             .execute(&mut *conn)
             .await?;
         inserted += done.rows_affected();
