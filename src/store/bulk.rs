@@ -81,7 +81,9 @@ pub struct SetAside {
 /// [`rebuild`] (`Readers::None`) instead of noted one by one, when `incoming` objects are at
 /// least half of what the tables will hold (so the rebuild reads mostly the rows being loaded
 /// anyway); `None` when a load that small keeps them. Call inside the write transaction that
-/// loads, before deleting or inserting, and [`rebuild`] before it commits.
+/// loads, after deleting what the load replaces (with foreign keys on, a deleted object finds
+/// the rows referencing it through these indexes: without them, a scan each) and before
+/// inserting, and [`rebuild`] before it commits.
 pub async fn set_aside(
     db: &Db,
     readers: Readers,
