@@ -72,7 +72,9 @@ const KEPT: [&str; 2] = ["directory_objects_by_kind_seq", "directory_objects_by_
 #[derive(Debug)]
 #[must_use = "the indexes and triggers stay dropped until `rebuild` runs"]
 pub struct SetAside {
-    definitions: Vec<String>,
+    /// Each index by name, with its definition.
+    indexes: Vec<(String, String)>,
+    trigger_definitions: Vec<String>,
     new_objects: NewObjects,
 }
 
@@ -154,11 +156,8 @@ pub async fn set_aside(
         "indexes and insert triggers set aside for a bulk load"
     );
     Ok(Some(SetAside {
-        definitions: indexes
-            .into_iter()
-            .chain(triggers)
-            .map(|(_, sql)| sql)
-            .collect(),
+        indexes,
+        trigger_definitions: triggers.into_iter().map(|(_, sql)| sql).collect(),
         new_objects,
     }))
 }
@@ -179,14 +178,17 @@ pub async fn rebuild(conn: &mut SqliteConnection, set_aside: Option<SetAside>) -
             .execute(&mut *conn)
             .await?;
     }
-    for definition in set_aside.definitions {
+    for (index, definition) in set_aside.indexes {
         let one = std::time::Instant::now();
-        sqlx::query(sqlx::AssertSqlSafe(definition.as_str()))
+        sqlx::query(sqlx::AssertSqlSafe(definition))
             .execute(&mut *conn)
             .await?;
-        if definition.starts_with("CREATE INDEX") {
-            tracing::debug!(elapsed = ?one.elapsed(), definition = %definition.chars().take(60).collect::<String>(), "index rebuilt");
-        }
+        tracing::debug!(elapsed = ?one.elapsed(), index, "index rebuilt");
+    }
+    for definition in set_aside.trigger_definitions {
+        sqlx::query(sqlx::AssertSqlSafe(definition))
+            .execute(&mut *conn)
+            .await?;
     }
     match set_aside.new_objects {
         // Notes an update made during the load, if any.
